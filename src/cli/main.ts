@@ -1,0 +1,45 @@
+/**
+ * The CLI entry point: parses flags, dispatches to one command module, and is the only place that
+ * catches errors and turns them into exit codes (stack traces with --debug).
+ */
+import { Command, CommanderError } from 'commander';
+import { ExecLabError } from '../errors.js';
+import { registerDataCommands } from './commands/data.js';
+import { registerOrdersCommands } from './commands/orders.js';
+import { registerBacktestCommand } from './commands/backtest.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerReproduceCommand } from './commands/reproduce.js';
+
+export function buildProgram(): Command {
+  const program = new Command('execlab')
+    .description('Optimal order execution with reinforcement learning (Oracle Policy Distillation, AAAI 2021).')
+    .option('--debug', 'print stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDataCommands(program);
+  registerOrdersCommands(program);
+  registerBacktestCommand(program);
+  registerTrainCommand(program);
+  registerReproduceCommand(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    const debug = argv.includes('--debug');
+    if (err instanceof ExecLabError) {
+      process.stderr.write(`execlab: ${err.message}\n`);
+      if (debug) process.stderr.write(`${err.stack ?? ''}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`execlab: unexpected error: ${(err as Error).message ?? String(err)}\n`);
+    if (debug) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    else process.stderr.write('(run again with --debug for the stack trace)\n');
+    return 1;
+  }
+}

@@ -1,0 +1,49 @@
+import { SingleBar, Presets } from 'cli-progress';
+
+/** A progress callback: library code reports (done, total) and optional status text; the CLI draws it. */
+export type ProgressFn = (done: number, total: number, status?: string) => void;
+
+export interface ProgressBar {
+  readonly update: ProgressFn;
+  stop(): void;
+}
+
+/**
+ * A terminal progress bar on stderr. When stderr is not a terminal (CI, pipes) it prints a plain line
+ * at most every few seconds instead, so logs stay readable.
+ */
+export function progressBar(label: string, quiet = false): ProgressBar {
+  if (quiet) return { update: () => {}, stop: () => {} };
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar(
+      { format: `${label.padEnd(22)} [{bar}] {percentage}% {value}/{total} {eta_formatted} {status}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },
+      Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update(done, total, status = '') {
+        if (!started) {
+          bar.start(total, done, { status });
+          started = true;
+        } else {
+          bar.setTotal(total);
+          bar.update(done, { status });
+        }
+      },
+      stop() {
+        if (started) bar.stop();
+      },
+    };
+  }
+  let last = 0;
+  const t0 = Date.now();
+  return {
+    update(done, total, status = '') {
+      const now = Date.now();
+      if (done < total && now - last < 5000) return;
+      last = now;
+      process.stderr.write(`${label}: ${done}/${total} (${((now - t0) / 1000).toFixed(1)} s) ${status}\n`);
+    },
+    stop() {},
+  };
+}
