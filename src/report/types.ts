@@ -1,0 +1,101 @@
+/**
+ * Everything the report shows, as plain data: `execlab reproduce` and `execlab backtest` fill it,
+ * src/report renders it to Markdown and to one self-contained HTML file.
+ */
+
+/** A mean with its uncertainty. */
+export interface Estimate {
+  readonly mean: number;
+  /** Standard error of the mean over orders. */
+  readonly se: number;
+  /** 95% confidence interval of the mean. */
+  readonly ci95: readonly [number, number];
+  /** Standard error computed on day-level means (orders of one day share the market's move). */
+  readonly seByDay?: number;
+}
+
+/** A significance test of one strategy against a reference on the same orders. */
+export interface PairedTest {
+  readonly against: string;
+  /** Mean of (this - reference) PA in bps. */
+  readonly meanDiffBps: number;
+  /** Two-sided p-value over orders (paired t-test). */
+  readonly pValue: number;
+  /** Two-sided p-value on day-level mean differences (clustered by day); null with one day. */
+  readonly pValueByDay: number | null;
+}
+
+export interface StrategyReport {
+  /** Display name: TWAP, VWAP, AC, DDQN, PPO, OPD-S, OPD, OPD-T. */
+  readonly name: string;
+  /** 'rule' for schedules, 'learned' for trained policies, 'oracle' for the teacher. */
+  readonly kind: 'rule' | 'learned' | 'oracle';
+  readonly orders: number;
+  /** Number of training seeds averaged (1 for rules). */
+  readonly seeds: number;
+  /** Mean episode reward in units of 10^-2 (as the paper reports it). */
+  readonly rewardE2: Estimate;
+  readonly paBps: Estimate;
+  /** Gain-loss ratio; null when undefined (no gains or no losses). */
+  readonly glr: number | null;
+  /** Share of orders with PA > 0. */
+  readonly sharePositive: number;
+  /** Executed / ordered quantity (1 without a participation cap). */
+  readonly fillRate: number;
+  /** Spread of mean PA over training seeds (std), when seeds > 1. */
+  readonly paSeedStd?: number;
+  readonly rewardSeedStdE2?: number;
+  readonly tests: readonly PairedTest[];
+  /** Mean PA per test day. */
+  readonly paByDay: ReadonlyArray<{ readonly date: string; readonly paBps: number; readonly orders: number }>;
+  /** Per-order PA in bps (for the distribution chart; may be subsampled to at most a few thousand). */
+  readonly paSample: readonly number[];
+  /** Mean share of the order executed in each decision period (the paper's case-study trajectory). */
+  readonly trajectory: readonly number[];
+  /** Mean PA by liquidity tercile of the instrument (by trailing mean minute volume). */
+  readonly byLiquidity: ReadonlyArray<{ readonly bucket: string; readonly paBps: number; readonly orders: number }>;
+}
+
+export interface TrainingCurve {
+  readonly strategy: string;
+  /** Training iteration numbers at which validation ran. */
+  readonly iterations: readonly number[];
+  /** Validation mean PA (bps) at each iteration: mean over seeds, and min/max over seeds. */
+  readonly meanPaBps: readonly number[];
+  readonly lowPaBps: readonly number[];
+  readonly highPaBps: readonly number[];
+}
+
+export interface ExampleDay {
+  readonly instrument: string;
+  readonly date: string;
+  readonly side: 'sell' | 'buy';
+  /** Minute labels (HH:MM) over the horizon. */
+  readonly minuteLabels: readonly string[];
+  /** The minute average price over the horizon. */
+  readonly prices: readonly number[];
+  /** Per strategy, the quantity executed in each minute (share of the order). */
+  readonly trades: ReadonlyArray<{ readonly strategy: string; readonly sharePerMinute: readonly number[] }>;
+}
+
+export interface ReportData {
+  readonly title: string;
+  readonly generatedAt: string;
+  readonly command: string;
+  readonly dataset: {
+    readonly name: string;
+    readonly source: string;
+    readonly instruments: number;
+    readonly trainDays: number;
+    readonly validationDays: number;
+    readonly testDays: number;
+    readonly testDates: readonly string[];
+  };
+  readonly strategies: readonly StrategyReport[];
+  readonly trainingCurves: readonly TrainingCurve[];
+  readonly exampleDay: ExampleDay | null;
+  /** All settings used, for the appendix. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Free-text findings and caveats (e.g. an ordering that did not hold). */
+  readonly notes: readonly string[];
+}
