@@ -1,0 +1,70 @@
+/**
+ * Runs one strategy over a set of episodes with the one simulator and returns per-order results.
+ */
+import { ExecutionEnv } from '../sim/env.js';
+import type { EpisodeSet } from '../sim/episodes.js';
+import type { SimSettings } from '../sim/settings.js';
+import type { Strategy } from '../strategies/types.js';
+
+/** Per-order outcome of a strategy, struct of arrays aligned with the episodes. */
+export interface OrderResults {
+  readonly strategy: string;
+  readonly kind: Strategy['kind'];
+  readonly count: number;
+  /** Price advantage in bps of the order's average execution price (0 when nothing filled). */
+  readonly paBps: Float64Array;
+  /** Episode reward: the sum of the period rewards (SPEC 4). */
+  readonly reward: Float64Array;
+  readonly executedQty: Float64Array;
+  readonly quantity: Float64Array;
+  /** Executed shares per period [order * T + t]. */
+  readonly periodQty: Float64Array;
+  readonly periods: number;
+  /** Per-minute fills [order * horizon + minute] when recorded. */
+  readonly minuteFills: Float64Array | null;
+}
+
+export interface RunOptions {
+  readonly recordMinuteFills?: boolean;
+}
+
+export function runStrategy(strategy: Strategy, episodes: EpisodeSet, settings: SimSettings, options: RunOptions = {}): OrderResults {
+  const env = new ExecutionEnv(episodes, settings, {
+    recordMinuteFills: options.recordMinuteFills ?? false,
+    minuteWeights: strategy.minuteWeights?.(episodes) ?? null,
+  });
+  const share = new Float64Array(env.n);
+  strategy.begin(env);
+  while (!env.done) {
+    strategy.decide(env, share);
+    env.step(share);
+  }
+  return collectResults(strategy, env);
+}
+
+/** Per-order PA and episode reward from a finished environment. */
+export function collectResults(strategy: Pick<Strategy, 'name' | 'kind'>, env: ExecutionEnv): OrderResults {
+  const { n, periods: T } = env;
+  const { benchmark, side, quantity } = env.episodes;
+  const paBps = new Float64Array(n);
+  const reward = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const q = env.executedQty[i];
+    paBps[i] = q > 0 ? side[i] * 1e4 * (env.executedValue[i] / q / benchmark[i] - 1) : 0;
+    let r = 0;
+    for (let t = 0; t < T; t++) r += env.reward[i * T + t];
+    reward[i] = r;
+  }
+  return {
+    strategy: strategy.name,
+    kind: strategy.kind,
+    count: n,
+    paBps,
+    reward,
+    executedQty: Float64Array.from(env.executedQty),
+    quantity: Float64Array.from(quantity),
+    periodQty: Float64Array.from(env.periodQty),
+    periods: T,
+    minuteFills: env.minuteFills ? Float64Array.from(env.minuteFills) : null,
+  };
+}

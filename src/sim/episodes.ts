@@ -1,0 +1,215 @@
+/**
+ * Episodes: the data of each order's day, cut out of the day panels once into flat typed arrays, so
+ * that the simulator, the strategies and the learners run over compact memory and never touch the
+ * store again. One episode = one order.
+ */
+import type { DatasetStore } from '../data/store.js';
+import type { Order } from '../data/orders.js';
+import { normaliseFeatures, rawMinuteFeatures } from '../data/features.js';
+import type { DayPanel } from '../data/types.js';
+import { PUBLIC_FEATURES, summariseMinutes } from './observation.js';
+import { periodGrid, type PeriodGrid, type SimSettings } from './settings.js';
+import type { ProgressFn } from '../util/progress.js';
+
+export interface EpisodeSet {
+  readonly count: number;
+  readonly grid: PeriodGrid;
+  /** Bars per day of the dataset (the previous day's summary uses all of them). */
+  readonly minutesPerDay: number;
+  /** Public steps per episode: T + 1 (previous day, then each period). */
+  readonly steps: number;
+  /** Minute average prices over the horizon [episode * horizon + minute]. */
+  readonly price: Float64Array;
+  /** Market volume in shares over the horizon. */
+  readonly volume: Float64Array;
+  /** Mean minute price per period [episode * T + period] (the fast path of the simulator). */
+  readonly periodMeanPrice: Float64Array;
+  /** Benchmark p~: plain mean of the minute average prices over the horizon (SPEC 3). Future data. */
+  readonly benchmark: Float64Array;
+  /** Order quantity in shares. */
+  readonly quantity: Float64Array;
+  /** +1 sell, -1 buy. */
+  readonly side: Int8Array;
+  /** Public features [episode][step][PUBLIC_FEATURES]; the views in observation.ts decide what is seen. */
+  readonly pub: Float32Array;
+  /** VWAP's volume profile over the horizon from the previous days, normalised to sum 1. */
+  readonly volumeProfile: Float64Array;
+  /** Almgren-Chriss' daily volatility (relative) from the previous days; NaN without history. */
+  readonly dailySigma: Float64Array;
+  /** Previous close (price level for AC's sigma in price units). */
+  readonly prevClose: Float64Array;
+  /** Trailing mean minute volume (liquidity measure for the report's buckets). */
+  readonly liquidity: Float64Array;
+  readonly instrument: readonly string[];
+  readonly date: readonly string[];
+  readonly orders: readonly Order[];
+}
+
+export interface SkippedOrder {
+  readonly order: Order;
+  readonly reason: string;
+}
+
+/** Builds the episodes of `orders` (any order of dates). Orders that cannot run are returned with a reason. */
+export function buildEpisodes(
+  store: DatasetStore,
+  orders: readonly Order[],
+  settings: SimSettings,
+  onProgress?: ProgressFn,
+): { episodes: EpisodeSet; skipped: SkippedOrder[] } {
+  const meta = store.meta;
+  const grid = periodGrid(settings, meta.barMinutes, meta.minutesPerDay);
+  const { horizon: H, periods: T } = grid;
+  const M = meta.minutesPerDay;
+  const S = T + 1;
+  const codeIndex = new Map(meta.instruments.map((c, i) => [c, i]));
+  const byDate = new Map<string, number[]>();
+  const skipped: SkippedOrder[] = [];
+  for (const [k, o] of orders.entries()) {
+    if (!codeIndex.has(o.instrument)) {
+      skipped.push({ order: o, reason: 'instrument not in dataset' });
+      continue;
+    }
+    const list = byDate.get(o.date);
+    if (list) list.push(k);
+    else byDate.set(o.date, [k]);
+  }
+  for (const [date, list] of [...byDate]) {
+    if (!meta.dates.includes(date)) {
+      for (const k of list) skipped.push({ order: orders[k], reason: 'date not in dataset' });
+      byDate.delete(date);
+    }
+  }
+  // Keep the requested order of episodes within each date; dates in dataset order.
+  const dates = meta.dates.filter((d) => byDate.has(d));
+  const cap = orders.length;
+  const out = {
+    price: new Float64Array(cap * H),
+    volume: new Float64Array(cap * H),
+    periodMeanPrice: new Float64Array(cap * T),
+    benchmark: new Float64Array(cap),
+    quantity: new Float64Array(cap),
+    side: new Int8Array(cap),
+    pub: new Float32Array(cap * S * PUBLIC_FEATURES),
+    volumeProfile: new Float64Array(cap * H),
+    dailySigma: new Float64Array(cap),
+    prevClose: new Float64Array(cap),
+    liquidity: new Float64Array(cap),
+  };
+  const instrument: string[] = [];
+  const date: string[] = [];
+  const episodeOrders: Order[] = [];
+  let n = 0;
+  for (const [di, d] of dates.entries()) {
+    const day = store.loadDay(d);
+    const feats = normaliseFeatures(rawMinuteFeatures(day.bars, day.context), meta.featureStats);
+    const prevFeats = day.previous ? normaliseFeatures(rawMinuteFeatures(day.previous, day.context), meta.featureStats) : null;
+    for (const k of byDate.get(d)!) {
+      const o = orders[k];
+      const i = codeIndex.get(o.instrument)!;
+      if (!day.bars.valid[i]) {
+        skipped.push({ order: o, reason: 'instrument-day excluded or absent in the dataset' });
+        continue;
+      }
+      fillEpisode(out, n, day.bars, i, H, T, grid, M);
+      out.quantity[n] = o.quantity;
+      out.side[n] = o.side === 'sell' ? 1 : -1;
+      // Public steps: 0 = previous day (zeros when there is none), k = period k-1.
+      const po = n * S * PUBLIC_FEATURES;
+      if (prevFeats && day.previous!.valid[i]) summariseMinutes(prevFeats, i * M, 0, M, out.pub, po);
+      for (let t = 0; t < T; t++) summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], out.pub, po + (t + 1) * PUBLIC_FEATURES);
+      // History-derived context: VWAP profile over the horizon, AC sigma, liquidity.
+      let ps = 0;
+      for (let m = 0; m < H; m++) ps += day.context.volumeProfile[i * M + m];
+      for (let m = 0; m < H; m++) out.volumeProfile[n * H + m] = ps > 0 ? day.context.volumeProfile[i * M + m] / ps : 1 / H;
+      out.dailySigma[n] = day.context.dailySigma[i];
+      out.prevClose[n] = day.context.prevClose[i];
+      out.liquidity[n] = day.context.meanMinuteVolume[i];
+      instrument.push(o.instrument);
+      date.push(d);
+      episodeOrders.push(o);
+      n++;
+    }
+    onProgress?.(di + 1, dates.length);
+  }
+  const trim = <A extends Float64Array | Float32Array | Int8Array>(a: A, w: number): A => a.slice(0, n * w) as A;
+  const episodes: EpisodeSet = {
+    count: n,
+    grid,
+    minutesPerDay: M,
+    steps: S,
+    price: trim(out.price, H),
+    volume: trim(out.volume, H),
+    periodMeanPrice: trim(out.periodMeanPrice, T),
+    benchmark: trim(out.benchmark, 1),
+    quantity: trim(out.quantity, 1),
+    side: trim(out.side, 1),
+    pub: trim(out.pub, S * PUBLIC_FEATURES),
+    volumeProfile: trim(out.volumeProfile, H),
+    dailySigma: trim(out.dailySigma, 1),
+    prevClose: trim(out.prevClose, 1),
+    liquidity: trim(out.liquidity, 1),
+    instrument,
+    date,
+    orders: episodeOrders,
+  };
+  return { episodes, skipped };
+}
+
+function fillEpisode(
+  out: { price: Float64Array; volume: Float64Array; periodMeanPrice: Float64Array; benchmark: Float64Array },
+  n: number,
+  bars: DayPanel,
+  i: number,
+  H: number,
+  T: number,
+  grid: PeriodGrid,
+  M: number,
+): void {
+  let sum = 0;
+  for (let m = 0; m < H; m++) {
+    const p = bars.avgPrice[i * M + m];
+    out.price[n * H + m] = p;
+    out.volume[n * H + m] = bars.volume[i * M + m];
+    sum += p;
+  }
+  out.benchmark[n] = sum / H;
+  for (let t = 0; t < T; t++) {
+    let s = 0;
+    for (let m = grid.start[t]; m < grid.start[t + 1]; m++) s += out.price[n * H + m];
+    out.periodMeanPrice[n * T + t] = s / (grid.start[t + 1] - grid.start[t]);
+  }
+}
+
+/** A subset of episodes (e.g. a training batch), copied into a new compact set. */
+export function selectEpisodes(set: EpisodeSet, indices: ArrayLike<number>): EpisodeSet {
+  const n = indices.length;
+  const { horizon: H, periods: T } = set.grid;
+  const S = set.steps;
+  const pick = <A extends Float64Array | Float32Array | Int8Array>(a: A, w: number): A => {
+    const r = new (a.constructor as new (len: number) => A)(n * w);
+    for (let k = 0; k < n; k++) r.set(a.subarray(indices[k] * w, indices[k] * w + w), k * w);
+    return r;
+  };
+  const idx = Array.from(indices);
+  return {
+    count: n,
+    grid: set.grid,
+    minutesPerDay: set.minutesPerDay,
+    steps: S,
+    price: pick(set.price, H),
+    volume: pick(set.volume, H),
+    periodMeanPrice: pick(set.periodMeanPrice, T),
+    benchmark: pick(set.benchmark, 1),
+    quantity: pick(set.quantity, 1),
+    side: pick(set.side, 1),
+    pub: pick(set.pub, S * PUBLIC_FEATURES),
+    volumeProfile: pick(set.volumeProfile, H),
+    dailySigma: pick(set.dailySigma, 1),
+    prevClose: pick(set.prevClose, 1),
+    liquidity: pick(set.liquidity, 1),
+    instrument: idx.map((k) => set.instrument[k]),
+    date: idx.map((k) => set.date[k]),
+    orders: idx.map((k) => set.orders[k]),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Observations (SPEC 6). The public data of an episode is summarised per decision period: step 0 is
+ * the previous trading day, step k (1..T) is period k-1 of the order's day. For each of the six
+ * normalised minute features (open, high, low, close, average price, volume) a step holds the mean,
+ * the last value and the standard deviation over the step's minutes: 18 numbers.
+ *
+ * Two views of one state: the STUDENT at decision t (the start of period t) sees steps 0..t, i.e. the
+ * previous day and the periods that are over: only minutes strictly before the decision time. The
+ * TEACHER sees all T + 1 steps, the whole day. The masking is done here, by the environment, and
+ * tested by perturbing future bars (test/sim/leakage.test.ts).
+ */
+import { MINUTE_FEATURE_COUNT } from '../data/features.js';
+
+export const STEP_STATS = 3;
+/** Public features per step. */
+export const PUBLIC_FEATURES = MINUTE_FEATURE_COUNT * STEP_STATS;
+
+/**
+ * Summarises normalised minute features [minute][feature] over minutes [from, to) into `out` at
+ * offset `o`: per feature mean, last, std.
+ */
+export function summariseMinutes(features: Float32Array, base: number, from: number, to: number, out: Float32Array, o: number): void {
+  const f = MINUTE_FEATURE_COUNT;
+  const n = to - from;
+  for (let j = 0; j < f; j++) {
+    if (n <= 0) {
+      out[o + j * STEP_STATS] = 0;
+      out[o + j * STEP_STATS + 1] = 0;
+      out[o + j * STEP_STATS + 2] = 0;
+      continue;
+    }
+    let sum = 0;
+    let sumSq = 0;
+    for (let m = from; m < to; m++) {
+      const v = features[(base + m) * f + j];
+      sum += v;
+      sumSq += v * v;
+    }
+    const mean = sum / n;
+    out[o + j * STEP_STATS] = mean;
+    out[o + j * STEP_STATS + 1] = features[(base + to - 1) * f + j];
+    out[o + j * STEP_STATS + 2] = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  }
+}
+
+/** Which view of the state a policy gets. */
+export type ObservationView = 'student' | 'teacher';
+
+/**
+ * Copies the public sequence of episode `i` as seen by `view` at decision `t` into `out`
+ * ([steps][PUBLIC_FEATURES], `steps` = T + 1). Steps the view may not see are zero.
+ */
+export function publicObservation(
+  pub: Float32Array,
+  steps: number,
+  i: number,
+  view: ObservationView,
+  t: number,
+  out: Float32Array,
+): Float32Array {
+  const width = steps * PUBLIC_FEATURES;
+  const visible = view === 'teacher' ? steps : Math.min(steps, t + 1);
+  out.fill(0, 0, width);
+  out.set(pub.subarray(i * width, i * width + visible * PUBLIC_FEATURES), 0);
+  return out;
+}
+
+/** Private features per step: remaining inventory / Q and elapsed periods / T (SPEC 6). */
+export const PRIVATE_FEATURES = 2;
+/** Lin and Beling's private state adds the previous action (SPEC 7). */
+export const PRIVATE_FEATURES_WITH_ACTION = 3;
