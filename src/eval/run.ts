@@ -7,11 +7,11 @@ import type { SimSettings } from '../sim/settings.js';
 import type { Strategy } from '../strategies/types.js';
 
 /** Per-order outcome of a strategy, struct of arrays aligned with the episodes. */
-export interface OrderResults {
+export interface StrategyRun {
   readonly strategy: string;
   readonly kind: Strategy['kind'];
   readonly count: number;
-  /** Price advantage in bps of the order's average execution price (0 when nothing filled). */
+  /** Price advantage in bps of the order's average execution price (NaN when nothing filled). */
   readonly paBps: Float64Array;
   /** Episode reward: the sum of the period rewards (SPEC 4). */
   readonly reward: Float64Array;
@@ -28,7 +28,7 @@ export interface RunOptions {
   readonly recordMinuteFills?: boolean;
 }
 
-export function runStrategy(strategy: Strategy, episodes: EpisodeSet, settings: SimSettings, options: RunOptions = {}): OrderResults {
+export function runStrategy(strategy: Strategy, episodes: EpisodeSet, settings: SimSettings, options: RunOptions = {}): StrategyRun {
   const env = new ExecutionEnv(episodes, settings, {
     recordMinuteFills: options.recordMinuteFills ?? false,
     minuteWeights: strategy.minuteWeights?.(episodes) ?? null,
@@ -43,14 +43,14 @@ export function runStrategy(strategy: Strategy, episodes: EpisodeSet, settings: 
 }
 
 /** Per-order PA and episode reward from a finished environment. */
-export function collectResults(strategy: Pick<Strategy, 'name' | 'kind'>, env: ExecutionEnv): OrderResults {
+export function collectResults(strategy: Pick<Strategy, 'name' | 'kind'>, env: ExecutionEnv): StrategyRun {
   const { n, periods: T } = env;
   const { benchmark, side, quantity } = env.episodes;
   const paBps = new Float64Array(n);
   const reward = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const q = env.executedQty[i];
-    paBps[i] = q > 0 ? side[i] * 1e4 * (env.executedValue[i] / q / benchmark[i] - 1) : 0;
+    paBps[i] = q > 0 ? side[i] * 1e4 * (env.executedValue[i] / q / benchmark[i] - 1) : NaN;
     let r = 0;
     for (let t = 0; t < T; t++) r += env.reward[i * T + t];
     reward[i] = r;

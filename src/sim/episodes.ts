@@ -6,7 +6,7 @@
 import type { DatasetStore } from '../data/store.js';
 import type { Order } from '../data/orders.js';
 import { normaliseFeatures, rawMinuteFeatures } from '../data/features.js';
-import type { DayPanel } from '../data/types.js';
+import type { DayPanel, FeatureStats } from '../data/types.js';
 import { PUBLIC_FEATURES, summariseMinutes } from './observation.js';
 import { periodGrid, type PeriodGrid, type SimSettings } from './settings.js';
 import type { ProgressFn } from '../util/progress.js';
@@ -56,6 +56,7 @@ export function buildEpisodes(
   orders: readonly Order[],
   settings: SimSettings,
   onProgress?: ProgressFn,
+  featureStats: FeatureStats = store.meta.featureStats,
 ): { episodes: EpisodeSet; skipped: SkippedOrder[] } {
   const meta = store.meta;
   const grid = periodGrid(settings, meta.barMinutes, meta.minutesPerDay);
@@ -102,8 +103,10 @@ export function buildEpisodes(
   let n = 0;
   for (const [di, d] of dates.entries()) {
     const day = store.loadDay(d);
-    const feats = normaliseFeatures(rawMinuteFeatures(day.bars, day.context), meta.featureStats);
-    const prevFeats = day.previous ? normaliseFeatures(rawMinuteFeatures(day.previous, day.context), meta.featureStats) : null;
+    const feats = normaliseFeatures(rawMinuteFeatures(day.bars, day.context), featureStats);
+    // The previous day is normalised with the order day's context: both days are then on one scale
+    // (prices over the previous close), which is what the student compares.
+    const prevFeats = day.previous ? normaliseFeatures(rawMinuteFeatures(day.previous, day.context), featureStats) : null;
     for (const k of byDate.get(d)!) {
       const o = orders[k];
       const i = codeIndex.get(o.instrument)!;

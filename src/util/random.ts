@@ -78,6 +78,23 @@ export class Rng {
     return (this.normal() / Math.sqrt(chi / dof)) * Math.sqrt((dof - 2) / dof);
   }
 
+  /** The full internal state, for checkpoints: `Rng.fromState(rng.state())` continues the same stream. */
+  state(): number[] {
+    return [this.a, this.b, this.c, this.d, this.spare];
+  }
+
+  static fromState(state: readonly number[]): Rng {
+    const r = new Rng(0);
+    r.restore(state);
+    return r;
+  }
+
+  /** Continues from a saved state, in place. */
+  restore(state: readonly number[]): void {
+    [this.a, this.b, this.c, this.d] = state;
+    this.spare = state[4] ?? NaN;
+  }
+
   /** A new generator whose stream is independent of this one's (for sub-tasks such as workers). */
   fork(salt: number): Rng {
     return new Rng((this.nextUint32() ^ Math.imul(salt + 1, 0x9e3779b1)) >>> 0);

@@ -1,5 +1,86 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { validateSettings } from '../../config/validate.js';
+import { OrderSettingsSchema } from '../../data/orders.js';
+import { openDataset } from '../../data/store.js';
+import { runBacktest } from '../../eval/backtest.js';
+import { writeComparison } from '../../eval/outputs.js';
+import { resultsTable } from '../../report/console.js';
+import { SimSettingsSchema } from '../../sim/settings.js';
+import { DEFAULT_AC_SETTINGS } from '../../strategies/almgren-chriss.js';
+import { progressBar } from '../../util/progress.js';
+import { DEFAULT_DATA_DIR, toInt, toNumber, userSettings } from '../options.js';
+
+const BacktestSchema = z.object({
+  strategy: z.string().min(1).default('twap,vwap,ac'),
+  data: z.string().default(DEFAULT_DATA_DIR),
+  split: z.enum(['train', 'validation', 'test', 'all']).default('test'),
+  orders: z.string().nullable().default(null),
+  ordersSeed: z.number().int().min(0).default(7),
+  side: z.enum(['sell', 'buy', 'mixed']).default('sell'),
+  participationCap: z.number().gt(0).max(1).nullable().default(null),
+  lotSize: z.number().int().positive().default(1),
+  noFillWithoutVolume: z.boolean().default(false),
+  acRiskAversion: z.number().min(0).default(DEFAULT_AC_SETTINGS.riskAversion),
+  out: z.string().default('runs/backtest'),
+});
 
 export function registerBacktestCommand(program: Command): void {
-  program.command('backtest').description('run strategies over orders and report metrics');
+  program
+    .command('backtest')
+    .description(
+      [
+        'Run strategies over the same orders with the one simulator and print the results table',
+        '(reward x 10^-2, PA in bps with 95% CI and day-clustered standard error, GLR, share PA > 0, fill',
+        'rate, paired test against TWAP per order and on day means). Writes <out>/orders.csv,',
+        '<out>/orders.json (per order) and <out>/summary.json.',
+        'Example: execlab backtest --strategy twap,vwap,ac,runs/opd/policy.json --split test',
+      ].join('\n'),
+    )
+    .option('--strategy <list>', 'comma-separated: twap, vwap, ac and/or policy files', 'twap,vwap,ac')
+    .option('--data <dir>', 'dataset directory', DEFAULT_DATA_DIR)
+    .option('--split <name>', 'train | validation | test | all (ignored with --orders)', 'test')
+    .option('--orders <file>', 'order file (CSV: instrument,date,side,quantity); default: one generated order per instrument-day')
+    .option('--orders-seed <n>', 'seed of generated orders', toInt('--orders-seed'), 7)
+    .option('--side <side>', 'side of generated orders: sell | buy | mixed', 'sell')
+    .option('--participation-cap <x>', 'fill at most this share of each minute\'s market volume (0-1); the rest carries forward', toNumber('--participation-cap'))
+    .option('--lot-size <n>', 'round fills down to whole lots (A-shares: 100)', toInt('--lot-size'), 1)
+    .option('--no-fill-without-volume', 'no fills in zero-volume minutes (quantity carries forward)')
+    .option('--ac-risk-aversion <lambda>', 'Almgren-Chriss risk aversion', toNumber('--ac-risk-aversion'), DEFAULT_AC_SETTINGS.riskAversion)
+    .option('--out <dir>', 'output directory', 'runs/backtest')
+    .option('--config <file>', 'YAML or JSON file with any of these settings (flags win)')
+    .action(function (this: Command) {
+      const loose = userSettings(this);
+      // commander's --no-fill-without-volume sets fillWithoutVolume=false
+      if (this.getOptionValueSource('fillWithoutVolume') === 'cli') {
+        delete loose.fillWithoutVolume;
+        loose.noFillWithoutVolume = true;
+      }
+      const s = validateSettings(BacktestSchema, loose, 'backtest settings');
+      const store = openDataset(s.data);
+      const sim = SimSettingsSchema.parse({ fill: { participationCap: s.participationCap, lotSize: s.lotSize, noFillWithoutVolume: s.noFillWithoutVolume } });
+      const bar = progressBar('backtest data');
+      const result = runBacktest(
+        store,
+        {
+          strategies: s.strategy.split(',').map((x) => x.trim()).filter(Boolean),
+          split: s.split,
+          ordersFile: s.orders,
+          orders: OrderSettingsSchema.parse({ seed: s.ordersSeed, side: s.side }),
+          sim,
+          ac: { ...DEFAULT_AC_SETTINGS, riskAversion: s.acRiskAversion },
+        },
+        bar.update,
+      );
+      bar.stop();
+      const files = writeComparison(s.out, result.runs, result.reports, result.episodes, { settings: s, sim, dataset: store.meta.name, skipped: result.skipped.length });
+      process.stdout.write(`${result.episodes.count} orders on ${new Set(result.episodes.date).size} days (${s.orders ?? `${s.split} split`})\n\n`);
+      process.stdout.write(`${resultsTable(result.reports)}\n\n`);
+      if (result.skipped.length > 0) {
+        const reasons = new Map<string, number>();
+        for (const k of result.skipped) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
+        process.stdout.write(`skipped ${result.skipped.length} orders: ${[...reasons].map(([r, n]) => `${n} ${r}`).join('; ')}\n`);
+      }
+      process.stdout.write(`wrote ${files.join(', ')}\n`);
+    });
 }

@@ -1,0 +1,93 @@
+/**
+ * Compares strategies on the same orders: runs each through the one simulator, then builds the
+ * report rows (metrics, tests against TWAP and OPD against OPD-S, PA per day, by liquidity, the
+ * execution trajectory and a PA sample for the distribution chart).
+ */
+import type { EpisodeSet } from '../sim/episodes.js';
+import type { SimSettings } from '../sim/settings.js';
+import type { Strategy } from '../strategies/types.js';
+import { createTwap } from '../strategies/twap.js';
+import type { PairedTest, StrategyReport } from '../report/types.js';
+import type { ProgressFn } from '../util/progress.js';
+import { pairedTest, paByLiquidity, summariseOrders, type OrderResults } from './metrics.js';
+import { runStrategy, type StrategyRun } from './run.js';
+
+/** The metrics' column view of a run. */
+export function orderColumns(run: StrategyRun, episodes: EpisodeSet): OrderResults {
+  return { paBps: run.paBps, reward: run.reward, filledQty: run.executedQty, orderQty: run.quantity, dayKeys: episodes.date };
+}
+
+/** Mean share of the order executed in each period. */
+export function trajectory(run: StrategyRun): number[] {
+  const T = run.periods;
+  const out = new Array<number>(T).fill(0);
+  for (let i = 0; i < run.count; i++) for (let t = 0; t < T; t++) out[t] += run.periodQty[i * T + t] / run.quantity[i];
+  return out.map((v) => v / Math.max(1, run.count));
+}
+
+/** At most `max` values on a fixed stride (deterministic), NaN left out. */
+export function paSample(pa: ArrayLike<number>, max = 4000): number[] {
+  const stride = Math.max(1, Math.ceil(pa.length / max));
+  const out: number[] = [];
+  for (let i = 0; i < pa.length; i += stride) if (!Number.isNaN(pa[i])) out.push(pa[i]);
+  return out;
+}
+
+/** Report row of one run; `tests` are filled by compareRuns. */
+export function strategyReport(run: StrategyRun, episodes: EpisodeSet, tests: readonly PairedTest[], seeds = 1): StrategyReport {
+  const cols = orderColumns(run, episodes);
+  const summary = summariseOrders(cols);
+  return {
+    name: run.strategy,
+    kind: run.kind,
+    orders: summary.orders,
+    seeds,
+    rewardE2: summary.rewardE2,
+    paBps: summary.paBps,
+    glr: summary.glr,
+    sharePositive: summary.sharePositive,
+    fillRate: summary.fillRate,
+    tests,
+    paByDay: summary.paByDay,
+    paSample: paSample(run.paBps),
+    trajectory: trajectory(run),
+    byLiquidity: paByLiquidity(run.paBps, episodes.liquidity),
+  };
+}
+
+/** Tests each run against TWAP, and OPD against OPD-S when both are present. */
+export function testsFor(run: StrategyRun, runs: readonly StrategyRun[], twap: StrategyRun, episodes: EpisodeSet): PairedTest[] {
+  const tests: PairedTest[] = [];
+  if (run.strategy !== 'TWAP') tests.push(pairedTest(orderColumns(run, episodes), orderColumns(twap, episodes), 'TWAP'));
+  const opdS = runs.find((r) => r.strategy === 'OPD-S');
+  if (run.strategy === 'OPD' && opdS) tests.push(pairedTest(orderColumns(run, episodes), orderColumns(opdS, episodes), 'OPD-S'));
+  return tests;
+}
+
+export interface Comparison {
+  readonly runs: readonly StrategyRun[];
+  readonly reports: readonly StrategyReport[];
+}
+
+/**
+ * Runs every strategy on the same episodes. TWAP is always run as the reference of the tests (it is
+ * listed only when asked for).
+ */
+export function compareStrategies(
+  strategies: readonly Strategy[],
+  episodes: EpisodeSet,
+  sim: SimSettings,
+  options: { recordMinuteFills?: boolean; onProgress?: ProgressFn; episodesFor?: (s: Strategy) => EpisodeSet } = {},
+): Comparison {
+  const runs = strategies.map((s, k) => {
+    // A policy trained with another feature normalisation runs on the same orders and prices with its
+    // own observation features.
+    const own = options.episodesFor?.(s) ?? episodes;
+    const r = runStrategy(s, own, sim, { recordMinuteFills: options.recordMinuteFills });
+    options.onProgress?.(k + 1, strategies.length, s.name);
+    return r;
+  });
+  const twap = runs.find((r) => r.strategy === 'TWAP') ?? runStrategy(createTwap(), episodes, sim);
+  const reports = runs.map((r) => strategyReport(r, episodes, testsFor(r, runs, twap, episodes)));
+  return { runs, reports };
+}

@@ -1,0 +1,148 @@
+/**
+ * The training loop every learner shares: iterate, validate on the validation split every N
+ * iterations, keep the best parameters by validation PA, stop early when it stops improving, log
+ * JSON lines, and checkpoint atomically so that a killed run resumes to the same result.
+ */
+import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExecutionEnv } from '../../sim/env.js';
+import type { EpisodeSet } from '../../sim/episodes.js';
+import type { SimSettings } from '../../sim/settings.js';
+import { writeFileAtomic } from '../../util/files.js';
+import { base64ToF32, f32ToBase64 } from '../../util/encode.js';
+import type { ActorCritic } from './net/network.js';
+import { rollout, type PolicySpec } from './policy.js';
+
+/** One learning algorithm, seen from the loop. */
+export interface Learner {
+  /** The network that is validated and saved (the policy). */
+  readonly net: ActorCritic;
+  readonly spec: PolicySpec;
+  /** One collection + update. Returns scalar metrics for the log. */
+  iterate(iteration: number): Record<string, number>;
+  /** Everything needed to continue exactly: optimiser, random state, buffers. JSON-safe. */
+  saveState(): unknown;
+  loadState(state: unknown): void;
+}
+
+export interface LoopSettings {
+  readonly iterations: number;
+  readonly validateEvery: number;
+  /** Stop after this many validations without a new best. */
+  readonly patience: number;
+}
+
+export interface ValidationPoint {
+  readonly iteration: number;
+  readonly paBps: number;
+  readonly reward: number;
+}
+
+export interface LoopResult {
+  readonly bestParams: Float32Array;
+  readonly best: ValidationPoint;
+  readonly history: readonly ValidationPoint[];
+  readonly iterations: number;
+  readonly stoppedEarly: boolean;
+}
+
+/** Greedy evaluation of a policy: mean PA (bps) and mean episode reward over the episodes. */
+export function evaluateGreedy(net: ActorCritic, spec: PolicySpec, episodes: EpisodeSet, sim: SimSettings): { paBps: number; reward: number } {
+  const env = new ExecutionEnv(episodes, sim);
+  const rec = rollout(net, spec, env, 'greedy', null);
+  let pa = 0;
+  let reward = 0;
+  for (let i = 0; i < env.n; i++) {
+    const q = env.executedQty[i];
+    pa += q > 0 ? episodes.side[i] * 1e4 * (env.executedValue[i] / q / episodes.benchmark[i] - 1) : 0;
+  }
+  for (const r of rec.rewards) reward += r;
+  return { paBps: pa / env.n, reward: reward / env.n };
+}
+
+interface LoopState {
+  iteration: number;
+  best: ValidationPoint;
+  bestParams: string;
+  history: ValidationPoint[];
+  sinceBest: number;
+  learner: unknown;
+  params: string;
+}
+
+export interface LoopIo {
+  /** Directory for checkpoint.json and metrics.jsonl; null = in memory only. */
+  readonly dir: string | null;
+  readonly resume: boolean;
+  readonly onProgress?: (iteration: number, total: number, status: string) => void;
+  /** Stop after this iteration (tests simulate a killed run with it). */
+  readonly haltAfter?: number;
+}
+
+export function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettings, settings: LoopSettings, io: LoopIo): LoopResult {
+  const { net } = learner;
+  let state: LoopState = {
+    iteration: 0,
+    best: { iteration: 0, paBps: -Infinity, reward: -Infinity },
+    bestParams: f32ToBase64(net.params),
+    history: [],
+    sinceBest: 0,
+    learner: null,
+    params: '',
+  };
+  const ckpt = io.dir ? join(io.dir, 'checkpoint.json') : null;
+  const log = io.dir ? join(io.dir, 'metrics.jsonl') : null;
+  if (io.dir) mkdirSync(io.dir, { recursive: true });
+  if (io.resume && ckpt && existsSync(ckpt)) {
+    state = JSON.parse(readFileSync(ckpt, 'utf8')) as LoopState;
+    state.best = { ...state.best, paBps: state.best.paBps ?? -Infinity };
+    net.params.set(base64ToF32(state.params));
+    learner.loadState(state.learner);
+    // Drop log lines written after the checkpoint: the resumed run writes them again, identically.
+    if (log && existsSync(log)) {
+      const kept = readFileSync(log, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as { iteration: number }).iteration <= state.iteration);
+      writeFileSync(log, kept.map((l) => `${l}\n`).join(''));
+    }
+  } else if (log) {
+    writeFileSync(log, '');
+  }
+  let stoppedEarly = false;
+  const t0 = Date.now();
+  while (state.iteration < settings.iterations) {
+    const it = state.iteration + 1;
+    const metrics = learner.iterate(it);
+    const line: Record<string, number | string> = { iteration: it, ...metrics, seconds: (Date.now() - t0) / 1000 };
+    if (it % settings.validateEvery === 0 || it === settings.iterations) {
+      const v = evaluateGreedy(net, learner.spec, validation, sim);
+      state.history.push({ iteration: it, paBps: v.paBps, reward: v.reward });
+      line.validPaBps = v.paBps;
+      line.validReward = v.reward;
+      if (v.paBps > state.best.paBps) {
+        state.best = { iteration: it, paBps: v.paBps, reward: v.reward };
+        state.bestParams = f32ToBase64(net.params);
+        state.sinceBest = 0;
+      } else {
+        state.sinceBest++;
+      }
+    }
+    state.iteration = it;
+    if (log) appendFileSync(log, `${JSON.stringify(line)}\n`);
+    const status = `reward ${fmt(metrics.meanReward)} PA ${fmt(metrics.meanPaBps)} best valid PA ${fmt(state.best.paBps)} @${state.best.iteration}`;
+    io.onProgress?.(it, settings.iterations, status);
+    if (line.validPaBps !== undefined && ckpt) {
+      state.learner = learner.saveState();
+      state.params = f32ToBase64(net.params);
+      writeFileAtomic(ckpt, JSON.stringify(state));
+    }
+    if (state.sinceBest >= settings.patience) {
+      stoppedEarly = true;
+      break;
+    }
+    if (io.haltAfter !== undefined && it >= io.haltAfter) break;
+  }
+  return { bestParams: base64ToF32(state.bestParams), best: state.best, history: state.history, iterations: state.iteration, stoppedEarly };
+}
+
+function fmt(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(2);
+}

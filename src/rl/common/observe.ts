@@ -1,0 +1,31 @@
+/**
+ * Per-step network inputs built by the environment. The student's public input at decision t may
+ * only be a step s <= t (minutes strictly before the decision time); asking for a later step throws,
+ * so a policy cannot read the future through indexing mistakes.
+ */
+import type { ExecutionEnv } from '../../sim/env.js';
+import { PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
+
+/** Copies public step `s` of every episode into `out` [n * PUBLIC_FEATURES]. */
+export function publicStepInput(env: ExecutionEnv, view: ObservationView, s: number, out: Float32Array): void {
+  const { pub, steps } = env.episodes;
+  if (view === 'student' && s > env.t) {
+    throw new Error(`student observation: step ${s} is after the decision time (period ${env.t})`);
+  }
+  const w = steps * PUBLIC_FEATURES;
+  for (let i = 0; i < env.n; i++) out.set(pub.subarray(i * w + s * PUBLIC_FEATURES, i * w + (s + 1) * PUBLIC_FEATURES), i * PUBLIC_FEATURES);
+}
+
+/**
+ * Private step input at the current decision: (remaining / Q, elapsed periods / T), plus the
+ * previous action's share of Q when `previousShare` is given (Lin and Beling's state).
+ */
+export function privateStepInput(env: ExecutionEnv, previousShare: Float64Array | null, out: Float32Array): void {
+  const width = previousShare ? 3 : 2;
+  const { quantity } = env.episodes;
+  for (let i = 0; i < env.n; i++) {
+    out[i * width] = env.remaining[i] / quantity[i];
+    out[i * width + 1] = env.t / env.periods;
+    if (previousShare) out[i * width + 2] = previousShare[i];
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * A policy = a network + how its observation is built. PolicyRunner drives a network through a
+ * batched environment decision by decision, carrying the recurrent state (one GRU step per branch
+ * per decision), and records what the learners need.
+ */
+import type { ExecutionEnv } from '../../sim/env.js';
+import { PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
+import type { Rng } from '../../util/random.js';
+import type { ActorCritic, InferenceSession } from './net/network.js';
+import { publicStepInput, privateStepInput } from './observe.js';
+
+export interface PolicySpec {
+  /** 'student' sees only the past; 'teacher' sees the whole day (training only). */
+  readonly view: ObservationView;
+  /** 2: (remaining / Q, elapsed / T); 3: plus the previous action's share (Lin and Beling). */
+  readonly privateFeatures: 2 | 3;
+  /** The action map: the share of Q of each action (SPEC 3). */
+  readonly actionMap: readonly number[];
+}
+
+/** What a rollout recorded, per episode e and period t at [e * T + t]. */
+export interface RolloutRecord {
+  readonly episodes: number;
+  readonly periods: number;
+  /** Public sequence as the policy's view saw it by its last decision: [e][S][PUBLIC_FEATURES]. */
+  readonly pub: Float32Array;
+  /** Private inputs at each decision: [e][S][privateFeatures] (step T unused, zero). */
+  readonly priv: Float32Array;
+  readonly actions: Int32Array;
+  readonly logp: Float32Array;
+  readonly values: Float32Array;
+  readonly rewards: Float32Array;
+}
+
+export type ActionMode = 'greedy' | 'sample';
+
+export function argmax(row: Float32Array, offset: number, n: number): number {
+  let best = 0;
+  for (let a = 1; a < n; a++) if (row[offset + a] > row[offset + best]) best = a;
+  return best;
+}
+
+/** log-softmax of logits row `offset..offset+n` at action a. */
+export function logProb(logits: Float32Array, offset: number, n: number, a: number): number {
+  let mx = -Infinity;
+  for (let k = 0; k < n; k++) mx = Math.max(mx, logits[offset + k]);
+  let s = 0;
+  for (let k = 0; k < n; k++) s += Math.exp(logits[offset + k] - mx);
+  return logits[offset + a] - mx - Math.log(s);
+}
+
+function sampleAction(logits: Float32Array, offset: number, n: number, rng: Rng): number {
+  let mx = -Infinity;
+  for (let k = 0; k < n; k++) mx = Math.max(mx, logits[offset + k]);
+  let s = 0;
+  for (let k = 0; k < n; k++) s += Math.exp(logits[offset + k] - mx);
+  let u = rng.uniform() * s;
+  for (let k = 0; k < n; k++) {
+    u -= Math.exp(logits[offset + k] - mx);
+    if (u <= 0) return k;
+  }
+  return n - 1;
+}
+
+/**
+ * Runs `net` over `env` from its reset state to the end of the episodes. With `mode` 'sample' actions
+ * are drawn from the policy (training); 'greedy' takes the argmax (evaluation). `epsilon` > 0 makes
+ * the choice epsilon-greedy over the logits read as Q-values (DDQN).
+ */
+export function rollout(
+  net: ActorCritic,
+  spec: PolicySpec,
+  env: ExecutionEnv,
+  mode: ActionMode,
+  rng: Rng | null,
+  options: { epsilon?: number; rewardOverride?: (env: ExecutionEnv, rec: RolloutRecord) => void } = {},
+): RolloutRecord {
+  const n = env.n;
+  const T = env.periods;
+  const S = env.episodes.steps;
+  const A = spec.actionMap.length;
+  const pf = spec.privateFeatures;
+  const session: InferenceSession = net.inference(n);
+  const rec: RolloutRecord = {
+    episodes: n,
+    periods: T,
+    pub: new Float32Array(n * S * PUBLIC_FEATURES),
+    priv: new Float32Array(n * S * pf),
+    actions: new Int32Array(n * T),
+    logp: new Float32Array(n * T),
+    values: new Float32Array(n * T),
+    rewards: new Float32Array(n * T),
+  };
+  const pubStep = new Float32Array(n * PUBLIC_FEATURES);
+  const privStep = new Float32Array(n * pf);
+  const logits = new Float32Array(n * A);
+  const values = new Float32Array(n);
+  const share = new Float64Array(n);
+  const prevShare = pf === 3 ? new Float64Array(n) : null;
+  env.reset();
+  session.resetAll();
+  if (spec.view === 'teacher') {
+    session.encodePublic(env.episodes.pub, S);
+    rec.pub.set(env.episodes.pub);
+  }
+  const eps = options.epsilon ?? 0;
+  while (!env.done) {
+    const t = env.t;
+    if (spec.view === 'student') {
+      publicStepInput(env, 'student', t, pubStep);
+      session.stepPublic(pubStep);
+      for (let i = 0; i < n; i++) rec.pub.set(pubStep.subarray(i * PUBLIC_FEATURES, (i + 1) * PUBLIC_FEATURES), (i * S + t) * PUBLIC_FEATURES);
+    }
+    privateStepInput(env, prevShare, privStep);
+    session.stepPrivate(privStep);
+    for (let i = 0; i < n; i++) rec.priv.set(privStep.subarray(i * pf, (i + 1) * pf), (i * S + t) * pf);
+    session.heads(logits, values);
+    for (let i = 0; i < n; i++) {
+      let a: number;
+      if (eps > 0 && rng && rng.uniform() < eps) a = rng.int(A);
+      else if (mode === 'sample' && rng) a = sampleAction(logits, i * A, A, rng);
+      else a = argmax(logits, i * A, A);
+      rec.actions[i * T + t] = a;
+      rec.logp[i * T + t] = logProb(logits, i * A, A, a);
+      rec.values[i * T + t] = values[i];
+      share[i] = spec.actionMap[a];
+      if (prevShare) prevShare[i] = share[i];
+    }
+    const r = env.step(share);
+    for (let i = 0; i < n; i++) rec.rewards[i * T + t] = r[i];
+  }
+  options.rewardOverride?.(env, rec);
+  return rec;
+}

@@ -1,0 +1,152 @@
+/**
+ * PPO (clipped surrogate, value clipping, entropy bonus, gradient-norm clipping, Adam, minibatches
+ * over episodes, several passes), in one readable learner. Collect rollouts from the batched
+ * simulator, compute advantages, then update. The distillation learner is this plus one marked
+ * block: the `extraLoss` hook supplies the teacher's actions per transition (src/rl/distill).
+ */
+import { ExecutionEnv } from '../../sim/env.js';
+import { selectEpisodes, type EpisodeSet } from '../../sim/episodes.js';
+import type { SimSettings } from '../../sim/settings.js';
+import { Rng } from '../../util/random.js';
+import { Adam, clipGradNorm } from '../common/adam.js';
+import { episodeBatch, gatherTransitions } from '../common/batch.js';
+import { ppoLoss } from '../common/losses.js';
+import type { Learner } from '../common/loop.js';
+import type { ActorCritic } from '../common/net/network.js';
+import { rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
+import { advantages, normalise } from '../common/returns.js';
+import { applySparseReward } from '../common/rewards.js';
+import { EpisodeSampler } from '../common/sampler.js';
+import type { PpoSettings } from './settings.js';
+
+/** Supplies, for a collected batch, the teacher's action of every transition [e * T + t]. */
+export interface DistillationHook {
+  readonly coef: number;
+  teacherActions(episodes: EpisodeSet, rec: RolloutRecord): Int32Array;
+}
+
+export class PpoLearner implements Learner {
+  readonly spec: PolicySpec;
+  private readonly rng: Rng;
+  private readonly adam: Adam;
+  private readonly sampler: EpisodeSampler;
+  private klCoef = 0.2;
+
+  constructor(
+    readonly net: ActorCritic,
+    private readonly train: EpisodeSet,
+    private readonly sim: SimSettings,
+    private readonly settings: PpoSettings,
+    private readonly distill: DistillationHook | null = null,
+  ) {
+    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap };
+    this.rng = new Rng(settings.seed * 7919 + 17);
+    this.adam = new Adam(net.params.length, { lr: settings.learningRate });
+    this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));
+  }
+
+  iterate(): Record<string, number> {
+    const s = this.settings;
+    const T = this.train.grid.periods;
+    const S = this.train.steps;
+    // ---- collect -------------------------------------------------------------------------
+    const batch = selectEpisodes(this.train, this.sampler.next(s.episodesPerIteration));
+    const env = new ExecutionEnv(batch, this.sim);
+    const rec = rollout(this.net, this.spec, env, 'sample', this.rng, {
+      rewardOverride: s.reward === 'sparse' ? applySparseReward(s.sparseThresholdBps) : undefined,
+    });
+    let paSum = 0;
+    for (let i = 0; i < env.n; i++) {
+      const q = env.executedQty[i];
+      paSum += q > 0 ? batch.side[i] * 1e4 * (env.executedValue[i] / q / batch.benchmark[i] - 1) : 0;
+    }
+    // ---- distillation: the teacher's action for every transition ---------------------------
+    const teacher = this.distill ? this.distill.teacherActions(batch, rec) : null;
+    // ---- advantages ------------------------------------------------------------------------
+    const { advantages: adv, targets } = advantages(rec.rewards, rec.values, rec.episodes, T, s.advantage);
+    normalise(adv);
+    // ---- update: epochs x minibatches of whole episodes -------------------------------------
+    const perMinibatch = Math.max(1, Math.round(s.minibatchTransitions / T));
+    const order = Int32Array.from({ length: rec.episodes }, (_, k) => k);
+    const sums = { policy: 0, value: 0, entropy: 0, distill: 0, kl: 0, clipFrac: 0, gradNorm: 0, n: 0 };
+    for (let epoch = 0; epoch < s.epochs; epoch++) {
+      shuffle(order, this.rng);
+      for (let from = 0; from < order.length; from += perMinibatch) {
+        const which = order.subarray(from, Math.min(order.length, from + perMinibatch));
+        const mb = episodeBatch(rec, S, this.spec.privateFeatures, which, this.spec.view);
+        const out = this.net.forward(mb);
+        const loss = ppoLoss(
+          out.logits,
+          out.values,
+          {
+            actions: gatherTransitions(rec.actions, which, T),
+            oldLogp: gatherTransitions(rec.logp, which, T),
+            advantages: gatherTransitions(adv, which, T),
+            returns: gatherTransitions(targets, which, T),
+            oldValues: gatherTransitions(rec.values, which, T),
+            teacherActions: teacher ? gatherTransitions(teacher, which, T) : null,
+          },
+          {
+            clip: s.clip,
+            valueCoef: s.valueCoef,
+            valueClip: s.valueClip,
+            entropyCoef: s.entropyCoef,
+            distillCoef: this.distill?.coef ?? 0,
+            klCoef: s.klTarget !== null ? this.klCoef : 0,
+          },
+        );
+        this.net.zeroGrad();
+        this.net.backward(loss.dLogits, loss.dValues);
+        sums.gradNorm += clipGradNorm(this.net.grad, s.maxGradNorm);
+        this.adam.step(this.net.params, this.net.grad);
+        sums.policy += loss.policyLoss;
+        sums.value += loss.valueLoss;
+        sums.entropy += loss.entropy;
+        sums.distill += loss.distillLoss;
+        sums.kl += loss.approxKl;
+        sums.clipFrac += loss.clipFraction;
+        sums.n++;
+      }
+    }
+    // Adaptive KL penalty (optional): keep the update's KL near its target.
+    const kl = sums.kl / sums.n;
+    if (s.klTarget !== null) {
+      if (kl > 1.5 * s.klTarget) this.klCoef *= 2;
+      else if (kl < s.klTarget / 1.5) this.klCoef /= 2;
+    }
+    let rewardSum = 0;
+    for (const r of rec.rewards) rewardSum += r;
+    return {
+      meanReward: rewardSum / rec.episodes,
+      meanPaBps: paSum / env.n,
+      policyLoss: sums.policy / sums.n,
+      valueLoss: sums.value / sums.n,
+      entropy: sums.entropy / sums.n,
+      distillLoss: sums.distill / sums.n,
+      approxKl: kl,
+      clipFraction: sums.clipFrac / sums.n,
+      gradNorm: sums.gradNorm / sums.n,
+    };
+  }
+
+  saveState(): unknown {
+    return { rng: this.rng.state(), adam: this.adam.saveState(), sampler: this.sampler.saveState(), klCoef: this.klCoef };
+  }
+
+  loadState(state: unknown): void {
+    const st = state as { rng: number[]; adam: unknown; sampler: unknown; klCoef: number };
+    this.rng.restore(st.rng);
+    this.adam.loadState(st.adam);
+    this.sampler.loadState(st.sampler);
+    this.klCoef = st.klCoef;
+  }
+}
+
+export function shuffle(a: Int32Array, rng: Rng): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}

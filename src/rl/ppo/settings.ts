@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** PPO settings (SPEC 8). Defaults are the paper's where it gives them. */
+export const PpoSettingsSchema = z.object({
+  iterations: z.number().int().positive().default(300).describe('Collections (iterations) at most.'),
+  episodesPerIteration: z.number().int().positive().default(1024).describe('Episodes (orders) collected per iteration (the paper: 10,000 at full scale).'),
+  epochs: z.number().int().positive().default(4).describe('Passes over each collection.'),
+  minibatchTransitions: z.number().int().positive().default(1024).describe('Transitions per minibatch (SPEC: 512 to 1024); rounded to whole episodes.'),
+  learningRate: z.number().positive().default(1e-4).describe('Adam learning rate (the paper: 1e-4).'),
+  clip: z.number().positive().default(0.3).describe('Clipping epsilon of the surrogate (SPEC 8: 0.3).'),
+  valueCoef: z.number().min(0).default(1.0).describe('Weight of the value loss (SPEC 8: 1.0).'),
+  valueClip: z.number().positive().nullable().default(0.3).describe('Value clipping range around the old value; null = no value clipping.'),
+  entropyCoef: z.number().min(0).default(0.01).describe('Entropy bonus (SPEC 8: 0.01).'),
+  maxGradNorm: z.number().positive().default(0.5).describe('Global gradient-norm clip.'),
+  advantage: z.enum(['mc', 'td']).default('mc').describe('Advantage estimator: Monte-Carlo return minus value, or the one-step TD error (the paper\'s).'),
+  klTarget: z.number().positive().nullable().default(null).describe('Adaptive KL penalty: null = off, else its target KL (the coefficient doubles or halves).'),
+  reward: z.enum(['opd', 'sparse']).default('opd').describe('Reward: \'opd\' per-period (SPEC 4) or \'sparse\' terminal +1/0/-1 (Lin and Beling).'),
+  sparseThresholdBps: z.number().min(0).default(1).describe('Half-width in bps of the sparse reward\'s neutral band.'),
+  view: z.enum(['student', 'teacher']).default('student').describe('\'student\' (past only, deployable) or \'teacher\' (the whole day; OPD-T).'),
+  previousActionInState: z.boolean().default(false).describe('Add the previous action to the private state (Lin and Beling\'s PPO).'),
+  hidden: z.number().int().positive().default(64).describe('GRU hidden size (SPEC 8: 64).'),
+  validateEvery: z.number().int().positive().default(5).describe('Validate every this many iterations.'),
+  patience: z.number().int().positive().default(10).describe('Stop after this many validations without a new best validation PA.'),
+  seed: z.number().int().min(0).default(1).describe('Random seed of the initial weights, the order sampling and the actions.'),
+});
+export type PpoSettings = z.infer<typeof PpoSettingsSchema>;

@@ -1,0 +1,103 @@
+/**
+ * Training as a library call: build the training and validation episodes from a dataset, create the
+ * network, run PPO (optionally with distillation from a teacher) or DDQN through the shared loop,
+ * and return the best policy by validation PA.
+ */
+import { join } from 'node:path';
+import { generateOrders, type OrderSettings } from '../data/orders.js';
+import type { DatasetStore } from '../data/store.js';
+import { ExecLabError } from '../errors.js';
+import { buildEpisodes, type EpisodeSet } from '../sim/episodes.js';
+import { PUBLIC_FEATURES } from '../sim/observation.js';
+import type { SimSettings } from '../sim/settings.js';
+import type { ProgressFn } from '../util/progress.js';
+import { Rng } from '../util/random.js';
+import { runLoop, type LoopResult } from './common/loop.js';
+import { ActorCritic } from './common/net/network.js';
+import { POLICY_FORMAT, savePolicy, type PolicyFile } from './common/policy-file.js';
+import { DdqnLearner } from './ddqn/ddqn.js';
+import type { DdqnSettings } from './ddqn/settings.js';
+import { distillationHook, type DistillMode } from './distill/teacher.js';
+import { PpoLearner } from './ppo/ppo.js';
+import type { PpoSettings } from './ppo/settings.js';
+
+export interface TrainingData {
+  readonly train: EpisodeSet;
+  readonly validation: EpisodeSet;
+  readonly datasetName: string;
+  readonly featureStats: DatasetStore['meta']['featureStats'];
+}
+
+/** Orders on the training and validation splits (seeded), cut into episodes once. */
+export function prepareTrainingData(store: DatasetStore, sim: SimSettings, orders: OrderSettings, onProgress?: ProgressFn): TrainingData {
+  const trainOrders = generateOrders(store, store.datesOf('train'), orders);
+  const validOrders = generateOrders(store, store.datesOf('validation'), { ...orders, seed: orders.seed + 1 });
+  const train = buildEpisodes(store, trainOrders, sim, onProgress).episodes;
+  const validation = buildEpisodes(store, validOrders, sim).episodes;
+  if (train.count === 0) throw new ExecLabError('no training orders: the training split has no valid instrument-day');
+  if (validation.count === 0) throw new ExecLabError('no validation orders: the validation split has no valid instrument-day');
+  return { train, validation, datasetName: store.meta.name, featureStats: store.meta.featureStats };
+}
+
+export type TrainJob =
+  | { readonly algo: 'ppo'; readonly name: string; readonly settings: PpoSettings; readonly teacher?: { readonly policy: PolicyFile; readonly mode: DistillMode; readonly coef: number } }
+  | { readonly algo: 'ddqn'; readonly name: string; readonly settings: DdqnSettings };
+
+export interface TrainOutput {
+  readonly policy: PolicyFile;
+  readonly result: LoopResult;
+}
+
+/**
+ * Trains one policy. With `outDir`, writes checkpoint.json, metrics.jsonl and policy.json there;
+ * `resume` continues from the checkpoint to the same result as an uninterrupted run.
+ */
+export function trainPolicy(
+  data: TrainingData,
+  sim: SimSettings,
+  job: TrainJob,
+  io: { outDir: string | null; resume?: boolean; onProgress?: ProgressFn; haltAfter?: number },
+): TrainOutput {
+  const s = job.settings;
+  const privIn = job.algo === 'ppo' && job.settings.previousActionInState ? 3 : 2;
+  const shape = { pubIn: PUBLIC_FEATURES, privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
+  const net = ActorCritic.create(shape, new Rng(s.seed));
+  let learner;
+  if (job.algo === 'ppo') {
+    const hook = job.teacher
+      ? distillationHook(ActorCritic.fromJSON(job.teacher.policy.network), job.teacher.policy.spec, privIn, sim, job.teacher.mode, job.teacher.coef)
+      : null;
+    learner = new PpoLearner(net, data.train, sim, job.settings, hook);
+  } else {
+    learner = new DdqnLearner(net, net.clone(), data.train, sim, job.settings);
+  }
+  const result = runLoop(
+    learner,
+    data.validation,
+    sim,
+    { iterations: s.iterations, validateEvery: s.validateEvery, patience: s.patience },
+    { dir: io.outDir, resume: io.resume ?? false, onProgress: io.onProgress, haltAfter: io.haltAfter },
+  );
+  net.params.set(result.bestParams);
+  const policy: PolicyFile = {
+    format: POLICY_FORMAT,
+    name: job.name,
+    algo: job.algo,
+    spec: learner.spec,
+    network: net.toJSON(),
+    sim,
+    featureStats: data.featureStats,
+    dataset: data.datasetName,
+    training: {
+      settings: s,
+      distillation: job.algo === 'ppo' && job.teacher ? { mode: job.teacher.mode, coef: job.teacher.coef, teacher: job.teacher.policy.name } : null,
+      best: result.best,
+      iterations: result.iterations,
+      stoppedEarly: result.stoppedEarly,
+      history: result.history,
+    },
+    createdAt: new Date().toISOString(),
+  };
+  if (io.outDir) savePolicy(join(io.outDir, 'policy.json'), policy);
+  return { policy, result };
+}
