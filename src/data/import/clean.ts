@@ -1,0 +1,322 @@
+/**
+ * Data cleaning of one instrument-day, as pure functions: rows in read order in, a full bar grid (or
+ * an exclusion reason) and counts out. Every rule is documented in docs/DATA.md ("Cleaning rules")
+ * and every row is accounted for: rows = auction + outside + duplicate + placed on the grid.
+ */
+import { barIndexOfLabel, barsPerDay } from '../calendar.js';
+import type { SessionCalendar } from '../types.js';
+
+/** Slot codes of a clock minute that is not on the continuous-trading grid. */
+export const SLOT_OUTSIDE = -1;
+export const SLOT_AUCTION = -2;
+
+/** Reasons an instrument-day is excluded (valid = 0). */
+export const EXCLUDE = {
+  absent: 'absent',
+  suspended: 'suspended',
+  missing: 'too many missing minutes',
+  badPrices: 'bad prices',
+} as const;
+export type ExclusionReason = (typeof EXCLUDE)[keyof typeof EXCLUDE];
+
+/** Maps bar labels (clock time of day) to grid slots for one session and input bar length. */
+export interface SessionGrid {
+  readonly session: SessionCalendar;
+  /** Length of the input bars in minutes (the cleaning grid). */
+  readonly gridMinutes: number;
+  /** 'end': a bar is labelled with its end time (09:31 = 09:30-09:31, A-share vendors); 'start': with its start time. */
+  readonly labels: 'end' | 'start';
+  /** Input bars per day. */
+  readonly slots: number;
+  /** Slot of each minute of the day 0..1439, or SLOT_OUTSIDE / SLOT_AUCTION. */
+  readonly byMinute: Int32Array;
+}
+
+function clockOf(minuteOfDay: number): string {
+  return `${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}`;
+}
+
+function toMinutes(clock: string): number {
+  const [h, m] = clock.split(':').map(Number);
+  return h * 60 + m;
+}
+
+/**
+ * Builds the label-to-slot table. Auction labels: with end labels, a label equal to a segment's
+ * start (09:30, 13:00: the opening auction or pre-open print); with start labels, a label equal to a
+ * segment's end (16:00 in US data: the closing auction print).
+ */
+export function sessionGrid(session: SessionCalendar, gridMinutes: number, labels: 'end' | 'start' = 'end'): SessionGrid {
+  const slots = barsPerDay(session, gridMinutes);
+  const byMinute = new Int32Array(1440).fill(SLOT_OUTSIDE);
+  const auctionAt = new Set(session.segments.map((s) => toMinutes(labels === 'end' ? s.start : s.end)));
+  for (let t = 0; t < 1440; t++) {
+    const endLabel = labels === 'end' ? t : t + gridMinutes;
+    const idx = endLabel < 1440 ? barIndexOfLabel(session, gridMinutes, clockOf(endLabel)) : -1;
+    byMinute[t] = idx >= 0 ? idx : auctionAt.has(t) ? SLOT_AUCTION : SLOT_OUTSIDE;
+  }
+  return { session, gridMinutes, labels, slots, byMinute };
+}
+
+/** Slot of a time of day in seconds; labels with seconds other than :00 are off the grid. */
+export function slotOf(grid: SessionGrid, sec: number): number {
+  if (sec % 60 !== 0 || sec < 0 || sec >= 86_400) return SLOT_OUTSIDE;
+  return grid.byMinute[sec / 60];
+}
+
+export interface CleanSettings {
+  readonly grid: SessionGrid;
+  /** Output bar length; a multiple of grid.gridMinutes. Bars are aggregated when larger. */
+  readonly barMinutes: number;
+  /** Shares per input volume unit (100 for A-share lots). */
+  readonly volumeUnit: number;
+  /** What the optional extra column holds: the bar's average price, its turnover, or nothing. */
+  readonly auxKind: 'avgPrice' | 'turnover' | null;
+  /** Exclude the instrument-day when more than this share of grid minutes has no row. */
+  readonly maxMissingShare: number;
+  /** Exclude the instrument-day when more bars than this have a non-positive or NaN price. */
+  readonly maxBadPriceBars: number;
+}
+
+/** Rows of one instrument-day in read order (any order, duplicates allowed). */
+export interface InstrumentDayRows {
+  readonly count: number;
+  /** Label time, seconds since local midnight. */
+  readonly sec: ArrayLike<number>;
+  readonly open: ArrayLike<number>;
+  readonly high: ArrayLike<number>;
+  readonly low: ArrayLike<number>;
+  readonly close: ArrayLike<number>;
+  /** In input units (multiplied by volumeUnit). */
+  readonly volume: ArrayLike<number>;
+  /** avgPrice or turnover per row, when auxKind is set. */
+  readonly aux: ArrayLike<number> | null;
+}
+
+/** What cleaning one instrument-day did. Row counts add up: rows = auction + outside + duplicate + onGrid. */
+export interface CleanCounts {
+  rows: number;
+  /** Rows dropped: auction labels (09:30 opening-auction bar in A-share data). */
+  auctionRows: number;
+  /** Rows dropped: outside the session or off the bar grid (e.g. 15:05 after-hours, 09:31:30). */
+  outsideRows: number;
+  /** Rows dropped: an earlier row with the same timestamp (the last one read is kept). */
+  duplicateRows: number;
+  /** Rows placed on the grid (used when the day is kept). */
+  onGrid: number;
+  /** 1 when the rows were not in time order (they are placed by time, i.e. sorted). */
+  unsorted: number;
+  /** Grid minutes with no row: prices forward-filled from the previous close, volume 0. */
+  missingFilled: number;
+  /** Bars with a non-positive or NaN price: prices forward-filled, volume kept. */
+  badPriceFilled: number;
+  /** Bars whose high/low did not bound open/close (or high < low): clamped to the max/min of OHLC. */
+  ohlcClamped: number;
+  /** NaN or negative volumes set to 0. */
+  badVolume: number;
+  /** Traded bars whose average price (column or turnover / volume) was missing or non-positive: approximated from OHLC. */
+  avgApproximated: number;
+  /** Average prices outside [low, high]: clamped into the range. */
+  avgClamped: number;
+  /** Bars with zero volume (kept as they are; no fills there). */
+  zeroVolume: number;
+}
+
+export interface DayBars {
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly avgPrice: Float64Array;
+  readonly volume: Float64Array;
+}
+
+export type CleanResult =
+  | { readonly kept: true; readonly bars: DayBars; readonly counts: CleanCounts }
+  | {
+      readonly kept: false;
+      readonly reason: ExclusionReason;
+      readonly counts: CleanCounts;
+      /** Last valid close seen in the rows (NaN when none): used to fill the excluded row. */
+      readonly fillPrice: number;
+    };
+
+export function emptyCounts(): CleanCounts {
+  return {
+    rows: 0,
+    auctionRows: 0,
+    outsideRows: 0,
+    duplicateRows: 0,
+    onGrid: 0,
+    unsorted: 0,
+    missingFilled: 0,
+    badPriceFilled: 0,
+    ohlcClamped: 0,
+    badVolume: 0,
+    avgApproximated: 0,
+    avgClamped: 0,
+    zeroVolume: 0,
+  };
+}
+
+function allocBars(n: number): DayBars {
+  return {
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    avgPrice: new Float64Array(n),
+    volume: new Float64Array(n),
+  };
+}
+
+const AVG_TOLERANCE = 1e-6;
+
+/** Cleans one instrument-day onto the session grid; see docs/DATA.md for the rules and their order. */
+export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): CleanResult {
+  const G = s.grid.slots;
+  const counts = emptyCounts();
+  counts.rows = rows.count;
+
+  // 1. Place rows by time: sorting is implicit, the last row read wins a duplicated timestamp.
+  const src = new Int32Array(G).fill(-1);
+  let prev = -Infinity;
+  for (let k = 0; k < rows.count; k++) {
+    const sec = rows.sec[k];
+    if (sec < prev) counts.unsorted = 1;
+    prev = sec;
+    const slot = slotOf(s.grid, sec);
+    if (slot === SLOT_AUCTION) counts.auctionRows++;
+    else if (slot < 0) counts.outsideRows++;
+    else {
+      if (src[slot] >= 0) counts.duplicateRows++;
+      src[slot] = k;
+    }
+  }
+
+  // 2. Gather onto the grid; sanitise volume.
+  const g = allocBars(G);
+  const present = new Uint8Array(G);
+  const bad = new Uint8Array(G);
+  let onGrid = 0;
+  let totalVolume = 0;
+  let badCount = 0;
+  let fillPrice = NaN;
+  for (let m = 0; m < G; m++) {
+    const k = src[m];
+    if (k < 0) continue;
+    present[m] = 1;
+    onGrid++;
+    const o = rows.open[k];
+    const h = rows.high[k];
+    const l = rows.low[k];
+    const c = rows.close[k];
+    g.open[m] = o;
+    g.high[m] = h;
+    g.low[m] = l;
+    g.close[m] = c;
+    let v = rows.volume[k] * s.volumeUnit;
+    if (!(v >= 0)) {
+      v = 0;
+      counts.badVolume++;
+    }
+    g.volume[m] = v;
+    totalVolume += v;
+    if (rows.aux) g.avgPrice[m] = rows.aux[k];
+    if (!(o > 0 && h > 0 && l > 0 && c > 0) || !Number.isFinite(o + h + l + c)) {
+      bad[m] = 1;
+      badCount++;
+    } else {
+      fillPrice = c;
+    }
+  }
+  counts.onGrid = onGrid;
+
+  // 3. Exclusions, in this order.
+  const exclude = (reason: ExclusionReason): CleanResult => ({ kept: false, reason, counts, fillPrice });
+  if (onGrid === 0) return exclude(EXCLUDE.missing);
+  if (totalVolume === 0) return exclude(EXCLUDE.suspended);
+  if ((G - onGrid) / G > s.maxMissingShare) return exclude(EXCLUDE.missing);
+  if (badCount > s.maxBadPriceBars || badCount === onGrid) return exclude(EXCLUDE.badPrices);
+
+  // 4. Repairs: forward fill (leading gaps take the first valid open), OHLC clamp, average price.
+  let first = 0;
+  while (!present[first] || bad[first]) first++;
+  let last = g.open[first];
+  for (let m = 0; m < G; m++) {
+    if (present[m] && !bad[m]) {
+      const o = g.open[m];
+      const c = g.close[m];
+      let h = g.high[m];
+      let l = g.low[m];
+      const hi = Math.max(o, h, l, c);
+      const lo = Math.min(o, h, l, c);
+      if (h !== hi || l !== lo) {
+        h = g.high[m] = hi;
+        l = g.low[m] = lo;
+        counts.ohlcClamped++;
+      }
+      const v = g.volume[m];
+      if (v === 0) counts.zeroVolume++;
+      const approx = (o + 2 * h + 2 * l + c) / 6;
+      if (s.auxKind === null) {
+        g.avgPrice[m] = approx;
+      } else {
+        let a = s.auxKind === 'turnover' ? (v > 0 ? g.avgPrice[m] / v : NaN) : g.avgPrice[m];
+        if (!(a > 0) || !Number.isFinite(a)) {
+          if (v > 0) counts.avgApproximated++;
+          a = approx;
+        } else if (a < l * (1 - AVG_TOLERANCE) || a > h * (1 + AVG_TOLERANCE)) {
+          a = a < l ? l : h;
+          counts.avgClamped++;
+        }
+        g.avgPrice[m] = a;
+      }
+      last = c;
+    } else {
+      if (present[m]) {
+        counts.badPriceFilled++;
+        if (g.volume[m] === 0) counts.zeroVolume++;
+      } else {
+        counts.missingFilled++;
+        g.volume[m] = 0;
+      }
+      g.open[m] = g.high[m] = g.low[m] = g.close[m] = g.avgPrice[m] = last;
+    }
+  }
+
+  return { kept: true, bars: aggregateBars(g, s.barMinutes / s.grid.gridMinutes), counts };
+}
+
+/**
+ * Aggregates consecutive groups of `k` bars: open first, high max, low min, close last, volume sum,
+ * average price volume-weighted (plain mean of the bars' average prices when nothing traded).
+ */
+export function aggregateBars(g: DayBars, k: number): DayBars {
+  if (k === 1) return g;
+  const n = g.open.length / k;
+  if (!Number.isInteger(n)) throw new Error(`cannot aggregate ${g.open.length} bars in groups of ${k}`);
+  const out = allocBars(n);
+  for (let j = 0; j < n; j++) {
+    const a = j * k;
+    let hi = -Infinity;
+    let lo = Infinity;
+    let vol = 0;
+    let pv = 0;
+    let ap = 0;
+    for (let m = a; m < a + k; m++) {
+      if (g.high[m] > hi) hi = g.high[m];
+      if (g.low[m] < lo) lo = g.low[m];
+      vol += g.volume[m];
+      pv += g.avgPrice[m] * g.volume[m];
+      ap += g.avgPrice[m];
+    }
+    out.open[j] = g.open[a];
+    out.close[j] = g.close[a + k - 1];
+    out.high[j] = hi;
+    out.low[j] = lo;
+    out.volume[j] = vol;
+    out.avgPrice[j] = vol > 0 ? pv / vol : ap / k;
+  }
+  return out;
+}

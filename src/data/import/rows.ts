@@ -1,0 +1,99 @@
+/**
+ * First-pass storage of parsed bar rows: typed-array chunks per trading day, no object per row.
+ * A row costs 48 bytes (56 with an avgPrice/turnover column); 5.2 million rows are ~250 MB.
+ */
+import { parseDateString } from './timestamp.js';
+
+export const CHUNK_ROWS = 1 << 16;
+
+/** A fixed-size block of rows of one day, filled from the front. */
+export class RowChunk {
+  readonly code = new Int32Array(CHUNK_ROWS);
+  readonly sec = new Int32Array(CHUNK_ROWS);
+  readonly open = new Float64Array(CHUNK_ROWS);
+  readonly high = new Float64Array(CHUNK_ROWS);
+  readonly low = new Float64Array(CHUNK_ROWS);
+  readonly close = new Float64Array(CHUNK_ROWS);
+  readonly volume = new Float64Array(CHUNK_ROWS);
+  readonly aux: Float64Array | null;
+  length = 0;
+
+  constructor(withAux: boolean) {
+    this.aux = withAux ? new Float64Array(CHUNK_ROWS) : null;
+  }
+}
+
+/** All rows of one date, in read order. */
+export class DayRows {
+  readonly chunks: RowChunk[] = [];
+  count = 0;
+}
+
+/**
+ * Collects rows from any number of files: interns instrument codes and dates, appends each row to
+ * its date's chunks in read order (read order decides "keep last" among duplicated timestamps).
+ */
+export class RowCollector {
+  readonly codes: string[] = [];
+  readonly dates: string[] = [];
+  readonly days: DayRows[] = [];
+  rows = 0;
+  private readonly codeIds = new Map<string, number>();
+  private readonly dateIds = new Map<string, number>();
+
+  constructor(readonly withAux: boolean) {}
+
+  /** Id of an instrument code (already trimmed, non-empty). */
+  codeId(code: string): number {
+    let id = this.codeIds.get(code);
+    if (id === undefined) {
+      id = this.codes.length;
+      this.codes.push(code);
+      this.codeIds.set(code, id);
+    }
+    return id;
+  }
+
+  /** Id of a date given as YYYY-MM-DD (or another accepted date form); -1 when not a valid date. */
+  dateId(text: string): number {
+    let id = this.dateIds.get(text);
+    if (id !== undefined) return id;
+    const date = parseDateString(text);
+    if (date === null) return -1;
+    id = this.dateIds.get(date);
+    if (id === undefined) {
+      id = this.dates.length;
+      this.dates.push(date);
+      this.days.push(new DayRows());
+      this.dateIds.set(date, id);
+    }
+    if (text !== date) this.dateIds.set(text, id);
+    return id;
+  }
+
+  push(day: number, code: number, sec: number, open: number, high: number, low: number, close: number, volume: number, aux: number): void {
+    const d = this.days[day];
+    let c = d.chunks.length > 0 ? d.chunks[d.chunks.length - 1] : undefined;
+    if (c === undefined || c.length === CHUNK_ROWS) {
+      c = new RowChunk(this.withAux);
+      d.chunks.push(c);
+    }
+    const k = c.length++;
+    c.code[k] = code;
+    c.sec[k] = sec;
+    c.open[k] = open;
+    c.high[k] = high;
+    c.low[k] = low;
+    c.close[k] = close;
+    c.volume[k] = volume;
+    if (c.aux) c.aux[k] = aux;
+    d.count++;
+    this.rows++;
+  }
+
+  /** Frees a day's rows once it has been written. */
+  release(day: number): void {
+    const d = this.days[day];
+    d.chunks.length = 0;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Settings of `execlab data import` / importBars, validated once with zod. Keys are the same in a
+ * config file (YAML/JSON), on the command line (kebab-case flags) and in the library call.
+ */
+import { z } from 'zod';
+import { SESSIONS } from '../calendar.js';
+import { parseColumnMapping, type ColumnMapping } from './columns.js';
+
+/** Default output directory of an import: data/<session>, e.g. data/ashare. */
+export function defaultImportDir(session: string): string {
+  return `data/${session}`;
+}
+
+const sessionNames = Object.keys(SESSIONS) as [string, ...string[]];
+
+const columnsSchema = z
+  .union([z.string(), z.record(z.string(), z.string())])
+  .optional()
+  .transform((value, ctx): ColumnMapping => {
+    try {
+      return parseColumnMapping(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^columns: /, '') });
+      return z.NEVER;
+    }
+  });
+
+export const ImportSettingsSchema = z
+  .object({
+    /** Files (CSV, gzipped CSV, Parquet) or directories holding them. */
+    inputs: z.array(z.string().min(1)).min(1, 'give at least one input file or directory'),
+    /** Output dataset directory; default data/<session>. */
+    out: z.string().min(1).optional(),
+    /** Dataset name recorded in meta.json; default: the output directory's name. */
+    name: z.string().min(1).optional(),
+    format: z.enum(['auto', 'csv', 'parquet']).default('auto'),
+    columns: columnsSchema,
+    /** Shares per input volume unit: 100 for A-share lots, 1 when volume is already in shares. */
+    volumeUnit: z.coerce.number().positive().default(100),
+    session: z.enum(sessionNames).default('ashare'),
+    /** Bar length of the input files in minutes. */
+    inputMinutes: z.coerce.number().int().positive().default(1),
+    /** Bar length of the dataset; a multiple of inputMinutes (input bars are aggregated). */
+    barMinutes: z.coerce.number().pipe(z.literal([1, 5, 10, 15, 30])).default(1),
+    /** Whether a bar's time label is its end (A-share vendors: 09:31 = 09:30-09:31) or its start. */
+    labels: z.enum(['end', 'start']).default('end'),
+    validationDays: z.coerce.number().int().min(1).default(1),
+    testDays: z.coerce.number().int().min(1).default(1),
+    /** Exclude an instrument-day when more than this share of its minutes is missing. */
+    maxMissingShare: z.coerce.number().min(0).max(1).default(0.2),
+    /** Exclude an instrument-day when more bars than this have a non-positive or NaN price. */
+    maxBadPriceBars: z.coerce.number().int().min(0).default(5),
+    /** Time zone for UTC-adjusted Parquet timestamps; default from the session (Asia/Shanghai, America/New_York). */
+    timezone: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.barMinutes % s.inputMinutes !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['barMinutes'], message: `must be a multiple of inputMinutes (${s.inputMinutes})` });
+    }
+  });
+
+export type ImportSettingsInput = z.input<typeof ImportSettingsSchema>;
+export type ImportSettings = z.output<typeof ImportSettingsSchema>;

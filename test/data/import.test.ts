@@ -1,0 +1,349 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { barLabel, US_SESSION } from '../../src/data/calendar.js';
+import { aggregateBars } from '../../src/data/import/clean.js';
+import { importBars, type ImportResult } from '../../src/data/import/importer.js';
+import type { DatasetMeta } from '../../src/data/types.js';
+import { DatasetStore } from '../../src/data/store.js';
+import { ExecLabError } from '../../src/errors.js';
+import { dayBars, DATES, toCsv, type Bar } from '../fixtures/import/make.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'import');
+const root = mkdtempSync(join(tmpdir(), 'execlab-import-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let seq = 0;
+const tmp = (name: string): string => {
+  const d = join(root, `${seq++}-${name}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+const [D1, D2, D3, D4] = DATES;
+
+/** The scenario: four instruments over four days, each cleaning rule hit at least once. */
+function scenario(): { files: Record<string, Bar[]>; all: Bar[] } {
+  const aaa = (d: string) => dayBars('AAA.SH', d, 10);
+  const bbb = (d: string) => dayBars('BBB.SZ', d, 20);
+  const ccc = (d: string) => dayBars('CCC.SH', d, 5);
+  const ddd = (d: string) => dayBars('DDD.SZ', d, 40);
+
+  // Day 1: BBB unsorted, CCC two duplicated timestamps (the later row wins), DDD absent.
+  const c1 = ccc(D1);
+  c1.push({ ...c1[11], close: 5.04, high: 5.2, volume: 7 }, { ...c1[12], volume: 9 });
+  const day1 = [...aaa(D1), ...bbb(D1).reverse(), ...c1];
+  // Day 2: AAA misses minutes 50..52, BBB suspended, CCC one NaN close.
+  const a2 = aaa(D2).filter((_, k) => k < 51 || k > 53);
+  const b2 = bbb(D2).map((b) => ({ ...b, open: 20, high: 20, low: 20, close: 20, volume: 0 }));
+  const c2 = ccc(D2);
+  c2[31].close = 'NaN';
+  const day2 = [...a2, ...b2, ...c2, ...ddd(D2)];
+  // Day 3: AAA two zero-volume minutes, CCC too many missing minutes, DDD bad prices.
+  const a3 = aaa(D3);
+  a3[100].volume = 0;
+  a3[101].volume = 0;
+  const c3 = ccc(D3).slice(0, 101);
+  const d3 = ddd(D3);
+  for (let k = 10; k < 20; k++) d3[k].low = 0;
+  const day3 = [...a3, ...bbb(D3), ...c3, ...d3];
+  // Day 4 spread over two files, part of it in day 1's file.
+  const files = {
+    'd1.csv': [...day1, ...ddd(D4)],
+    'd2.csv': day2,
+    'd3.csv': day3,
+    'd4a.csv': [...aaa(D4), ...bbb(D4)],
+    'd4b.csv': ccc(D4),
+  };
+  return { files, all: Object.values(files).flat() };
+}
+
+function writeCsvFiles(dir: string, files: Record<string, Bar[]>, gzip = false): string {
+  for (const [name, rows] of Object.entries(files)) {
+    const text = toCsv(rows);
+    if (gzip) writeFileSync(join(dir, `${name}.gz`), gzipSync(text));
+    else writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+describe('importBars on CSV', () => {
+  const { files, all } = scenario();
+  let result: ImportResult;
+  let store: DatasetStore;
+  let meta: DatasetMeta;
+  let repairs: Record<string, number>;
+  let exclusions: Record<string, number>;
+  beforeAll(async () => {
+    const input = writeCsvFiles(tmp('csv-in'), files);
+    const out = join(tmp('csv-out'), 'ds');
+    result = await importBars({ inputs: [input], out });
+    store = new DatasetStore(out);
+    meta = store.meta;
+    repairs = Object.fromEntries(meta.quality.repairs.map((r) => [r.rule, r.count]));
+    exclusions = Object.fromEntries(meta.quality.exclusions.map((e) => [e.reason, e.count]));
+  });
+
+  it('builds the sorted universe, the dates and the default split (last day test, the one before validation)', () => {
+    expect(meta.instruments).toEqual(['AAA.SH', 'BBB.SZ', 'CCC.SH', 'DDD.SZ']);
+    expect(meta.dates).toEqual(DATES);
+    expect(meta.split).toEqual({ train: [D1, D2], validation: [D3], test: [D4] });
+    expect(meta.minutesPerDay).toBe(240);
+    expect(meta.avgPriceSource).toBe('ohlc');
+    expect(meta.source).toBe('import');
+    expect(meta.quality.files).toBe(5);
+    expect(meta.featureStats.fittedOn).toEqual([D1, D2]);
+  });
+
+  it('accounts for every row: read = used + dropped by reason', () => {
+    expect(meta.quality.rowsRead).toBe(all.length);
+    const r = result.rows;
+    expect(r.read).toBe(all.length);
+    expect(r.used + r.dropped.auctionBar + r.dropped.outsideSession + r.dropped.duplicateTimestamp + r.dropped.excludedInstrumentDay).toBe(all.length);
+    expect(r.dropped.auctionBar).toBe(all.filter((b) => b.time.endsWith('09:30:00')).length);
+    expect(r.dropped.duplicateTimestamp).toBe(2);
+    // Suspended BBB day 2 (240), CCC day 3 (100 continuous minutes), DDD day 3 (240).
+    expect(r.dropped.excludedInstrumentDay).toBe(240 + 100 + 240);
+    expect(meta.provenance.rows).toEqual(r);
+  });
+
+  it('counts instrument-days kept and excluded by reason, with examples', () => {
+    expect(exclusions).toEqual({ absent: 1, suspended: 1, 'too many missing minutes': 1, 'bad prices': 1 });
+    expect(meta.quality.instrumentDaysKept).toBe(12);
+    expect(meta.quality.instrumentDaysExcluded).toBe(4);
+    expect(meta.quality.examples?.absent).toEqual([`DDD.SZ ${D1}`]);
+    expect(meta.quality.examples?.suspended).toEqual([`BBB.SZ ${D2}`]);
+    expect(meta.quality.examples?.['too many missing minutes']).toEqual([`CCC.SH ${D3}`]);
+    expect(meta.quality.examples?.['bad prices']).toEqual([`DDD.SZ ${D3}`]);
+  });
+
+  it('counts repairs by rule', () => {
+    // BBB day 1 reversed; CCC day 1 has its duplicates appended after 15:00, so it is out of order too.
+    expect(repairs['unsorted instrument-days sorted']).toBe(2);
+    expect(repairs['duplicate timestamps dropped (kept last)']).toBe(2);
+    expect(repairs['missing minutes forward-filled']).toBe(3);
+    expect(repairs['bad-price bars forward-filled']).toBe(1);
+    expect(repairs['zero-volume minutes kept']).toBe(2);
+    expect(repairs['rows outside the session dropped']).toBe(0);
+    expect(meta.quality.examples?.['unsorted instrument-days sorted']).toEqual([`BBB.SZ ${D1}`, `CCC.SH ${D1}`]);
+  });
+
+  it('writes valid flags and repaired bars', () => {
+    const d1 = store.loadDay(D1).bars;
+    expect(Array.from(d1.valid)).toEqual([1, 1, 1, 0]);
+    const ccc1 = dayBars('CCC.SH', D1, 5);
+    expect(d1.close[2 * 240 + 10]).toBe(5.04); // duplicate: the later row
+    expect(d1.volume[2 * 240 + 11]).toBe(900);
+    expect(d1.close[2 * 240 + 12]).toBe(Number(ccc1[13].close));
+    const bbb1 = dayBars('BBB.SZ', D1, 20);
+    expect(Array.from(d1.close.subarray(240, 480))).toEqual(bbb1.slice(1).map((b) => Number(b.close)));
+    const d2 = store.loadDay(D2).bars;
+    expect(Array.from(d2.valid)).toEqual([1, 0, 1, 1]);
+    const prev = Number(dayBars('AAA.SH', D2, 10)[50].close);
+    expect(Array.from(d2.close.subarray(50, 53))).toEqual([prev, prev, prev]);
+    expect(Array.from(d2.volume.subarray(50, 53))).toEqual([0, 0, 0]);
+    expect(d2.close[240]).toBe(20); // suspended row keeps its flat price, volume 0
+    expect(d2.volume[240]).toBe(0);
+    const d3 = store.loadDay(D3).bars;
+    expect(Array.from(d3.valid)).toEqual([1, 1, 0, 0]);
+    const d4 = store.loadDay(D4).bars;
+    expect(Array.from(d4.valid)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('input formats', () => {
+  it('reads gzipped CSV to the same dataset as plain CSV', async () => {
+    const { files } = scenario();
+    const plain = join(tmp('plain'), 'ds');
+    const gz = join(tmp('gz'), 'ds');
+    await importBars({ inputs: [writeCsvFiles(tmp('plain-in'), files)], out: plain });
+    await importBars({ inputs: [writeCsvFiles(tmp('gz-in'), files, true)], out: gz });
+    const a = new DatasetStore(plain);
+    const b = new DatasetStore(gz);
+    expect(b.meta.quality).toEqual(a.meta.quality);
+    for (const d of DATES) {
+      expect(Array.from(b.loadDay(d).bars.close)).toEqual(Array.from(a.loadDay(d).bars.close));
+      expect(Array.from(b.loadDay(d).bars.volume)).toEqual(Array.from(a.loadDay(d).bars.volume));
+    }
+  });
+
+  it('reads Parquet (text times and UTC timestamps) to the same bars as CSV', async () => {
+    const rows = DATES.flatMap((d) => [...dayBars('AAA.SH', d, 10), ...dayBars('BBB.SZ', d, 20)]);
+    const csvOut = join(tmp('pq-csv'), 'ds');
+    const csvIn = tmp('pq-csv-in');
+    writeFileSync(join(csvIn, 'all.csv'), toCsv(rows));
+    await importBars({ inputs: [csvIn], out: csvOut });
+
+    const num = (k: keyof Bar) => rows.map((r) => Number(r[k]));
+    const columns = (time: { data: unknown[]; type: 'STRING' | 'TIMESTAMP' }) => [
+      { name: 'symbol', data: rows.map((r) => r.code), type: 'STRING' as const },
+      { name: 'time', ...time },
+      { name: 'open', data: num('open'), type: 'DOUBLE' as const },
+      { name: 'high', data: num('high'), type: 'DOUBLE' as const },
+      { name: 'low', data: num('low'), type: 'DOUBLE' as const },
+      { name: 'close', data: num('close'), type: 'DOUBLE' as const },
+      { name: 'volume', data: num('volume'), type: 'DOUBLE' as const },
+    ];
+    const pqIn = tmp('pq-in');
+    writeFileSync(join(pqIn, 'text.parquet'), new Uint8Array(parquetWriteBuffer({ columnData: columns({ data: rows.map((r) => r.time), type: 'STRING' }), rowGroupSize: 500 })));
+    // UTC instants of the Shanghai wall-clock times (UTC+8).
+    const utc = rows.map((r) => new Date(Date.parse(`${r.time.replace(' ', 'T')}+08:00`)));
+    const pqUtcIn = tmp('pq-utc-in');
+    writeFileSync(join(pqUtcIn, 'utc.parquet'), new Uint8Array(parquetWriteBuffer({ columnData: columns({ data: utc, type: 'TIMESTAMP' }) })));
+
+    const ref = new DatasetStore(csvOut);
+    for (const input of [pqIn, pqUtcIn]) {
+      const out = join(tmp('pq-out'), 'ds');
+      await importBars({ inputs: [input], out, columns: 'code=symbol' });
+      const got = new DatasetStore(out);
+      expect(got.meta.quality).toEqual(ref.meta.quality);
+      expect(got.meta.instruments).toEqual(ref.meta.instruments);
+      for (const d of DATES) {
+        const a = ref.loadDay(d).bars;
+        const b = got.loadDay(d).bars;
+        expect(Array.from(b.close)).toEqual(Array.from(a.close));
+        expect(Array.from(b.volume)).toEqual(Array.from(a.volume));
+        expect(Array.from(b.avgPrice)).toEqual(Array.from(a.avgPrice));
+      }
+    }
+  });
+
+  it('falls back to a full CSV parse for quoted fields, reads CRLF and a last line without newline', async () => {
+    const out = join(tmp('quoted'), 'ds');
+    const r = await importBars({ inputs: [join(FIXTURES, 'quoted.csv')], out, maxMissingShare: 1 });
+    expect(r.meta.instruments).toEqual(['AAA.SH', 'BB "B", X']);
+    expect(r.rows.read).toBe(5);
+    const d1 = new DatasetStore(out).loadDay('2024-01-02').bars;
+    expect(d1.close[0]).toBe(10.05);
+    expect(d1.close[240]).toBe(20.2);
+    expect(d1.volume[1]).toBe(0); // NaN volume set to 0
+    expect(r.meta.quality.repairs.find((x) => x.rule === 'bad volumes set to 0')?.count).toBe(1);
+  });
+
+  it('reads a separate date column and reports progress up to the total', async () => {
+    const rows = DATES.slice(0, 3).flatMap((d) => dayBars('AAA.SH', d, 10));
+    const dir = tmp('date-col-in');
+    const text =
+      'sym,day,clock,o,h,l,c,v\n' +
+      rows.map((r) => `${r.code},${r.time.slice(0, 10).replace(/-/g, '')},${r.time.slice(11, 16).replace(':', '')},${r.open},${r.high},${r.low},${r.close},${r.volume}`).join('\n');
+    writeFileSync(join(dir, 'a.csv'), text);
+    const calls: Array<[number, number]> = [];
+    const r = await importBars(
+      { inputs: [dir], out: join(dir, 'ds'), columns: 'code=sym,date=day,time=clock,open=o,high=h,low=l,close=c,volume=v' },
+      (done, total) => calls.push([done, total]),
+    );
+    expect(r.meta.dates).toEqual(DATES.slice(0, 3));
+    expect(r.rows.dropped.auctionBar).toBe(3);
+    expect(r.rows.used).toBe(3 * 240);
+    const size = statSync(join(dir, 'a.csv')).size;
+    expect(calls).toContainEqual([size, size]);
+    expect(calls[calls.length - 1]).toEqual([3, 3]);
+  });
+
+  it('uses an avgPrice or turnover column when mapped (avgPriceSource bar)', async () => {
+    const rows = DATES.slice(0, 3).flatMap((d) => dayBars('AAA.SH', d, 10));
+    const dir = tmp('turnover-in');
+    const text = `code,time,open,high,low,close,volume,amount\n${rows
+      .map((r) => `${r.code},${r.time},${r.open},${r.high},${r.low},${r.close},${r.volume},${Number(r.volume) * 100 * Number(r.low)}`)
+      .join('\n')}\n`;
+    writeFileSync(join(dir, 'a.csv'), text);
+    const out = join(tmp('turnover-out'), 'ds');
+    const r = await importBars({ inputs: [dir], out, columns: { turnover: 'amount' } });
+    expect(r.meta.avgPriceSource).toBe('bar');
+    const b = new DatasetStore(out).loadDay(DATES[0]).bars;
+    for (let m = 0; m < 240; m++) expect(b.avgPrice[m]).toBeCloseTo(b.low[m], 9);
+  });
+});
+
+describe('bar length and sessions', () => {
+  it('aggregates 1-minute input into 5-minute bars', async () => {
+    const { files } = scenario();
+    const input = writeCsvFiles(tmp('agg-in'), files);
+    const one = join(tmp('agg-1'), 'ds');
+    const five = join(tmp('agg-5'), 'ds');
+    await importBars({ inputs: [input], out: one });
+    const r = await importBars({ inputs: [input], out: five, barMinutes: 5 });
+    expect(r.meta.minutesPerDay).toBe(48);
+    expect(r.meta.barMinutes).toBe(5);
+    const a = new DatasetStore(one);
+    const b = new DatasetStore(five);
+    for (const d of DATES) {
+      const p1 = a.loadDay(d).bars;
+      const p5 = b.loadDay(d).bars;
+      expect(Array.from(p5.valid)).toEqual(Array.from(p1.valid));
+      for (let i = 0; i < p1.instrumentCount; i++) {
+        if (!p1.valid[i]) continue;
+        const sl = (x: Float64Array) => x.slice(i * 240, (i + 1) * 240);
+        const agg = aggregateBars({ open: sl(p1.open), high: sl(p1.high), low: sl(p1.low), close: sl(p1.close), avgPrice: sl(p1.avgPrice), volume: sl(p1.volume) }, 5);
+        expect(Array.from(p5.close.subarray(i * 48, (i + 1) * 48))).toEqual(Array.from(agg.close));
+        expect(Array.from(p5.volume.subarray(i * 48, (i + 1) * 48))).toEqual(Array.from(agg.volume));
+        expect(Array.from(p5.high.subarray(i * 48, (i + 1) * 48))).toEqual(Array.from(agg.high));
+      }
+    }
+  });
+
+  it('imports US bars labelled by their start with the 16:00 closing print counted as auction', async () => {
+    const rows: Bar[] = [];
+    for (const d of DATES.slice(0, 3)) {
+      for (let m = 0; m < 390; m++) {
+        const time = m === 0 ? '09:30' : barLabel(US_SESSION, 1, m - 1); // start of minute m = end of minute m-1
+        rows.push({ code: 'SPY', time: `${d} ${time}:00`, open: 500, high: 501, low: 499, close: 500.5, volume: 1000 });
+      }
+      rows.push({ code: 'SPY', time: `${d} 16:00:00`, open: 500.5, high: 500.5, low: 500.5, close: 500.5, volume: 99999 });
+    }
+    const dir = tmp('us-in');
+    writeFileSync(join(dir, 'spy.csv'), toCsv(rows));
+    const out = join(tmp('us-out'), 'ds');
+    const r = await importBars({ inputs: [dir], out, session: 'us', labels: 'start', volumeUnit: 1 });
+    expect(r.meta.minutesPerDay).toBe(390);
+    expect(r.meta.session.name).toBe('us');
+    expect(r.rows.dropped.auctionBar).toBe(3);
+    expect(r.rows.used).toBe(3 * 390);
+    expect(new DatasetStore(out).loadDay(DATES[0]).bars.volume[389]).toBe(1000);
+  });
+});
+
+describe('malformed files', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['bad-header.csv', /bad-header\.csv:1: missing column 'time' \(field time\)/],
+    ['bad-number.csv', /bad-number\.csv:4: unparsable number '1O\.1' in column 'high'/],
+    ['bad-fields.csv', /bad-fields\.csv:3: wrong field count: expected 7 \(as in the header\), got 6/],
+    ['bad-time.csv', /bad-time\.csv:5: bad timestamp '2024-02-30 09:34:00'/],
+  ];
+
+  it.each(cases)('%s raises file:line: reason and leaves the existing dataset intact', async (name, pattern) => {
+    const { files } = scenario();
+    const input = writeCsvFiles(tmp('good-in'), files);
+    const parent = tmp('intact');
+    const out = join(parent, 'ds');
+    await importBars({ inputs: [input], out });
+    const before = readFileSync(join(out, 'meta.json'), 'utf8');
+    const listing = readdirSync(join(out, 'bars'));
+    const bad = importBars({ inputs: [input, join(FIXTURES, name)], out });
+    await expect(bad).rejects.toThrow(ExecLabError);
+    await expect(importBars({ inputs: [join(FIXTURES, name)], out })).rejects.toThrow(pattern);
+    expect(readFileSync(join(out, 'meta.json'), 'utf8')).toBe(before);
+    expect(readdirSync(join(out, 'bars'))).toEqual(listing);
+    expect(readdirSync(parent)).toEqual(['ds']);
+  });
+
+  it('reports a gzipped file line by line too', async () => {
+    const dir = tmp('bad-gz');
+    writeFileSync(join(dir, 'x.csv.gz'), gzipSync(readFileSync(join(FIXTURES, 'bad-number.csv'))));
+    await expect(importBars({ inputs: [dir], out: join(dir, 'ds') })).rejects.toThrow(/x\.csv\.gz:4: unparsable number/);
+  });
+
+  it('rejects too few days for the split and bad settings, naming key and value', async () => {
+    const dir = tmp('few');
+    writeFileSync(join(dir, 'a.csv'), toCsv(dayBars('AAA.SH', D1)));
+    await expect(importBars({ inputs: [dir], out: join(dir, 'ds') })).rejects.toThrow(/cannot split 1 trading days/);
+    expect(existsSync(join(dir, 'ds'))).toBe(false);
+    await expect(importBars({ inputs: [dir], barMinutes: 7 })).rejects.toThrow(/barMinutes: got 7/);
+    await expect(importBars({ inputs: [dir], session: 'lse' })).rejects.toThrow(/session: got "lse"; .*ashare/);
+    await expect(importBars({ inputs: [dir], columns: 'code=symbol,bogus=x' })).rejects.toThrow(/unknown field 'bogus'/);
+    await expect(importBars({ inputs: [join(dir, 'nope.csv')] })).rejects.toThrow(/input not found/);
+  });
+});
