@@ -25,7 +25,7 @@ function convert(field: z.ZodType, raw: string): unknown {
   if (raw === 'null') return null;
   if (t === 'number') return raw.trim() === '' ? raw : Number(raw);
   if (t === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  if (t === 'array') return raw.split(',').map((s) => Number(s));
+  if (t === 'array') return raw.split(',').map((s) => s.trim());
   return raw;
 }
 
@@ -38,7 +38,8 @@ export function addSchemaOptions(cmd: Command, schema: z.ZodObject, skip: readon
     const type = (baseType(f) as unknown as { def: { type: string; entries?: Record<string, string> } }).def;
     const choices = type.type === 'enum' && type.entries ? ` (${Object.values(type.entries).join(' | ')})` : '';
     const desc = `${f.description ?? key}${choices} [default: ${JSON.stringify(defaults[key])}]`;
-    cmd.addOption(new Option(`--${kebab(key)} <value>`, desc).argParser((v: string) => convert(f, v)));
+    if (type.type === 'boolean') cmd.addOption(new Option(`--${kebab(key)}`, desc));
+    else cmd.addOption(new Option(`--${kebab(key)} <value>`, desc).argParser((v: string) => convert(f, v)));
   }
   return cmd;
 }

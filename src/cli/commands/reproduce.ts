@@ -1,5 +1,40 @@
 import type { Command } from 'commander';
+import { validateSettings } from '../../config/validate.js';
+import { reproduce } from '../../reproduce/pipeline.js';
+import { ReproduceSettingsSchema } from '../../reproduce/settings.js';
+import { resultsTable } from '../../report/console.js';
+import { progressBar } from '../../util/progress.js';
+import { userSettings } from '../options.js';
+import { addSchemaOptions } from '../schema-options.js';
 
 export function registerReproduceCommand(program: Command): void {
-  program.command('reproduce').description('reproduce the paper end to end and write the report');
+  const cmd = program
+    .command('reproduce')
+    .description(
+      'Reproduce the paper end to end: dataset (the embedded synthetic market unless --data), orders, rule baselines (TWAP, VWAP, AC), every learned method (OPD-T, OPD-S, OPD, PPO, DDQN) trained with N seeds and evaluated once on the test split, then <out>/report/report.md and report.html. Re-running reuses finished trainings (cache keyed by data, settings and seed) and resumes killed ones.',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  execlab reproduce --quick                      # a few minutes on 2 cores',
+        '  execlab reproduce --seeds 3                    # the full run of docs/RESULTS.md',
+        '  execlab reproduce --predictability 0 --quick   # the null market: nothing should beat TWAP',
+        '  execlab reproduce --data data/ashare --quick   # on imported real data',
+      ].join('\n'),
+    )
+    .option('--config <file>', 'YAML or JSON file with any of these settings (flags win)');
+  addSchemaOptions(cmd, ReproduceSettingsSchema);
+  cmd.action(async function (this: Command) {
+    const loose = userSettings(this);
+    if (typeof loose.methods === 'string') loose.methods = loose.methods.split(',');
+    const s = validateSettings(ReproduceSettingsSchema, loose, 'reproduce settings');
+    const out = await reproduce(
+      s,
+      { bar: (label) => progressBar(label), log: (line) => process.stderr.write(`${line}\n`) },
+      `execlab ${process.argv.slice(2).join(' ')}`,
+    );
+    process.stdout.write(`\n${resultsTable(out.report.strategies)}\n\n${out.report.notes.map((n) => `- ${n}`).join('\n')}\n\nreport: ${out.markdownPath}\n        ${out.htmlPath}\n`);
+  });
 }

@@ -18,16 +18,18 @@ export function registerTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
     .description(
+      'Train a policy on the training split, validating on the validation split; the best checkpoint by validation PA is written to <out>/policy.json, with <out>/metrics.jsonl and <out>/checkpoint.json. PPO settings apply with --algo ppo, DDQN settings with --algo ddqn; --config file.yaml may hold any of them.',
+    )
+    .addHelpText(
+      'after',
       [
-        'Train a policy on the training split, validating on the validation split; the best checkpoint by',
-        'validation PA is written to <out>/policy.json, with <out>/metrics.jsonl and <out>/checkpoint.json.',
+        '',
         'Examples:',
         '  execlab train --algo ppo --view teacher --out runs/opd-t          # OPD-T, the oracle teacher',
         '  execlab train --algo ppo --out runs/opd-s                         # OPD-S, the pure student',
         '  execlab train --algo ppo --teacher runs/opd-t/policy.json --out runs/opd   # OPD',
-        '  execlab train --algo ppo --reward sparse --previous-action-in-state true --out runs/ppo  # Lin & Beling',
+        '  execlab train --algo ppo --reward sparse --previous-action-in-state --out runs/ppo  # Lin & Beling',
         '  execlab train --algo ddqn --out runs/ddqn',
-        'PPO settings apply with --algo ppo, DDQN settings with --algo ddqn; --config file.yaml may hold any of them.',
       ].join('\n'),
     )
     .requiredOption('--algo <algo>', 'ppo | ddqn')

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Training budget of one learned method. */
+const Budget = z.object({
+  iterations: z.number().int().positive(),
+  episodesPerIteration: z.number().int().positive(),
+  validateEvery: z.number().int().positive(),
+  patience: z.number().int().positive(),
+});
+export type Budget = z.infer<typeof Budget>;
+
+/** `execlab reproduce` settings. --quick swaps in QUICK_BUDGET and fewer seeds. */
+export const ReproduceSettingsSchema = z.object({
+  quick: z.boolean().default(false).describe('small budget: a few minutes on 2 cores'),
+  data: z.string().nullable().default(null).describe('dataset directory; default: generate the embedded synthetic market'),
+  out: z.string().default('runs/reproduce').describe('output directory (report, cache of trained policies)'),
+  seeds: z.number().int().positive().nullable().default(null).describe('training seeds per learned method (default 3, quick 2)'),
+  predictability: z.number().min(0).nullable().default(null).describe('synthetic market only: strength of the past-only signal (default: the generator default)'),
+  synthSeed: z.number().int().min(0).default(1).describe('synthetic market only: generator seed'),
+  ordersSeed: z.number().int().min(0).default(7).describe('seed of the training, validation and test orders'),
+  workers: z.number().int().min(0).nullable().default(null).describe('parallel training processes (default: CPU cores; 0 = in this process)'),
+  methods: z
+    .array(z.enum(['OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']))
+    .default(['OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN'])
+    .describe('learned methods to train (OPD needs OPD-T)'),
+  learningRate: z.number().positive().nullable().default(null).describe('Adam learning rate of every learner (default: per budget)'),
+});
+export type ReproduceSettings = z.infer<typeof ReproduceSettingsSchema>;
+
+/**
+ * Budgets. The quick one is sized to finish within 10 minutes on a 2-core machine on the synthetic
+ * default; the full one is what docs/RESULTS.md reports.
+ */
+export const QUICK_BUDGET: Budget = { iterations: 24, episodesPerIteration: 512, validateEvery: 4, patience: 4 };
+export const FULL_BUDGET: Budget = { iterations: 120, episodesPerIteration: 1024, validateEvery: 5, patience: 8 };
+export const QUICK_SEEDS = 2;
+export const FULL_SEEDS = 3;

@@ -1,0 +1,125 @@
+/**
+ * Training tasks of a reproduction: one per (method, seed), each a plain JSON-safe description that a
+ * worker thread (or this process) can run. Finished tasks are cached on disk under a key of
+ * everything that determines their result; an interrupted task resumes from its checkpoint.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OrderSettings } from '../data/orders.js';
+import { openDataset } from '../data/store.js';
+import { loadPolicy } from '../rl/common/policy-file.js';
+import { DdqnSettingsSchema, type DdqnSettings } from '../rl/ddqn/settings.js';
+import { PpoSettingsSchema, type PpoSettings } from '../rl/ppo/settings.js';
+import { prepareTrainingData, trainPolicy, type TrainingData, type TrainJob } from '../rl/train.js';
+import type { SimSettings } from '../sim/settings.js';
+import type { ProgressFn } from '../util/progress.js';
+import type { Budget } from './settings.js';
+
+export type Method = 'OPD-T' | 'OPD-S' | 'OPD' | 'PPO' | 'DDQN';
+
+export interface TrainTask {
+  readonly id: string;
+  readonly method: Method;
+  readonly seed: number;
+  readonly dataDir: string;
+  readonly sim: SimSettings;
+  readonly orders: OrderSettings;
+  readonly algo: 'ppo' | 'ddqn';
+  readonly ppo?: PpoSettings;
+  readonly ddqn?: DdqnSettings;
+  /** OPD: the id of its teacher task and the distillation settings. */
+  readonly teacher?: { readonly taskId: string; readonly mode: 'query' | 'replay'; readonly coef: number };
+  readonly outDir: string;
+  readonly dependsOn: readonly string[];
+  readonly iterations: number;
+}
+
+/** Settings of a learned method from the budget (SPEC 7 and 8). */
+export function methodTask(
+  method: Method,
+  seed: number,
+  budget: Budget,
+  learningRate: number,
+  base: { dataDir: string; sim: SimSettings; orders: OrderSettings; cacheDir: string; fingerprint: string },
+): TrainTask {
+  const common = { ...budget, seed, learningRate };
+  let algo: 'ppo' | 'ddqn' = 'ppo';
+  let ppo: PpoSettings | undefined;
+  let ddqn: DdqnSettings | undefined;
+  let teacher: TrainTask['teacher'];
+  switch (method) {
+    case 'OPD-T':
+      ppo = PpoSettingsSchema.parse({ ...common, view: 'teacher' });
+      break;
+    case 'OPD-S':
+      ppo = PpoSettingsSchema.parse({ ...common });
+      break;
+    case 'OPD':
+      ppo = PpoSettingsSchema.parse({ ...common });
+      teacher = { taskId: `OPD-T-s${seed}`, mode: 'query', coef: 0.01 };
+      break;
+    case 'PPO':
+      ppo = PpoSettingsSchema.parse({ ...common, reward: 'sparse', previousActionInState: true });
+      break;
+    case 'DDQN':
+      algo = 'ddqn';
+      ddqn = DdqnSettingsSchema.parse({
+        ...common,
+        episodesPerIteration: Math.max(64, Math.round(budget.episodesPerIteration / 2)),
+        updatesPerIteration: 8,
+        epsilonDecayIterations: Math.max(1, Math.round(budget.iterations * 0.6)),
+        bufferEpisodes: Math.max(2048, budget.episodesPerIteration * 10),
+        targetUpdateEvery: 50,
+      });
+      break;
+  }
+  const id = `${method}-s${seed}`;
+  const key = createHash('sha256')
+    .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method, seed, ppo, ddqn, teacher }))
+    .digest('hex')
+    .slice(0, 12);
+  return {
+    id,
+    method,
+    seed,
+    dataDir: base.dataDir,
+    sim: base.sim,
+    orders: base.orders,
+    algo,
+    ppo,
+    ddqn,
+    teacher,
+    outDir: join(base.cacheDir, `${id}-${key}`),
+    dependsOn: teacher ? [teacher.taskId] : [],
+    iterations: budget.iterations,
+  };
+}
+
+export function policyPath(task: TrainTask): string {
+  return join(task.outDir, 'policy.json');
+}
+
+export function isDone(task: TrainTask): boolean {
+  return existsSync(policyPath(task));
+}
+
+const dataCache = new Map<string, TrainingData>();
+
+/** Runs one task in this thread (resuming its checkpoint when there is one). */
+export function runTask(task: TrainTask, teacherPolicyPath: string | null, onProgress?: ProgressFn): void {
+  const key = JSON.stringify([task.dataDir, task.sim, task.orders]);
+  let data = dataCache.get(key);
+  if (!data) {
+    data = prepareTrainingData(openDataset(task.dataDir), task.sim, task.orders);
+    dataCache.set(key, data);
+  }
+  let job: TrainJob;
+  if (task.algo === 'ppo') {
+    const teacher = task.teacher && teacherPolicyPath ? { policy: loadPolicy(teacherPolicyPath), mode: task.teacher.mode, coef: task.teacher.coef } : undefined;
+    job = { algo: 'ppo', name: task.method, settings: task.ppo!, teacher };
+  } else {
+    job = { algo: 'ddqn', name: task.method, settings: task.ddqn! };
+  }
+  trainPolicy(data, task.sim, job, { outDir: task.outDir, resume: true, onProgress });
+}
