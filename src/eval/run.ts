@@ -5,6 +5,7 @@ import { ExecutionEnv } from '../sim/env.js';
 import type { EpisodeSet } from '../sim/episodes.js';
 import type { SimSettings } from '../sim/settings.js';
 import type { Strategy } from '../strategies/types.js';
+import { executedPaBps } from '../sim/reward.js';
 
 /** Per-order outcome of a strategy, struct of arrays aligned with the episodes. */
 export interface StrategyRun {
@@ -50,7 +51,7 @@ export function collectResults(strategy: Pick<Strategy, 'name' | 'kind'>, env: E
   const reward = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const q = env.executedQty[i];
-    paBps[i] = q > 0 ? side[i] * 1e4 * (env.executedValue[i] / q / benchmark[i] - 1) : NaN;
+    paBps[i] = executedPaBps(env.executedValue[i], q, benchmark[i], side[i]);
     let r = 0;
     for (let t = 0; t < T; t++) r += env.reward[i * T + t];
     reward[i] = r;

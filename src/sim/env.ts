@@ -9,7 +9,7 @@
  * options, custom minute weights (VWAP) and recorded per-minute fills.
  */
 import type { EpisodeSet } from './episodes.js';
-import { periodReward } from './reward.js';
+import { periodReward, signedPaBps } from './reward.js';
 import type { SimSettings } from './settings.js';
 
 export interface EnvOptions {
@@ -123,7 +123,7 @@ export class ExecutionEnv {
     this.executedValue[i] += target * p;
     this.remaining[i] -= target;
     const share = target / Q;
-    const pa = side[i] * 1e4 * (p / benchmark[i] - 1);
+    const pa = signedPaBps(p, benchmark[i], side[i]);
     return periodReward(share, pa, (share * share) / minutes, this.settings.alpha);
   }
 
@@ -172,7 +172,7 @@ export class ExecutionEnv {
     this.executedValue[i] += value;
     this.remaining[i] -= qty;
     if (qty <= 0) return periodReward(0, 0, sumSq, this.settings.alpha);
-    const pa = side[i] * 1e4 * (value / qty / benchmark[i] - 1);
+    const pa = signedPaBps(value / qty, benchmark[i], side[i]);
     return periodReward(qty / Q, pa, sumSq, this.settings.alpha);
   }
 

@@ -8,9 +8,28 @@
  * (-0.0042 for H = 237, the paper's -0.42 x 10^-2).
  */
 
-/** Price advantage in bps of an average execution price against the benchmark; side +1 sell, -1 buy. */
-export function priceAdvantageBps(execPrice: number, benchmark: number, side: number): number {
-  return side * 1e4 * (execPrice / benchmark - 1);
+/** Price advantage in bps of an average execution price against the benchmark; sideSign +1 sell, -1 buy. */
+export function signedPaBps(execPrice: number, benchmark: number, sideSign: number): number {
+  return sideSign * 1e4 * (execPrice / benchmark - 1);
+}
+
+/** An order's PA from its executed value and quantity; NaN when nothing was executed. */
+export function executedPaBps(value: number, qty: number, benchmark: number, sideSign: number): number {
+  return qty > 0 ? signedPaBps(value / qty, benchmark, sideSign) : NaN;
+}
+
+/** Mean PA over the orders of a finished environment (orders without fills left out). */
+export function meanExecutedPaBps(env: { n: number; executedValue: Float64Array; executedQty: Float64Array; episodes: { benchmark: Float64Array; side: Int8Array } }): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < env.n; i++) {
+    const pa = executedPaBps(env.executedValue[i], env.executedQty[i], env.episodes.benchmark[i], env.episodes.side[i]);
+    if (!Number.isNaN(pa)) {
+      sum += pa;
+      count++;
+    }
+  }
+  return count > 0 ? sum / count : NaN;
 }
 
 /**

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ExecutionEnv } from '../../sim/env.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
+import { meanExecutedPaBps } from '../../sim/reward.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { base64ToF32, f32ToBase64 } from '../../util/encode.js';
 import type { ActorCritic } from './net/network.js';
@@ -50,14 +51,9 @@ export interface LoopResult {
 export function evaluateGreedy(net: ActorCritic, spec: PolicySpec, episodes: EpisodeSet, sim: SimSettings): { paBps: number; reward: number } {
   const env = new ExecutionEnv(episodes, sim);
   const rec = rollout(net, spec, env, 'greedy', null);
-  let pa = 0;
   let reward = 0;
-  for (let i = 0; i < env.n; i++) {
-    const q = env.executedQty[i];
-    pa += q > 0 ? episodes.side[i] * 1e4 * (env.executedValue[i] / q / episodes.benchmark[i] - 1) : 0;
-  }
   for (const r of rec.rewards) reward += r;
-  return { paBps: pa / env.n, reward: reward / env.n };
+  return { paBps: meanExecutedPaBps(env), reward: reward / env.n };
 }
 
 interface LoopState {

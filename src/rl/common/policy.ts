@@ -8,6 +8,7 @@ import { PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js'
 import type { Rng } from '../../util/random.js';
 import type { ActorCritic, InferenceSession } from './net/network.js';
 import { publicStepInput, privateStepInput } from './observe.js';
+import { argmax, logProb, sampleAction } from './losses.js';
 
 export interface PolicySpec {
   /** 'student' sees only the past; 'teacher' sees the whole day (training only). */
@@ -33,34 +34,6 @@ export interface RolloutRecord {
 }
 
 export type ActionMode = 'greedy' | 'sample';
-
-export function argmax(row: Float32Array, offset: number, n: number): number {
-  let best = 0;
-  for (let a = 1; a < n; a++) if (row[offset + a] > row[offset + best]) best = a;
-  return best;
-}
-
-/** log-softmax of logits row `offset..offset+n` at action a. */
-export function logProb(logits: Float32Array, offset: number, n: number, a: number): number {
-  let mx = -Infinity;
-  for (let k = 0; k < n; k++) mx = Math.max(mx, logits[offset + k]);
-  let s = 0;
-  for (let k = 0; k < n; k++) s += Math.exp(logits[offset + k] - mx);
-  return logits[offset + a] - mx - Math.log(s);
-}
-
-function sampleAction(logits: Float32Array, offset: number, n: number, rng: Rng): number {
-  let mx = -Infinity;
-  for (let k = 0; k < n; k++) mx = Math.max(mx, logits[offset + k]);
-  let s = 0;
-  for (let k = 0; k < n; k++) s += Math.exp(logits[offset + k] - mx);
-  let u = rng.uniform() * s;
-  for (let k = 0; k < n; k++) {
-    u -= Math.exp(logits[offset + k] - mx);
-    if (u <= 0) return k;
-  }
-  return n - 1;
-}
 
 /**
  * Runs `net` over `env` from its reset state to the end of the episodes. With `mode` 'sample' actions

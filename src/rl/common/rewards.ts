@@ -6,6 +6,7 @@
  */
 import type { ExecutionEnv } from '../../sim/env.js';
 import type { RolloutRecord } from './policy.js';
+import { executedPaBps } from '../../sim/reward.js';
 
 export type RewardKind = 'opd' | 'sparse';
 
@@ -22,9 +23,8 @@ export function applySparseReward(thresholdBps: number) {
     const { benchmark, side } = env.episodes;
     rec.rewards.fill(0);
     for (let i = 0; i < rec.episodes; i++) {
-      const q = env.executedQty[i];
-      const pa = q > 0 ? side[i] * 1e4 * (env.executedValue[i] / q / benchmark[i] - 1) : 0;
-      rec.rewards[i * T + T - 1] = sparseTerminalReward(pa, thresholdBps);
+      const pa = executedPaBps(env.executedValue[i], env.executedQty[i], benchmark[i], side[i]);
+      rec.rewards[i * T + T - 1] = Number.isNaN(pa) ? -1 : sparseTerminalReward(pa, thresholdBps);
     }
   };
 }

@@ -8,13 +8,15 @@
 import { ExecutionEnv } from '../../sim/env.js';
 import { selectEpisodes, type EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
+import { meanExecutedPaBps } from '../../sim/reward.js';
 import { Rng } from '../../util/random.js';
 import { Adam, clipGradNorm } from '../common/adam.js';
 import { episodeBatch } from '../common/batch.js';
 import { qLoss } from '../common/losses.js';
 import type { Learner } from '../common/loop.js';
 import type { ActorCritic } from '../common/net/network.js';
-import { argmax, rollout, type PolicySpec } from '../common/policy.js';
+import { argmax } from '../common/losses.js';
+import { rollout, type PolicySpec } from '../common/policy.js';
 import { EpisodeReplay } from '../common/replay.js';
 import { applySparseReward } from '../common/rewards.js';
 import { EpisodeSampler } from '../common/sampler.js';
@@ -63,11 +65,6 @@ export class DdqnLearner implements Learner {
       rewardOverride: s.reward === 'sparse' ? applySparseReward(s.sparseThresholdBps) : undefined,
     });
     this.replay.add(rec);
-    let paSum = 0;
-    for (let i = 0; i < env.n; i++) {
-      const q = env.executedQty[i];
-      paSum += q > 0 ? batch.side[i] * 1e4 * (env.executedValue[i] / q / batch.benchmark[i] - 1) : 0;
-    }
     // ---- update ---------------------------------------------------------------------------
     const perMinibatch = Math.max(1, Math.round(s.minibatchTransitions / T));
     const buffer = this.replay.asRecord();
@@ -108,7 +105,7 @@ export class DdqnLearner implements Learner {
     for (const r of rec.rewards) rewardSum += r;
     return {
       meanReward: rewardSum / rec.episodes,
-      meanPaBps: paSum / env.n,
+      meanPaBps: meanExecutedPaBps(env),
       qLoss: lossSum / s.updatesPerIteration,
       meanQ: qSum / (s.updatesPerIteration * perMinibatch * T),
       epsilon: eps,

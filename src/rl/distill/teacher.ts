@@ -10,7 +10,8 @@ import type { EpisodeSet } from '../../sim/episodes.js';
 import { PUBLIC_FEATURES } from '../../sim/observation.js';
 import type { SimSettings } from '../../sim/settings.js';
 import type { ActorCritic, SeqBatch } from '../common/net/network.js';
-import { argmax, rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
+import { argmax } from '../common/losses.js';
+import { rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
 import type { DistillationHook } from '../ppo/ppo.js';
 
 export type DistillMode = 'query' | 'replay';

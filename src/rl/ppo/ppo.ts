@@ -7,6 +7,7 @@
 import { ExecutionEnv } from '../../sim/env.js';
 import { selectEpisodes, type EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
+import { meanExecutedPaBps } from '../../sim/reward.js';
 import { Rng } from '../../util/random.js';
 import { Adam, clipGradNorm } from '../common/adam.js';
 import { episodeBatch, gatherTransitions } from '../common/batch.js';
@@ -55,11 +56,6 @@ export class PpoLearner implements Learner {
     const rec = rollout(this.net, this.spec, env, 'sample', this.rng, {
       rewardOverride: s.reward === 'sparse' ? applySparseReward(s.sparseThresholdBps) : undefined,
     });
-    let paSum = 0;
-    for (let i = 0; i < env.n; i++) {
-      const q = env.executedQty[i];
-      paSum += q > 0 ? batch.side[i] * 1e4 * (env.executedValue[i] / q / batch.benchmark[i] - 1) : 0;
-    }
     // ---- distillation: the teacher's action for every transition ---------------------------
     const teacher = this.distill ? this.distill.teacherActions(batch, rec) : null;
     // ---- advantages ------------------------------------------------------------------------
@@ -118,7 +114,7 @@ export class PpoLearner implements Learner {
     for (const r of rec.rewards) rewardSum += r;
     return {
       meanReward: rewardSum / rec.episodes,
-      meanPaBps: paSum / env.n,
+      meanPaBps: meanExecutedPaBps(env),
       policyLoss: sums.policy / sums.n,
       valueLoss: sums.value / sums.n,
       entropy: sums.entropy / sums.n,
