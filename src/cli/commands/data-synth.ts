@@ -3,6 +3,7 @@ import { mergeSettings, readConfigFile, validateSettings } from '../../config/va
 import { progressBar } from '../../util/progress.js';
 import { DEFAULT_SYNTH_PARAMS, SynthParamsSchema } from '../../synth/params.js';
 import { generateSyntheticMarket } from '../../synth/market.js';
+import { DEFAULT_DATA_DIR } from '../options.js';
 
 /** Flag name -> parameter key; the value is parsed as a number (zod reports anything that is not one). */
 const NUMERIC_FLAGS = {
@@ -26,7 +27,7 @@ export function registerDataSynth(data: Command): void {
   data
     .command('synth')
     .description('generate the synthetic minute-bar market (the project default dataset) and write it as a dataset')
-    .option('--out <dir>', 'dataset directory to write (replaced only once the new dataset is complete)', 'data/synthetic')
+    .option('--out <dir>', 'dataset directory to write (replaced only once the new dataset is complete)', DEFAULT_DATA_DIR)
     .option('--seed <n>', `random seed; the same settings and seed give identical bars (default ${d.seed})`)
     .option('--instruments <n>', `number of instruments (default ${d.instruments})`)
     .option('--days <n>', `number of trading days, consecutive weekdays from ${d.startDate} (default ${d.days})`)
