@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OrderSettingsSchema } from '../../src/data/orders.js';
+import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
+import { prepareTrainingData, trainPolicy, type TrainJob } from '../../src/rl/train.js';
+import { PpoSettingsSchema } from '../../src/rl/ppo/settings.js';
+import { DdqnSettingsSchema } from '../../src/rl/ddqn/settings.js';
+import { strategyFromPolicyFile } from '../../src/rl/common/policy-file.js';
+import { runStrategy } from '../../src/eval/run.js';
+import { createTwap } from '../../src/strategies/twap.js';
+import { pairedTTest } from '../../src/eval/stats.js';
+import { memoryStore } from '../helpers/memory-store.js';
+
+/**
+ * Learning works: on a small synthetic market with strong predictability (and no common market
+ * factor, so orders are independent), a bounded budget lifts validation PA clearly and significantly
+ * above TWAP. Fixed seeds; about 20 s per learner on one core.
+ */
+const store = memoryStore({ instruments: 60, days: 30, validationDays: 5, testDays: 5, predictability: 4, marketFactorShare: 0, seed: 1 }, 20, 5);
+const data = prepareTrainingData(store, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
+
+function beatsTwap(job: TrainJob): { diff: number; p: number } {
+  const { policy } = trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null });
+  const learned = runStrategy(strategyFromPolicyFile(policy), data.validation, DEFAULT_SIM_SETTINGS);
+  const twap = runStrategy(createTwap(), data.validation, DEFAULT_SIM_SETTINGS);
+  const t = pairedTTest(learned.paBps, twap.paBps);
+  return { diff: t.meanDiff, p: t.pValue };
+}
+
+describe('learning on a predictable market', () => {
+  it('PPO with the OPD reward beats TWAP on validation PA', () => {
+    const settings = PpoSettingsSchema.parse({ iterations: 16, episodesPerIteration: 256, learningRate: 3e-3, validateEvery: 2, patience: 100, seed: 1 });
+    const r = beatsTwap({ algo: 'ppo', name: 'OPD-S', settings });
+    expect(r.diff).toBeGreaterThan(5);
+    expect(r.p).toBeLessThan(0.01);
+  });
+
+  it('DDQN beats TWAP on validation PA', () => {
+    const settings = DdqnSettingsSchema.parse({ iterations: 20, episodesPerIteration: 128, learningRate: 1e-3, epsilonDecayIterations: 12, targetUpdateEvery: 50, bufferEpisodes: 4096, validateEvery: 2, patience: 100, seed: 1 });
+    const r = beatsTwap({ algo: 'ddqn', name: 'DDQN', settings });
+    expect(r.diff).toBeGreaterThan(5);
+    expect(r.p).toBeLessThan(0.01);
+  });
+});
+
+describe('checkpoint and resume', () => {
+  const small = memoryStore({ instruments: 8, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
+  const tiny = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
+  const ppo = PpoSettingsSchema.parse({ iterations: 6, episodesPerIteration: 32, validateEvery: 2, patience: 100, seed: 3, learningRate: 1e-3 });
+  const ddqn = DdqnSettingsSchema.parse({ iterations: 6, episodesPerIteration: 16, updatesPerIteration: 2, bufferEpisodes: 64, validateEvery: 2, patience: 100, seed: 3 });
+  for (const job of [{ algo: 'ppo', name: 'P', settings: ppo }, { algo: 'ddqn', name: 'D', settings: ddqn }] as TrainJob[]) {
+    it(`a killed ${job.algo} run resumed gives the uninterrupted result`, () => {
+      const a = mkdtempSync(join(tmpdir(), 'execlab-resume-'));
+      const b = mkdtempSync(join(tmpdir(), 'execlab-resume-'));
+      const full = trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: a });
+      // "Kill" after iteration 3 (the checkpoint is from iteration 2), then resume.
+      trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: b, haltAfter: 3 });
+      const resumed = trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: b, resume: true });
+      expect(resumed.policy.network.params).toBe(full.policy.network.params);
+      expect(resumed.result.history).toEqual(full.result.history);
+      const strip = (f: string): unknown[] => readFileSync(f, 'utf8').trim().split('\n').map((l) => ({ ...JSON.parse(l), seconds: 0 }));
+      expect(strip(join(b, 'metrics.jsonl'))).toEqual(strip(join(a, 'metrics.jsonl')));
+    });
+  }
+});
