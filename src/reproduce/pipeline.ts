@@ -26,7 +26,7 @@ import type { ProgressBar } from '../util/progress.js';
 import { writeFileAtomic } from '../util/files.js';
 import { runTasks } from './scheduler.js';
 import { FULL_BUDGET, FULL_SEEDS, QUICK_BUDGET, QUICK_SEEDS, type ReproduceSettings } from './settings.js';
-import { methodTask, policyPath, type Method, type TrainTask } from './tasks.js';
+import { isDone, methodTask, policyPath, type Method, type TrainTask } from './tasks.js';
 
 export interface ReproduceUi {
   bar(label: string): ProgressBar;
@@ -150,7 +150,13 @@ function findings(reports: readonly StrategyReport[]): string[] {
 }
 
 export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: string): Promise<ReproduceOutput> {
-  const budget = s.quick ? QUICK_BUDGET : FULL_BUDGET;
+  const base = s.quick ? QUICK_BUDGET : FULL_BUDGET;
+  const budget = {
+    ...base,
+    iterations: s.iterations ?? base.iterations,
+    episodesPerIteration: s.episodesPerIteration ?? base.episodesPerIteration,
+    validateEvery: Math.min(base.validateEvery, s.iterations ?? base.iterations),
+  };
   const seeds = s.seeds ?? (s.quick ? QUICK_SEEDS : FULL_SEEDS);
   const lr = s.learningRate ?? (s.quick ? QUICK_LR : FULL_LR);
   const workers = s.workers ?? Math.max(1, Math.min(availableParallelism(), 8));
@@ -175,6 +181,8 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   for (const m of order.filter((x) => methods.includes(x))) {
     for (let seed = 1; seed <= seeds; seed++) tasks.push(methodTask(m, seed, budget, lr, { dataDir: store.dir, sim, orders, cacheDir, fingerprint }));
   }
+  const cached = tasks.filter(isDone).length;
+  if (cached > 0) ui.log(`reusing ${cached} of ${tasks.length} trainings cached in ${cacheDir}`);
   const progress = new Map<string, number>();
   const total = tasks.reduce((a, t) => a + t.iterations, 0);
   const bar = ui.bar('training');

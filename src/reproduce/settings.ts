@@ -24,6 +24,8 @@ export const ReproduceSettingsSchema = z.object({
     .default(['OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN'])
     .describe('learned methods to train (OPD needs OPD-T)'),
   learningRate: z.number().positive().nullable().default(null).describe('Adam learning rate of every learner (default: per budget)'),
+  iterations: z.number().int().positive().nullable().default(null).describe('override the budget: iterations per training'),
+  episodesPerIteration: z.number().int().positive().nullable().default(null).describe('override the budget: episodes collected per iteration'),
 });
 export type ReproduceSettings = z.infer<typeof ReproduceSettingsSchema>;
 

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+/** End-to-end runs of the CLI on tiny data (in process, through the same entry point as the bin). */
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'execlab', ...args]);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'execlab-cli-'));
+const data = join(dir, 'data');
+
+describe('execlab CLI end to end', () => {
+  it('data synth, orders generate, backtest', async () => {
+    expect((await run('data', 'synth', '--out', data, '--instruments', '6', '--days', '10', '--validation-days', '2', '--test-days', '2', '--quiet')).code).toBe(0);
+    const orders = join(dir, 'orders.csv');
+    const g = await run('orders', 'generate', '--data', data, '--split', 'test', '--out', orders);
+    expect(g.code).toBe(0);
+    expect(readFileSync(orders, 'utf8').split('\n')[0]).toBe('instrument,date,side,quantity');
+    const b = await run('backtest', '--data', data, '--orders', orders, '--strategy', 'twap,vwap,ac', '--out', join(dir, 'bt'));
+    expect(b.code).toBe(0);
+    expect(b.out).toMatch(/TWAP\s+12\s+-0\.42\s+0\.00/);
+    const summary = JSON.parse(readFileSync(join(dir, 'bt', 'summary.json'), 'utf8')) as { strategies: Array<{ name: string }> };
+    expect(summary.strategies.map((s) => s.name)).toEqual(['TWAP', 'VWAP', 'AC']);
+    expect(readFileSync(join(dir, 'bt', 'orders.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 3 * 12);
+  });
+
+  it('backtest with participation cap and lots reports unfilled quantity', async () => {
+    const b = await run('backtest', '--data', data, '--strategy', 'twap', '--participation-cap', '0.0001', '--lot-size', '100', '--no-fill-without-volume', '--out', join(dir, 'bt-cap'));
+    expect(b.code).toBe(0);
+    const rows = readFileSync(join(dir, 'bt-cap', 'orders.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.some((r) => Number(r[5]) < Number(r[4]))).toBe(true);
+  });
+
+  it('train writes a policy that backtest runs, and the teacher distils into a student', async () => {
+    const small = ['--iterations', '2', '--episodes-per-iteration', '16', '--validate-every', '1', '--hidden', '8'];
+    const t = await run('train', '--algo', 'ppo', '--view', 'teacher', '--data', data, '--out', join(dir, 'opd-t'), ...small);
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/best validation PA/);
+    const s = await run('train', '--algo', 'ppo', '--data', data, '--out', join(dir, 'opd'), '--teacher', join(dir, 'opd-t', 'policy.json'), ...small);
+    expect(s.code).toBe(0);
+    const d = await run('train', '--algo', 'ddqn', '--data', data, '--out', join(dir, 'ddqn'), ...small);
+    expect(d.code).toBe(0);
+    const b = await run('backtest', '--data', data, '--strategy', `twap,${join(dir, 'opd', 'policy.json')},${join(dir, 'ddqn', 'policy.json')}`, '--out', join(dir, 'bt2'));
+    expect(b.code).toBe(0);
+    expect(b.out).toMatch(/\nOPD\s+12/);
+    expect(b.out).toMatch(/\nDDQN\s+12/);
+  });
+
+  it('reproduce from data to report, then reuses the cache', async () => {
+    const args = ['reproduce', '--data', data, '--out', join(dir, 'rep'), '--seeds', '1', '--workers', '0', '--iterations', '2', '--episodes-per-iteration', '16', '--methods', 'OPD-T,OPD-S,OPD,PPO,DDQN'];
+    const r = await run(...args);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, 'rep', 'report', 'report.html'))).toBe(true);
+    const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
+    for (const name of ['TWAP', 'VWAP', 'AC', 'OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']) expect(md).toContain(`| ${name}`);
+    const again = await run(...args);
+    expect(again.code).toBe(0);
+    expect(again.err).toMatch(/reusing 5 of 5 trainings cached/);
+  });
+
+  it('bad input: a clear error naming the key, the value and what is allowed', async () => {
+    const r = await run('backtest', '--data', data, '--split', 'future', '--out', join(dir, 'x'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/split: got "future"/);
+    const cfg = join(dir, 'bad.yaml');
+    writeFileSync(cfg, 'clip: -1\n');
+    const t = await run('train', '--algo', 'ppo', '--data', data, '--config', cfg);
+    expect(t.code).toBe(2);
+    expect(t.err).toMatch(/clip: got -1/);
+    const m = await run('backtest', '--data', join(dir, 'nope'));
+    expect(m.code).toBe(1);
+    expect(m.err).toMatch(/no dataset at/);
+  });
+});
