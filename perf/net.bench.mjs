@@ -1,0 +1,209 @@
+// Throughput of the hand-written network (docs/NETWORK.md), on the paper's shape: pubIn 18, privIn 2,
+// H 64, trunk 128-64-32, 5 actions, 9 steps, 1024 transitions per minibatch. Single thread.
+// Run after `npm run build`: node perf/net.bench.mjs [--seconds 3]
+// Rates are per second of this process's CPU time (user + system), best of 5 rounds: on a busy shared
+// machine that is a far steadier measure of one thread's speed than wall time. Median rounds and
+// wall-time rates are printed as well.
+import { ActorCritic } from '../dist/rl/common/net/network.js';
+import { Adam, clipGradNorm } from '../dist/rl/common/adam.js';
+import { ppoLoss } from '../dist/rl/common/losses.js';
+import { DataParallel } from '../dist/rl/common/net/parallel.js';
+import { loadavg } from 'node:os';
+import { Rng } from '../dist/util/random.js';
+
+const argSeconds = process.argv.indexOf('--seconds');
+const SECONDS = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 3;
+const CFG = { pubIn: 18, privIn: 2, hidden: 64, mlp: [64, 32], actions: 5 };
+const S = 9; // steps per episode
+const DECISIONS = 8; // read points per episode, at steps 1..8
+const TRANSITIONS = 1024;
+const rng = new Rng(1);
+const net = ActorCritic.create(CFG, rng);
+
+function normals(n) {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal();
+  return a;
+}
+
+/** `episodes` sequences of S steps, each read at the given steps. */
+function batch(episodes, readsOf) {
+  const readSeq = [];
+  const readStep = [];
+  for (let b = 0; b < episodes; b++) for (const t of readsOf(b)) (readSeq.push(b), readStep.push(t));
+  return {
+    sequences: episodes,
+    pubSteps: S,
+    pub: normals(episodes * S * CFG.pubIn),
+    privSteps: S,
+    priv: normals(episodes * S * CFG.privIn),
+    readSeq: Int32Array.from(readSeq),
+    readPub: Int32Array.from(readStep),
+    readPriv: Int32Array.from(readStep),
+  };
+}
+
+function ppoRows(R) {
+  return {
+    actions: Int32Array.from({ length: R }, (_, i) => i % CFG.actions),
+    oldLogp: new Float32Array(R).fill(Math.log(1 / CFG.actions)),
+    advantages: normals(R),
+    returns: normals(R),
+    oldValues: normals(R),
+    teacherActions: Int32Array.from({ length: R }, (_, i) => (i * 3) % CFG.actions),
+  };
+}
+
+const coeffs = { clip: 0.3, valueCoef: 1, valueClip: 0.2, entropyCoef: 0.01, distillCoef: 0.01 };
+
+function cpuSeconds() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Runs fn in ROUNDS rounds of SECONDS / ROUNDS CPU-seconds each and keeps the fastest round (other jobs
+ * on a shared machine only ever slow a round down); also returns the median round.
+ */
+const ROUNDS = 5;
+function timeIt(fn) {
+  for (let i = 0; i < 3; i++) fn();
+  const perRound = [];
+  let best = null;
+  for (let r = 0; r < ROUNDS; r++) {
+    let iters = 0;
+    const c0 = cpuSeconds();
+    const w0 = performance.now();
+    let dc = 0;
+    do {
+      fn();
+      iters++;
+      dc = cpuSeconds() - c0;
+    } while (dc < SECONDS / ROUNDS);
+    const round = { iters, seconds: dc, wall: (performance.now() - w0) / 1000 };
+    perRound.push(round.iters / round.seconds);
+    if (best === null || round.iters / round.seconds > best.iters / best.seconds) best = round;
+  }
+  perRound.sort((x, y) => x - y);
+  return { ...best, medianRate: perRound[Math.floor(ROUNDS / 2)] };
+}
+
+const medianRates = {};
+const wallRates = {};
+
+function trainStep(b, rows, adam) {
+  const out = net.forward(b);
+  const loss = ppoLoss(out.logits, out.values, rows, coeffs);
+  net.zeroGrad();
+  net.backward(loss.dLogits, loss.dValues);
+  clipGradNorm(net.grad, 0.5);
+  adam.step(net.params, net.grad);
+}
+
+const results = {};
+console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (rates below per CPU-second, best of ${ROUNDS} rounds)`);
+const adam = new Adam(net.size, { lr: 1e-4 });
+
+// (a) per-transition recompute: 1024 sequences, each read once at its own step.
+{
+  const b = batch(TRANSITIONS, (i) => [1 + (i % DECISIONS)]);
+  const rows = ppoRows(TRANSITIONS);
+  const r = timeIt(() => trainStep(b, rows, adam));
+  results.perTransitionTrain = (TRANSITIONS * r.iters) / r.seconds;
+  wallRates.perTransitionTrain = (TRANSITIONS * r.iters) / r.wall;
+  medianRates.perTransitionTrain = TRANSITIONS * r.medianRate;
+  console.log(`(a) per-transition recompute, forward+backward+Adam: ${results.perTransitionTrain.toFixed(0)} transitions/s (${((1000 * r.seconds) / r.iters).toFixed(1)} ms / minibatch of ${TRANSITIONS})`);
+}
+
+// (b) episode-shared: 128 episodes x 8 read points.
+const episodes = TRANSITIONS / DECISIONS;
+const shared = batch(episodes, () => Array.from({ length: DECISIONS }, (_, t) => t + 1));
+{
+  const rows = ppoRows(TRANSITIONS);
+  const r = timeIt(() => trainStep(shared, rows, adam));
+  results.episodeSharedTrain = (TRANSITIONS * r.iters) / r.seconds;
+  wallRates.episodeSharedTrain = (TRANSITIONS * r.iters) / r.wall;
+  medianRates.episodeSharedTrain = TRANSITIONS * r.medianRate;
+  console.log(`(b) episode-shared (${episodes} x ${DECISIONS}), forward+backward+Adam: ${results.episodeSharedTrain.toFixed(0)} transitions/s (${((1000 * r.seconds) / r.iters).toFixed(1)} ms / minibatch)`);
+}
+
+// (c) forward only, episode-shared and per-transition.
+{
+  const r = timeIt(() => net.forward(shared));
+  results.episodeSharedForward = (TRANSITIONS * r.iters) / r.seconds;
+  wallRates.episodeSharedForward = (TRANSITIONS * r.iters) / r.wall;
+  medianRates.episodeSharedForward = TRANSITIONS * r.medianRate;
+  const b = batch(TRANSITIONS, (i) => [1 + (i % DECISIONS)]);
+  const r2 = timeIt(() => net.forward(b));
+  results.perTransitionForward = (TRANSITIONS * r2.iters) / r2.seconds;
+  wallRates.perTransitionForward = (TRANSITIONS * r2.iters) / r2.wall;
+  medianRates.perTransitionForward = TRANSITIONS * r2.medianRate;
+  console.log(`(c) forward only: episode-shared ${results.episodeSharedForward.toFixed(0)} transitions/s, per-transition ${results.perTransitionForward.toFixed(0)} transitions/s`);
+}
+
+// (d) inference: one GRU step of each branch + trunk and heads per decision, B = 1024 environments.
+{
+  const B = 1024;
+  const session = net.inference(B);
+  const xp = normals(B * CFG.pubIn);
+  const xq = normals(B * CFG.privIn);
+  const logits = new Float32Array(B * CFG.actions);
+  const values = new Float32Array(B);
+  const r = timeIt(() => {
+    session.stepPublic(xp);
+    session.stepPrivate(xq);
+    session.heads(logits, values);
+  });
+  results.inferenceDecisions = (B * r.iters) / r.seconds;
+  wallRates.inferenceDecisions = (B * r.iters) / r.wall;
+  medianRates.inferenceDecisions = B * r.medianRate;
+  console.log(`(d) inference, B = ${B}: ${results.inferenceDecisions.toFixed(0)} decisions/s (${((1000 * r.seconds) / r.iters).toFixed(2)} ms / step of ${B})`);
+}
+
+// (e) data-parallel episode-shared training: the calling thread + 1 worker thread (2 replicas), wall time.
+{
+  const pool = new DataParallel(net, { workers: 1 });
+  const rows = ppoRows(TRANSITIONS);
+  const step = async () => {
+    await pool.ppoGradient(shared, rows, coeffs, net.grad);
+    clipGradNorm(net.grad, 0.5);
+    adam.step(net.params, net.grad);
+  };
+  // The worker thread starts cold: give its JIT time to optimise before measuring.
+  for (let i = 0; i < 20; i++) await step();
+  let bestRate = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    let iters = 0;
+    const w0 = performance.now();
+    while (performance.now() - w0 < (SECONDS / ROUNDS) * 1000) {
+      await step();
+      iters++;
+    }
+    bestRate = Math.max(bestRate, iters / ((performance.now() - w0) / 1000));
+  }
+  results.episodeSharedTrainParallel2 = TRANSITIONS * bestRate;
+  console.log(
+    `(e) episode-shared, data-parallel (${pool.replicas} replicas), forward+backward+Adam: ${results.episodeSharedTrainParallel2.toFixed(0)} transitions/s, wall time, best round ` +
+      `(single thread: ${results.episodeSharedTrain.toFixed(0)} per CPU-second, ${wallRates.episodeSharedTrain.toFixed(0)} wall)`,
+  );
+  await pool.close();
+}
+
+// Arithmetic per decision batch, to express the rates as GFLOP/s.
+{
+  const H = CFG.hidden;
+  const branchStep = (inDim) => 2 * (inDim * H + 2 * H * 3 * H);
+  const trunk = 2 * (2 * H * 64 + 64 * 32 + 32 * (CFG.actions + 1));
+  const perDecision = branchStep(CFG.pubIn) + branchStep(CFG.privIn) + trunk;
+  results.inferenceGflops = (results.inferenceDecisions * perDecision) / 1e9;
+  console.log(`    inference arithmetic: ${(perDecision / 1e3).toFixed(0)} kFLOP / decision = ${results.inferenceGflops.toFixed(2)} GFLOP/s`);
+}
+
+console.log(`    wall-time rates: ${Object.entries(wallRates).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+console.log(`    median rounds: ${Object.entries(medianRates).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+results.median = Object.fromEntries(Object.entries(medianRates).map(([k, v]) => [k, Math.round(v)]));
+results.wall = Object.fromEntries(Object.entries(wallRates).map(([k, v]) => [k, Math.round(v)]));
+results.loadAverage1m = Number(loadavg()[0].toFixed(2));
+results.node = process.version;
+results.seconds = SECONDS;
+console.log(`BENCH ${JSON.stringify(results)}`);

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: runs every benchmark in its own process and prints one summary of the BENCH lines.
+ * The A-share numbers need ../shared/data/ashare-1min beside the repository (or EXECLAB_IMPORT_DATA);
+ * without it those benchmarks fall back to the synthetic market or report that they were skipped.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+const ashare = resolve(process.env.EXECLAB_IMPORT_DATA ?? join(repo, '..', 'shared', 'data', 'ashare-1min'));
+
+function run(script, args = []) {
+  process.stderr.write(`\n== ${script} ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  process.stderr.write(r.stdout);
+  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('BENCH '));
+  return line ? JSON.parse(line.slice(6)) : { name: script, failed: true, status: r.status };
+}
+
+const results = [];
+results.push(run('import.bench.mjs'));
+// The processed A-share dataset for the simulator and training benchmarks.
+let dataset = '';
+if (existsSync(ashare)) {
+  dataset = join(mkdtempSync(join(tmpdir(), 'execlab-bench-')), 'ashare');
+  const { importBars } = await import(join(repo, 'dist', 'data', 'import', 'importer.js'));
+  await importBars({ inputs: [ashare], out: dataset });
+}
+results.push(run('sim.bench.mjs', dataset ? [dataset] : []));
+results.push(run('net.bench.mjs'));
+results.push(run('train.bench.mjs', dataset ? [dataset, '3'] : []));
+console.log('\nSUMMARY');
+for (const r of results) console.log(JSON.stringify(r));
