@@ -34,6 +34,6 @@ export type ReproduceSettings = z.infer<typeof ReproduceSettingsSchema>;
  * default; the full one is what docs/RESULTS.md reports.
  */
 export const QUICK_BUDGET: Budget = { iterations: 24, episodesPerIteration: 512, validateEvery: 4, patience: 4 };
-export const FULL_BUDGET: Budget = { iterations: 120, episodesPerIteration: 1024, validateEvery: 5, patience: 8 };
+export const FULL_BUDGET: Budget = { iterations: 60, episodesPerIteration: 1024, validateEvery: 4, patience: 6 };
 export const QUICK_SEEDS = 2;
 export const FULL_SEEDS = 3;

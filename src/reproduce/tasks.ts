@@ -66,6 +66,7 @@ export function methodTask(
       algo = 'ddqn';
       ddqn = DdqnSettingsSchema.parse({
         ...common,
+        learningRate: learningRate / 3,
         episodesPerIteration: Math.max(64, Math.round(budget.episodesPerIteration / 2)),
         updatesPerIteration: 8,
         epsilonDecayIterations: Math.max(1, Math.round(budget.iterations * 0.6)),
