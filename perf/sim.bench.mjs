@@ -9,10 +9,9 @@
  * DATASET_DIR defaults to $EXECLAB_BENCH_DATASET, else a synthetic market generated into a temp dir.
  * The last line printed is `BENCH {json}`.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDataset } from './dataset.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const d = (p) => import(join(repo, 'dist', p));
@@ -25,13 +24,7 @@ const { runStrategy } = await d('eval/run.js');
 const { createTwap } = await d('strategies/twap.js');
 const { Rng } = await d('util/random.js');
 
-let dir = process.argv[2] ?? process.env.EXECLAB_BENCH_DATASET;
-if (!dir || !existsSync(join(dir, 'meta.json'))) {
-  const { generateSyntheticMarket } = await d('synth/market.js');
-  const { synthParams } = await d('synth/params.js');
-  dir = join(mkdtempSync(join(tmpdir(), 'execlab-sim-bench-')), 'synthetic');
-  generateSyntheticMarket(synthParams({}), dir);
-}
+const dir = await benchDataset(repo, process.argv[2] ?? process.env.EXECLAB_BENCH_DATASET);
 const store = openDataset(dir);
 const sim = DEFAULT_SIM_SETTINGS;
 const orders = generateOrders(store, store.datesOf('all'), OrderSettingsSchema.parse({}));

@@ -7,10 +7,9 @@
  * DATASET_DIR defaults to $EXECLAB_BENCH_DATASET, else a synthetic market generated into a temp dir.
  * The last line printed is `BENCH {json}`.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDataset } from './dataset.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const d = (p) => import(join(repo, 'dist', p));
@@ -20,14 +19,8 @@ const { DEFAULT_SIM_SETTINGS } = await d('sim/settings.js');
 const { prepareTrainingData, trainPolicy } = await d('rl/train.js');
 const { PpoSettingsSchema } = await d('rl/ppo/settings.js');
 
-let dir = process.argv[2] ?? process.env.EXECLAB_BENCH_DATASET;
 const iterations = Number(process.argv[3] ?? 3);
-if (!dir || !existsSync(join(dir, 'meta.json'))) {
-  const { generateSyntheticMarket } = await d('synth/market.js');
-  const { synthParams } = await d('synth/params.js');
-  dir = join(mkdtempSync(join(tmpdir(), 'execlab-train-bench-')), 'synthetic');
-  generateSyntheticMarket(synthParams({}), dir);
-}
+const dir = await benchDataset(repo, process.argv[2] ?? process.env.EXECLAB_BENCH_DATASET);
 const store = openDataset(dir);
 const t0 = performance.now();
 const data = prepareTrainingData(store, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
