@@ -1,9 +1,6 @@
 /** The results table for the terminal, laid out like the paper's (reward x 10^-2, PA, GLR) plus uncertainty. */
+import { formatFixed as num } from './format.js';
 import type { StrategyReport } from './types.js';
-
-function num(x: number | null | undefined, digits = 2): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits);
-}
 
 function pval(p: number | null | undefined): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return 'n/a';

@@ -87,3 +87,14 @@ describe('execlab CLI end to end', () => {
     expect(m.err).toMatch(/no dataset at/);
   });
 });
+
+describe('5-minute bars end to end', () => {
+  it('synthesises 48 bars a day and backtests on a 47-bar horizon', async () => {
+    const five = join(dir, 'five');
+    expect((await run('data', 'synth', '--out', five, '--instruments', '4', '--days', '8', '--validation-days', '2', '--test-days', '2', '--bar-minutes', '5', '--quiet')).code).toBe(0);
+    const b = await run('backtest', '--data', five, '--strategy', 'twap,vwap', '--out', join(dir, 'bt5'));
+    expect(b.code).toBe(0);
+    // TWAP over 47 bars: reward -alpha * 47 * (1/47)^2 / 100 = -1/47 = -2.13e-2
+    expect(b.out).toMatch(/TWAP\s+8\s+-2\.13\s+0\.00/);
+  });
+});
