@@ -106,7 +106,9 @@ export function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettin
   const t0 = Date.now();
   while (state.iteration < settings.iterations) {
     const it = state.iteration + 1;
+    const tIt = Date.now();
     const metrics = learner.iterate(it);
+    const episodesPerSecond = (metrics.episodes ?? 0) / Math.max(1e-3, (Date.now() - tIt) / 1000);
     const line: Record<string, number | string> = { iteration: it, ...metrics, seconds: (Date.now() - t0) / 1000 };
     if (it % settings.validateEvery === 0 || it === settings.iterations) {
       const v = evaluateGreedy(net, learner.spec, validation, sim);
@@ -123,7 +125,8 @@ export function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettin
     }
     state.iteration = it;
     if (log) appendFileSync(log, `${JSON.stringify(line)}\n`);
-    const status = `reward ${fmt(metrics.meanReward)} PA ${fmt(metrics.meanPaBps)} best valid PA ${fmt(state.best.paBps)} @${state.best.iteration}`;
+    const losses = metrics.qLoss !== undefined ? `q-loss ${fmt(metrics.qLoss, 4)}` : `loss pi ${fmt(metrics.policyLoss, 4)} v ${fmt(metrics.valueLoss, 4)}`;
+    const status = `${episodesPerSecond.toFixed(0)} ep/s | reward ${fmt(metrics.meanReward, 3)} PA ${fmt(metrics.meanPaBps)} | ${losses} | best valid PA ${fmt(state.best.paBps)} @${state.best.iteration}`;
     io.onProgress?.(it, settings.iterations, status);
     if (line.validPaBps !== undefined && ckpt) {
       state.learner = learner.saveState();
@@ -139,6 +142,6 @@ export function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettin
   return { bestParams: base64ToF32(state.bestParams), best: state.best, history: state.history, iterations: state.iteration, stoppedEarly };
 }
 
-function fmt(x: number | undefined): string {
-  return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(2);
+function fmt(x: number | undefined, digits = 2): string {
+  return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 }

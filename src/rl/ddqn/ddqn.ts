@@ -104,6 +104,7 @@ export class DdqnLearner implements Learner {
     let rewardSum = 0;
     for (const r of rec.rewards) rewardSum += r;
     return {
+      episodes: rec.episodes,
       meanReward: rewardSum / rec.episodes,
       meanPaBps: meanExecutedPaBps(env),
       qLoss: lossSum / s.updatesPerIteration,

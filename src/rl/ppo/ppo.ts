@@ -113,6 +113,7 @@ export class PpoLearner implements Learner {
     let rewardSum = 0;
     for (const r of rec.rewards) rewardSum += r;
     return {
+      episodes: rec.episodes,
       meanReward: rewardSum / rec.episodes,
       meanPaBps: meanExecutedPaBps(env),
       policyLoss: sums.policy / sums.n,
