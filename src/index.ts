@@ -45,4 +45,6 @@ export type * from './report/types.js';
 export { writeReport } from './report/write.js';
 export { reproduce } from './reproduce/pipeline.js';
 export { ReproduceSettingsSchema, type ReproduceSettings } from './reproduce/settings.js';
+export { decide, policyRuntime, DecisionRequestSchema, type DecisionRequest, type Decision } from './serve/decide.js';
+export { createPolicyServer } from './serve/server.js';
 export { ExecLabError } from './errors.js';

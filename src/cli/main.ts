@@ -9,6 +9,7 @@ import { registerOrdersCommands } from './commands/orders.js';
 import { registerBacktestCommand } from './commands/backtest.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('execlab')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerBacktestCommand(program);
   registerTrainCommand(program);
   registerReproduceCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

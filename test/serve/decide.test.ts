@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { buildEpisodes } from '../../src/sim/episodes.js';
+import { ExecutionEnv } from '../../src/sim/env.js';
+import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
+import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
+import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { rollout } from '../../src/rl/common/policy.js';
+import { POLICY_FORMAT, type PolicyFile } from '../../src/rl/common/policy-file.js';
+import { decide, policyRuntime, type DecisionRequest } from '../../src/serve/decide.js';
+import { createPolicyServer } from '../../src/serve/server.js';
+import { Rng } from '../../src/util/random.js';
+import { memoryStore } from '../helpers/memory-store.js';
+
+const store = memoryStore({ instruments: 5, days: 5, seed: 11, validationDays: 1, testDays: 1 }, 3, 1);
+const date = store.meta.dates[4];
+const orders = store.meta.instruments.map((instrument, k) => ({ instrument, date, side: (k % 2 ? 'buy' : 'sell') as 'buy' | 'sell', quantity: 1000 + 100 * k }));
+const episodes = buildEpisodes(store, orders, DEFAULT_SIM_SETTINGS).episodes;
+const net = ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 2, hidden: 16, mlp: [16, 8], actions: 5 }, new Rng(21));
+const policy: PolicyFile = {
+  format: POLICY_FORMAT,
+  name: 'test-student',
+  algo: 'ppo',
+  spec: { view: 'student', privateFeatures: 2, actionMap: DEFAULT_SIM_SETTINGS.actionMap },
+  network: net.toJSON(),
+  sim: DEFAULT_SIM_SETTINGS,
+  featureStats: store.meta.featureStats,
+  dataset: 'memory',
+  training: {},
+  createdAt: '',
+};
+
+function requestFor(i: number, t: number, executed: number[]): DecisionRequest {
+  const day = store.loadDay(date);
+  const M = day.bars.minutes;
+  const cut = (a: Float64Array, to: number): number[] => Array.from(a.subarray(i * M, i * M + to));
+  const bars = (p: typeof day.bars, to: number) => ({ open: cut(p.open, to), high: cut(p.high, to), low: cut(p.low, to), close: cut(p.close, to), avgPrice: cut(p.avgPrice, to), volume: cut(p.volume, to) });
+  return {
+    side: orders[i].side,
+    quantity: orders[i].quantity,
+    executed,
+    previousClose: day.context.prevClose[i],
+    meanMinuteVolume: day.context.meanMinuteVolume[i],
+    previousDay: bars(day.previous!, M),
+    today: bars(day.bars, episodes.grid.start[t]),
+  };
+}
+
+describe('serving a policy', () => {
+  it('decides exactly as the backtest does, period by period', () => {
+    const env = new ExecutionEnv(episodes, DEFAULT_SIM_SETTINGS);
+    const rec = rollout(net, policy.spec, env, 'greedy', null);
+    const rt = policyRuntime(policy);
+    const T = episodes.grid.periods;
+    for (let i = 0; i < episodes.count; i++) {
+      for (let t = 0; t < T; t++) {
+        const executed = Array.from(env.periodQty.subarray(i * T, i * T + t));
+        const d = decide(rt, requestFor(i, t, executed));
+        expect(d.action).toBe(rec.actions[i * T + t]);
+        expect(d.period).toBe(t);
+      }
+    }
+  });
+
+  it('refuses a teacher and inconsistent input', () => {
+    expect(() => policyRuntime({ ...policy, spec: { ...policy.spec, view: 'teacher' } })).toThrow(/not deployed/);
+    const rt = policyRuntime(policy);
+    const r = requestFor(0, 2, [100, 100]);
+    expect(() => decide(rt, { ...r, executed: [100] })).toThrow(/needs exactly the 30 minutes/);
+    expect(() => decide(rt, { ...r, quantity: -1 })).toThrow(/quantity/);
+  });
+
+  it('answers over HTTP', async () => {
+    const server = createPolicyServer(policyRuntime(policy));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string };
+      expect(health.status).toBe('ok');
+      const ok = await fetch(`http://127.0.0.1:${port}/decide`, { method: 'POST', body: JSON.stringify(requestFor(1, 0, [])) });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { period: number }).period).toBe(0);
+      const bad = await fetch(`http://127.0.0.1:${port}/decide`, { method: 'POST', body: '{"side":"short"}' });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toMatch(/side/);
+    } finally {
+      server.close();
+    }
+  });
+});
