@@ -182,7 +182,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const tasks: TrainTask[] = [];
   const order: Method[] = ['OPD-T', 'OPD-S', 'PPO', 'DDQN', 'OPD'];
   for (const m of order.filter((x) => methods.includes(x))) {
-    for (let seed = 1; seed <= seeds; seed++) tasks.push(methodTask(m, seed, budget, lr, { dataDir: store.dir, sim, orders, cacheDir, fingerprint }));
+    for (let seed = 1; seed <= seeds; seed++) tasks.push(methodTask(m, seed, budget, lr, { dataDir: store.dir, sim, orders, cacheDir, fingerprint, distill: { mode: s.distillMode, coef: s.distillCoef } }));
   }
   const cached = tasks.filter(isDone).length;
   if (cached > 0) ui.log(`reusing ${cached} of ${tasks.length} trainings cached in ${cacheDir}`);

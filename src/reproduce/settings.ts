@@ -24,6 +24,8 @@ export const ReproduceSettingsSchema = z.object({
     .default(['OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN'])
     .describe('learned methods to train (OPD needs OPD-T)'),
   learningRate: z.number().positive().nullable().default(null).describe('Adam learning rate of every learner (default: per budget)'),
+  distillCoef: z.number().min(0).default(0.01).describe('OPD: weight mu of the distillation loss (SPEC 8: 0.01)'),
+  distillMode: z.enum(['query', 'replay']).default('query').describe("OPD: 'query' the teacher on the student's state (the paper) or 'replay' its own actions (the released code)"),
   iterations: z.number().int().positive().nullable().default(null).describe('override the budget: iterations per training'),
   episodesPerIteration: z.number().int().positive().nullable().default(null).describe('override the budget: episodes collected per iteration'),
 });

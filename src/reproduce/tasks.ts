@@ -41,7 +41,7 @@ export function methodTask(
   seed: number,
   budget: Budget,
   learningRate: number,
-  base: { dataDir: string; sim: SimSettings; orders: OrderSettings; cacheDir: string; fingerprint: string },
+  base: { dataDir: string; sim: SimSettings; orders: OrderSettings; cacheDir: string; fingerprint: string; distill?: { mode: 'query' | 'replay'; coef: number } },
 ): TrainTask {
   const common = { ...budget, seed, learningRate };
   let algo: 'ppo' | 'ddqn' = 'ppo';
@@ -57,7 +57,7 @@ export function methodTask(
       break;
     case 'OPD':
       ppo = PpoSettingsSchema.parse({ ...common });
-      teacher = { taskId: `OPD-T-s${seed}`, mode: 'query', coef: 0.01 };
+      teacher = { taskId: `OPD-T-s${seed}`, mode: base.distill?.mode ?? 'query', coef: base.distill?.coef ?? 0.01 };
       break;
     case 'PPO':
       ppo = PpoSettingsSchema.parse({ ...common, reward: 'sparse', previousActionInState: true });
