@@ -64,8 +64,3 @@ export function publicObservation(
   out.set(pub.subarray(i * width, i * width + visible * PUBLIC_FEATURES), 0);
   return out;
 }
-
-/** Private features per step: remaining inventory / Q and elapsed periods / T (SPEC 6). */
-export const PRIVATE_FEATURES = 2;
-/** Lin and Beling's private state adds the previous action (SPEC 7). */
-export const PRIVATE_FEATURES_WITH_ACTION = 3;
