@@ -26,17 +26,48 @@ export interface TrainingData {
   readonly validation: EpisodeSet;
   readonly datasetName: string;
   readonly featureStats: DatasetStore['meta']['featureStats'];
+  /** Orders available before sampling (equal to the episode counts unless MAX_EPISODES_IN_MEMORY cut them). */
+  readonly available: { readonly train: number; readonly validation: number };
+}
+
+/**
+ * At most this many training (and validation) orders are cut into episodes (about 6.5 KB each): at
+ * the paper's scale (3,500 instruments x 600 days) a uniform random sample of the orders keeps a
+ * training run well under 2 GB. Smaller datasets use every order.
+ */
+export const MAX_EPISODES_IN_MEMORY = 100_000;
+
+/** A seeded uniform sample of at most `max` orders, in their original sequence. */
+function sampleOrders<T>(list: readonly T[], max: number, seed: number): T[] {
+  if (list.length <= max) return [...list];
+  const rng = new Rng(seed);
+  const idx = Int32Array.from({ length: list.length }, (_, k) => k);
+  for (let i = 0; i < max; i++) {
+    const j = i + rng.int(list.length - i);
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  return Array.from(idx.subarray(0, max)).sort((a, b) => a - b).map((k) => list[k]);
 }
 
 /** Orders on the training and validation splits (seeded), cut into episodes once. */
-export function prepareTrainingData(store: DatasetStore, sim: SimSettings, orders: OrderSettings, onProgress?: ProgressFn): TrainingData {
-  const trainOrders = generateOrders(store, store.datesOf('train'), orders);
-  const validOrders = generateOrders(store, store.datesOf('validation'), { ...orders, seed: orders.seed + 1 });
+export function prepareTrainingData(
+  store: DatasetStore,
+  sim: SimSettings,
+  orders: OrderSettings,
+  onProgress?: ProgressFn,
+  maxEpisodes = MAX_EPISODES_IN_MEMORY,
+): TrainingData {
+  const allTrain = generateOrders(store, store.datesOf('train'), orders);
+  const allValid = generateOrders(store, store.datesOf('validation'), { ...orders, seed: orders.seed + 1 });
+  const trainOrders = sampleOrders(allTrain, maxEpisodes, orders.seed + 11);
+  const validOrders = sampleOrders(allValid, maxEpisodes, orders.seed + 12);
   const train = buildEpisodes(store, trainOrders, sim, onProgress).episodes;
   const validation = buildEpisodes(store, validOrders, sim).episodes;
   if (train.count === 0) throw new ExecLabError('no training orders: the training split has no valid instrument-day');
   if (validation.count === 0) throw new ExecLabError('no validation orders: the validation split has no valid instrument-day');
-  return { train, validation, datasetName: store.meta.name, featureStats: store.meta.featureStats };
+  return { train, validation, datasetName: store.meta.name, featureStats: store.meta.featureStats, available: { train: allTrain.length, validation: allValid.length } };
 }
 
 export type TrainJob =

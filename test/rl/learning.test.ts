@@ -65,3 +65,16 @@ describe('checkpoint and resume', () => {
     });
   }
 });
+
+describe('training data at scale', () => {
+  it('caps the episodes held in memory with a seeded sample', () => {
+    const small = memoryStore({ instruments: 8, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
+    const all = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
+    const capped = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}), undefined, 10);
+    expect(all.train.count).toBe(40);
+    expect(capped.train.count).toBe(10);
+    expect(capped.validation.count).toBe(10);
+    const again = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}), undefined, 10);
+    expect(again.train.orders).toEqual(capped.train.orders);
+  });
+});

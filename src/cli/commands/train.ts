@@ -7,7 +7,7 @@ import { ExecLabError } from '../../errors.js';
 import { loadPolicy } from '../../rl/common/policy-file.js';
 import { DdqnSettingsSchema } from '../../rl/ddqn/settings.js';
 import { PpoSettingsSchema } from '../../rl/ppo/settings.js';
-import { prepareTrainingData, trainPolicy, type TrainJob } from '../../rl/train.js';
+import { MAX_EPISODES_IN_MEMORY, prepareTrainingData, trainPolicy, type TrainJob } from '../../rl/train.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { progressBar } from '../../util/progress.js';
 import { DEFAULT_DATA_DIR, userSettings } from '../options.js';
@@ -71,7 +71,8 @@ export function registerTrainCommand(program: Command): void {
     const prep = progressBar('episodes');
     const data = prepareTrainingData(store, sim, orders, prep.update);
     prep.stop();
-    process.stderr.write(`training ${job.name} (${algo}) on ${data.train.count} training orders, validating on ${data.validation.count}\n`);
+    const sampled = data.available.train > data.train.count || data.available.validation > data.validation.count ? ` (a seeded sample of ${data.available.train} and ${data.available.validation}: at most ${MAX_EPISODES_IN_MEMORY} episodes are held in memory)` : '';
+    process.stderr.write(`training ${job.name} (${algo}) on ${data.train.count} training orders, validating on ${data.validation.count}${sampled}\n`);
     const bar = progressBar(`train ${job.name}`);
     const out = String(opts.out);
     const { result } = trainPolicy(data, sim, job, { outDir: out, resume: Boolean(opts.resume), onProgress: bar.update });
