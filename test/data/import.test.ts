@@ -155,6 +155,22 @@ describe('importBars on CSV', () => {
 });
 
 describe('input formats', () => {
+  it('spills rows to disk past maxRowsInMemory and writes the same dataset (bounded memory at any size)', async () => {
+    const { files } = scenario();
+    const input = writeCsvFiles(tmp('spill-in'), files);
+    const plain = join(tmp('nospill'), 'ds');
+    const spilled = join(tmp('spill'), 'ds');
+    await importBars({ inputs: [input], out: plain });
+    await importBars({ inputs: [input], out: spilled, maxRowsInMemory: 7 });
+    const a = new DatasetStore(plain);
+    const b = new DatasetStore(spilled);
+    expect(b.meta.quality).toEqual(a.meta.quality);
+    for (const d of DATES) {
+      for (const f of ['open', 'close', 'avgPrice', 'volume', 'valid'] as const) expect(Array.from(b.loadDay(d).bars[f])).toEqual(Array.from(a.loadDay(d).bars[f]));
+    }
+    expect(readdirSync(dirname(spilled)).filter((f) => f.includes('rows-tmp'))).toEqual([]);
+  });
+
   it('reads gzipped CSV to the same dataset as plain CSV', async () => {
     const { files } = scenario();
     const plain = join(tmp('plain'), 'ds');

@@ -69,6 +69,7 @@ export function registerDataImport(data: Command): void {
     .option('--test-days <n>', 'last days used as test split (default 1)')
     .option('--max-missing-share <x>', 'exclude an instrument-day missing more than this share of minutes (default 0.2)')
     .option('--max-bad-price-bars <n>', 'exclude an instrument-day with more bad-price bars than this (default 5)')
+    .option('--max-rows-in-memory <n>', 'rows held in memory while reading; beyond, rows spill to temporary files per day (default 8000000)')
     .option('--timezone <iana>', 'time zone of UTC Parquet timestamps (default from the session)')
     .option('--name <name>', "dataset name (default the output directory's name)")
     .option('--config <file>', 'YAML or JSON file with the same settings')

@@ -95,8 +95,8 @@ function formatOf(file: string, format: ImportSettings['format']): 'csv' | 'parq
 
 /** Stable-sorts the rows of one day by instrument (universe index) into contiguous columns. */
 function groupDay(collector: RowCollector, day: number, rank: Int32Array, n: number) {
-  const d = collector.days[day];
-  const count = d.count;
+  const d = { chunks: collector.chunksOf(day) };
+  const count = collector.days[day].count;
   const start = new Int32Array(n + 1);
   for (const c of d.chunks) for (let k = 0; k < c.length; k++) start[rank[c.code[k]] + 1]++;
   for (let i = 0; i < n; i++) start[i + 1] += start[i];
@@ -142,28 +142,39 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
   const files = resolveInputFiles(s.inputs);
   const sizes = files.map((f) => statSync(f).size);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const collector = new RowCollector(auxKind !== null);
+  const collector = new RowCollector(auxKind !== null, `${out.replace(/\/+$/, '')}.rows-tmp-${process.pid}`, s.maxRowsInMemory);
   let bytesDone = 0;
-  for (const [k, file] of files.entries()) {
-    const status = `reading ${basename(file)} (${k + 1}/${files.length})`;
-    onProgress?.(bytesDone, totalBytes, status);
-    const target: ReadTarget = {
-      mapping,
-      collector,
-      onBytes: (b) => {
-        bytesDone += b;
-        onProgress?.(bytesDone, totalBytes, status);
-      },
-    };
-    if (formatOf(file, s.format) === 'parquet') await readParquetFile(file, target, timezone);
-    else await readCsvFile(file, target);
+  try {
+    for (const [k, file] of files.entries()) {
+      const status = `reading ${basename(file)} (${k + 1}/${files.length})`;
+      onProgress?.(bytesDone, totalBytes, status);
+      const target: ReadTarget = {
+        mapping,
+        collector,
+        onBytes: (b) => {
+          bytesDone += b;
+          onProgress?.(bytesDone, totalBytes, status);
+        },
+      };
+      if (formatOf(file, s.format) === 'parquet') await readParquetFile(file, target, timezone);
+      else await readCsvFile(file, target);
+    }
+    if (collector.rows === 0) throw new ExecLabError(`no bar rows in ${files.join(', ')}`);
+  } catch (err) {
+    collector.dispose();
+    throw err;
   }
-  if (collector.rows === 0) throw new ExecLabError(`no bar rows in ${files.join(', ')}`);
 
   // Dates, split and universe.
   const dayOrder = collector.dates.map((date, id) => ({ date, id })).sort((a, b) => (a.date < b.date ? -1 : 1));
   const dates = dayOrder.map((d) => d.date);
-  const split = splitByCounts(dates, s.validationDays, s.testDays);
+  let split: ReturnType<typeof splitByCounts>;
+  try {
+    split = splitByCounts(dates, s.validationDays, s.testDays);
+  } catch (err) {
+    collector.dispose();
+    throw err;
+  }
   const codeOrder = collector.codes.map((code, id) => ({ code, id })).sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   const instruments = codeOrder.map((c) => c.code);
   const n = instruments.length;
@@ -327,5 +338,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
   } catch (err) {
     writer.abort();
     throw err;
+  } finally {
+    collector.dispose();
   }
 }

@@ -50,6 +50,8 @@ export const ImportSettingsSchema = z
     maxMissingShare: z.coerce.number().min(0).max(1).default(0.2),
     /** Exclude an instrument-day when more bars than this have a non-positive or NaN price. */
     maxBadPriceBars: z.coerce.number().int().min(0).default(5),
+    /** Rows held in memory while reading; past it, rows are spilled to temporary files per day (bounded memory at any size). */
+    maxRowsInMemory: z.coerce.number().int().min(1).default(8_000_000),
     /** Time zone for UTC-adjusted Parquet timestamps; default from the session (Asia/Shanghai, America/New_York). */
     timezone: z.string().min(1).optional(),
   })
