@@ -28,15 +28,11 @@ const BacktestSchema = z.object({
 export function registerBacktestCommand(program: Command): void {
   program
     .command('backtest')
+    .summary('run strategies over the same orders and print the results table')
     .description(
-      [
-        'Run strategies over the same orders with the one simulator and print the results table',
-        '(reward x 10^-2, PA in bps with 95% CI and day-clustered standard error, GLR, share PA > 0, fill',
-        'rate, paired test against TWAP per order and on day means). Writes <out>/orders.csv,',
-        '<out>/orders.json (per order) and <out>/summary.json.',
-        'Example: execlab backtest --strategy twap,vwap,ac,runs/opd/policy.json --split test',
-      ].join('\n'),
+      'Run strategies over the same orders with the one simulator and print the results table (reward x 10^-2, PA in bps with 95% CI and day-clustered standard error, GLR, share PA > 0, fill rate, paired test against TWAP per order and on day means). Writes <out>/orders.csv, <out>/orders.json (per order) and <out>/summary.json.',
     )
+    .addHelpText('after', '\nExample:\n  execlab backtest --strategy twap,vwap,ac,runs/opd/policy.json --split test')
     .option('--strategy <list>', 'comma-separated: twap, vwap, ac and/or policy files', 'twap,vwap,ac')
     .option('--data <dir>', 'dataset directory', DEFAULT_DATA_DIR)
     .option('--split <name>', 'train | validation | test | all (ignored with --orders)', 'test')

@@ -10,6 +10,7 @@ import { addSchemaOptions } from '../schema-options.js';
 export function registerReproduceCommand(program: Command): void {
   const cmd = program
     .command('reproduce')
+    .summary('reproduce the paper end to end and write the report')
     .description(
       'Reproduce the paper end to end: dataset (the embedded synthetic market unless --data), orders, rule baselines (TWAP, VWAP, AC), every learned method (OPD-T, OPD-S, OPD, PPO, DDQN) trained with N seeds and evaluated once on the test split, then <out>/report/report.md and report.html. Re-running reuses finished trainings (cache keyed by data, settings and seed) and resumes killed ones.',
     )

@@ -7,6 +7,7 @@ import { toInt } from '../options.js';
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
+    .summary('serve a trained student policy over HTTP')
     .description(
       'Serve a trained student policy over HTTP: GET /health, POST /decide with the order state and the minute bars seen so far; answers the share of Q to trade in the next period. See README "Deploying a policy".',
     )

@@ -17,6 +17,7 @@ import { addSchemaOptions } from '../schema-options.js';
 export function registerTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
+    .summary('train a policy (PPO: OPD-T, OPD-S, OPD, Lin-Beling PPO; or DDQN)')
     .description(
       'Train a policy on the training split, validating on the validation split; the best checkpoint by validation PA is written to <out>/policy.json, with <out>/metrics.jsonl and <out>/checkpoint.json. PPO settings apply with --algo ppo, DDQN settings with --algo ddqn; --config file.yaml may hold any of them.',
     )
