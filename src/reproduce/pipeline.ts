@@ -136,7 +136,9 @@ function findings(reports: readonly StrategyReport[]): string[] {
   const opdS = get('OPD-S');
   if (opd && opdS) {
     const t = opd.tests.find((x) => x.against === 'OPD-S');
-    notes.push(`OPD vs OPD-S: ${fmt(opd.paBps.mean)} vs ${fmt(opdS.paBps.mean)} bps (difference ${fmt(t?.meanDiffBps ?? NaN)}, p = ${t ? t.pValue.toPrecision(3) : 'n/a'}): ${opd.paBps.mean > opdS.paBps.mean ? 'distillation helps' : 'distillation does not help here'}.`);
+    const significant = t !== undefined && t.pValue < 0.01;
+    const verdict = opd.paBps.mean > opdS.paBps.mean ? (significant ? 'OPD is significantly ahead (p < 0.01)' : 'OPD is ahead, not significantly') : significant ? 'OPD is significantly behind (p < 0.01)' : 'OPD is not ahead';
+    notes.push(`OPD vs OPD-S: ${fmt(opd.paBps.mean)} vs ${fmt(opdS.paBps.mean)} bps (difference ${fmt(t?.meanDiffBps ?? NaN)}, p = ${t ? t.pValue.toPrecision(3) : 'n/a'} over orders): ${verdict}.`);
   }
   const rules = reports.filter((r) => r.kind === 'rule');
   const bestRule = rules.reduce<StrategyReport | undefined>((b, r) => (!b || r.paBps.mean > b.paBps.mean ? r : b), undefined);
@@ -144,7 +146,7 @@ function findings(reports: readonly StrategyReport[]): string[] {
     const t = r.tests.find((x) => x.against === 'TWAP');
     const beatsRules = bestRule ? r.paBps.mean > bestRule.paBps.mean : true;
     notes.push(
-      `${r.name}: PA ${fmt(r.paBps.mean)} bps; vs TWAP ${fmt(t?.meanDiffBps ?? NaN)} bps, p = ${t ? t.pValue.toPrecision(3) : 'n/a'} per order, p = ${t?.pValueByDay != null ? t.pValueByDay.toPrecision(3) : 'n/a'} on day means; ${beatsRules ? 'beats' : 'does not beat'} every rule baseline.`,
+      `${r.name}: PA ${fmt(r.paBps.mean)} bps; vs TWAP ${fmt(t?.meanDiffBps ?? NaN)} bps, p = ${t ? t.pValue.toPrecision(3) : 'n/a'} per order, p = ${t?.pValueByDay != null ? t.pValueByDay.toPrecision(3) : 'n/a'} on day means; mean PA ${beatsRules ? 'above' : 'not above'} every rule baseline's.`,
     );
   }
   const teacher = get('OPD-T');
