@@ -5,6 +5,7 @@ import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs } from '../../src/rl/comm
 import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/rl/common/net/network.js';
 import { DataParallel, splitBatch } from '../../src/rl/common/net/parallel.js';
 import { Rng } from '../../src/util/random.js';
+import { maxRelDiff } from '../helpers/numeric.js';
 
 // Workers run the compiled module (built by `npm ci` / `npm run build`); vitest runs the sources.
 const workerUrl = new URL('../../dist/rl/common/net/parallel-worker.js', import.meta.url);
@@ -37,15 +38,6 @@ function makeBatch(rng: Rng, B: number, S: number): SeqBatch {
   };
 }
 
-function relDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let m = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
 
 describe('splitBatch', () => {
   it('covers every read point once, in contiguous sequence ranges with rebased indices', () => {
@@ -100,7 +92,7 @@ describe.skipIf(!haveBuild)('DataParallel', () => {
       expect(pool.replicas).toBe(workers + 1);
       const g = new Float32Array(net.size);
       const stats = await pool.ppoGradient(batch, rows, coeffs, g);
-      expect(relDiff(g, gRef)).toBeLessThan(1e-5);
+      expect(maxRelDiff(g, gRef)).toBeLessThan(1e-5);
       expect(stats.loss).toBeCloseTo(ref.loss, 6);
       expect(stats.entropy).toBeCloseTo(ref.entropy, 6);
       expect(stats.clipFraction).toBeCloseTo(ref.clipFraction, 6);
@@ -112,7 +104,7 @@ describe.skipIf(!haveBuild)('DataParallel', () => {
       const ref2 = ppoLoss(o2.logits, o2.values, rows, coeffs);
       const gRef2 = new Float32Array(net.size);
       net.backward(ref2.dLogits, ref2.dValues, gRef2);
-      expect(relDiff(g2, gRef2)).toBeLessThan(1e-5);
+      expect(maxRelDiff(g2, gRef2)).toBeLessThan(1e-5);
       net.params[0] -= 0.5;
     }
   });
@@ -130,7 +122,7 @@ describe.skipIf(!haveBuild)('DataParallel', () => {
     pools.push(pool);
     const g = new Float32Array(net.size);
     const res = await pool.qGradient(batch, { actions, targets, delta: 1 }, g);
-    expect(relDiff(g, gRef)).toBeLessThan(1e-5);
+    expect(maxRelDiff(g, gRef)).toBeLessThan(1e-5);
     expect(res.loss).toBeCloseTo(ref.loss, 6);
   });
 });

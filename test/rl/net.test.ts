@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/rl/common/net/network.js';
 import { fillRows, gemmNN, gemmNNBias, gemmNT, gemmTN, reluInPlace } from '../../src/rl/common/net/kernels.js';
 import { Rng } from '../../src/util/random.js';
+import { maxRelDiff } from '../helpers/numeric.js';
 
 const small: NetConfig = { pubIn: 5, privIn: 2, hidden: 8, mlp: [12, 6], actions: 3 };
 
@@ -62,15 +63,6 @@ function perTransitionBatch(c: NetConfig, ep: SeqBatch): SeqBatch {
   };
 }
 
-function maxRelDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let m = 1e-30;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-}
 
 describe('kernels', () => {
   it('gemmNN, gemmNT and gemmTN agree with the naive product, edges included', () => {
