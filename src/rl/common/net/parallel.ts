@@ -11,19 +11,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ExecLabError } from '../../../errors.js';
-import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs } from '../losses.js';
+import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs, type PpoLossResult } from '../losses.js';
 import type { ActorCritic, NetConfig, SeqBatch } from './network.js';
 
 /** Loss statistics of a PPO gradient (the ppoLoss fields without the gradients). */
-export interface PpoStats {
-  readonly loss: number;
-  readonly policyLoss: number;
-  readonly valueLoss: number;
-  readonly entropy: number;
-  readonly distillLoss: number;
-  readonly approxKl: number;
-  readonly clipFraction: number;
-}
+export type PpoStats = Omit<PpoLossResult, 'dLogits' | 'dValues'>;
 
 /** The DDQN rows of a minibatch: actions, targets, optional Huber delta and weights. */
 export interface QRows {
