@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * Benchmark of `execlab data import` on the shared A-share minute bars (7 gzipped CSV days,
+ * Benchmark of `execlab data import` on the A-share sample minute bars (7 gzipped CSV days,
  * ~5.2 million rows): import time, rows per second, peak resident memory, and the time to load the
  * processed dataset back (open + loadDay for every day).
  *
  *   npm run build && node perf/import.bench.mjs [DATA_DIR]
  *
- * DATA_DIR defaults to $EXECLAB_IMPORT_DATA, else ../shared/data/ashare-1min beside the repository.
+ * DATA_DIR defaults to $EXECLAB_IMPORT_DATA, else data/raw/ashare-1min in the repository (gitignored).
  * The last line printed is `BENCH {json}` for perf/run.mjs to collect.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = resolve(process.argv[2] ?? process.env.EXECLAB_IMPORT_DATA ?? join(repo, '..', 'shared', 'data', 'ashare-1min'));
+const dataDir = resolve(process.argv[2] ?? process.env.EXECLAB_IMPORT_DATA ?? join(repo, 'data', 'raw', 'ashare-1min'));
 const dist = join(repo, 'dist');
 
 function bench(result) {

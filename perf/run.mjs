@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: runs every benchmark in its own process and prints one summary of the BENCH lines.
- * The A-share numbers need ../shared/data/ashare-1min beside the repository (or EXECLAB_IMPORT_DATA);
+ * The A-share numbers need data/raw/ashare-1min in the repository (gitignored) (or EXECLAB_IMPORT_DATA);
  * without it those benchmarks fall back to the synthetic market or report that they were skipped.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
-const ashare = resolve(process.env.EXECLAB_IMPORT_DATA ?? join(repo, '..', 'shared', 'data', 'ashare-1min'));
+const ashare = resolve(process.env.EXECLAB_IMPORT_DATA ?? join(repo, 'data', 'raw', 'ashare-1min'));
 
 function run(script, args = []) {
   process.stderr.write(`\n== ${script} ${args.join(' ')}\n`);

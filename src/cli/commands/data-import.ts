@@ -27,7 +27,7 @@ Cleaning rules and the dataset layout: docs/DATA.md. The import is atomic: on an
 existing dataset at --out is left as it was.
 
 Examples:
-  execlab data import shared/data/ashare-1min --out data/ashare
+  execlab data import data/raw/ashare-1min --out data/ashare
   execlab data import bars/*.parquet --session us --volume-unit 1 --labels start --out data/us
   execlab data import day.csv.gz --columns code=symbol,time=datetime,turnover=amount --bar-minutes 5
 `;
