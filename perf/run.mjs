@@ -14,9 +14,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
 const ashare = resolve(process.env.EXECLAB_IMPORT_DATA ?? join(repo, 'data', 'raw', 'ashare-1min'));
 
-function run(script, args = []) {
-  process.stderr.write(`\n== ${script} ${args.join(' ')}\n`);
-  const r = spawnSync(process.execPath, ['--expose-gc', join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+function run(script, args = [], env = {}) {
+  process.stderr.write(`\n== ${script} ${args.join(' ')} ${JSON.stringify(env)}\n`);
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   process.stderr.write(r.stdout);
   const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('BENCH '));
   return line ? JSON.parse(line.slice(6)) : { name: script, failed: true, status: r.status };
@@ -34,5 +34,6 @@ if (existsSync(ashare)) {
 results.push(run('sim.bench.mjs', dataset ? [dataset] : []));
 results.push(run('net.bench.mjs'));
 results.push(run('train.bench.mjs', dataset ? [dataset, '3'] : []));
+results.push(run('train.bench.mjs', dataset ? [dataset, '3'] : [], { EXECLAB_BENCH_THREADS: '2' }));
 console.log('\nSUMMARY');
 for (const r of results) console.log(JSON.stringify(r));

@@ -4,6 +4,7 @@
  *
  *   npm run build && node perf/train.bench.mjs [DATASET_DIR] [ITERATIONS]
  *
+ * EXECLAB_BENCH_THREADS=2 computes each minibatch gradient on 2 network replicas (worker threads).
  * DATASET_DIR defaults to $EXECLAB_BENCH_DATASET, else a synthetic market generated into a temp dir.
  * The last line printed is `BENCH {json}`.
  */
@@ -27,11 +28,13 @@ const data = prepareTrainingData(store, DEFAULT_SIM_SETTINGS, OrderSettingsSchem
 const prepSeconds = (performance.now() - t0) / 1000;
 const settings = PpoSettingsSchema.parse({ iterations, episodesPerIteration: 1024, validateEvery: iterations, patience: 100 });
 const t1 = performance.now();
-trainPolicy(data, DEFAULT_SIM_SETTINGS, { algo: 'ppo', name: 'bench', settings }, { outDir: null });
+const threads = Number(process.env.EXECLAB_BENCH_THREADS ?? 1);
+await trainPolicy(data, DEFAULT_SIM_SETTINGS, { algo: 'ppo', name: 'bench', settings }, { outDir: null, threads });
 const trainSeconds = (performance.now() - t1) / 1000;
 const T = data.train.grid.periods;
 const result = {
   name: 'training',
+  threads,
   dataset: store.meta.name,
   trainOrders: data.train.count,
   validationOrders: data.validation.count,

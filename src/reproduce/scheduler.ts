@@ -30,7 +30,7 @@ export async function runTasks(tasks: readonly TrainTask[], workers: number, onP
       const k = pending.findIndex((t) => t.dependsOn.every((d) => done.has(d)));
       if (k < 0) throw new ExecLabError(`unsatisfiable task dependencies: ${pending.map((t) => t.id).join(', ')}`);
       const [task] = pending.splice(k, 1);
-      runTask(task, teacherPathOf(task, byId), (d, n, s) => onProgress(task.id, d, n, s ?? ''));
+      await runTask(task, teacherPathOf(task, byId), (d, n, s) => onProgress(task.id, d, n, s ?? ''));
       onProgress(task.id, task.iterations, task.iterations, 'done');
       done.add(task.id);
     }

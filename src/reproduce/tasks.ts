@@ -108,7 +108,7 @@ export function isDone(task: TrainTask): boolean {
 const dataCache = new Map<string, TrainingData>();
 
 /** Runs one task in this thread (resuming its checkpoint when there is one). */
-export function runTask(task: TrainTask, teacherPolicyPath: string | null, onProgress?: ProgressFn): void {
+export async function runTask(task: TrainTask, teacherPolicyPath: string | null, onProgress?: ProgressFn): Promise<void> {
   const key = JSON.stringify([task.dataDir, task.sim, task.orders]);
   let data = dataCache.get(key);
   if (!data) {
@@ -122,5 +122,5 @@ export function runTask(task: TrainTask, teacherPolicyPath: string | null, onPro
   } else {
     job = { algo: 'ddqn', name: task.method, settings: task.ddqn! };
   }
-  trainPolicy(data, task.sim, job, { outDir: task.outDir, resume: true, onProgress });
+  await trainPolicy(data, task.sim, job, { outDir: task.outDir, resume: true, onProgress });
 }

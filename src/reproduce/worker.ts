@@ -4,7 +4,7 @@ import { runTask, type TrainTask } from './tasks.js';
 
 const { task, teacherPath } = workerData as { task: TrainTask; teacherPath: string | null };
 try {
-  runTask(task, teacherPath, (done, total, status) => parentPort!.postMessage({ type: 'progress', done, total, status }));
+  await runTask(task, teacherPath, (done, total, status) => parentPort!.postMessage({ type: 'progress', done, total, status }));
   parentPort!.postMessage({ type: 'done' });
 } catch (err) {
   parentPort!.postMessage({ type: 'error', message: (err as Error).message, stack: (err as Error).stack });

@@ -14,6 +14,7 @@ import type { ProgressFn } from '../util/progress.js';
 import { Rng } from '../util/random.js';
 import { runLoop, type LoopResult } from './common/loop.js';
 import { ActorCritic } from './common/net/network.js';
+import { DataParallel } from './common/net/parallel.js';
 import { POLICY_FORMAT, savePolicy, type PolicyFile } from './common/policy-file.js';
 import { DdqnLearner } from './ddqn/ddqn.js';
 import type { DdqnSettings } from './ddqn/settings.js';
@@ -83,32 +84,41 @@ export interface TrainOutput {
  * Trains one policy. With `outDir`, writes checkpoint.json, metrics.jsonl and policy.json there;
  * `resume` continues from the checkpoint to the same result as an uninterrupted run.
  */
-export function trainPolicy(
+export async function trainPolicy(
   data: TrainingData,
   sim: SimSettings,
   job: TrainJob,
-  io: { outDir: string | null; resume?: boolean; onProgress?: ProgressFn; haltAfter?: number },
-): TrainOutput {
+  io: { outDir: string | null; resume?: boolean; onProgress?: ProgressFn; haltAfter?: number; threads?: number; workerUrl?: URL },
+): Promise<TrainOutput> {
   const s = job.settings;
   const privIn = job.algo === 'ppo' && job.settings.previousActionInState ? 3 : 2;
   const shape = { pubIn: PUBLIC_FEATURES, privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
   const net = ActorCritic.create(shape, new Rng(s.seed));
   let learner;
+  let pool: DataParallel | null = null;
   if (job.algo === 'ppo') {
     const hook = job.teacher
       ? distillationHook(ActorCritic.fromJSON(job.teacher.policy.network), job.teacher.policy.spec, privIn, sim, job.teacher.mode, job.teacher.coef)
       : null;
-    learner = new PpoLearner(net, data.train, sim, job.settings, hook);
+    // With threads > 1, each minibatch gradient is computed by that many network replicas (worker
+    // threads sharing the parameters), averaged: the same update, split over cores.
+    pool = (io.threads ?? 1) > 1 ? new DataParallel(net, { workers: (io.threads ?? 1) - 1, workerUrl: io.workerUrl }) : null;
+    learner = new PpoLearner(net, data.train, sim, job.settings, hook, pool);
   } else {
     learner = new DdqnLearner(net, net.clone(), data.train, sim, job.settings);
   }
-  const result = runLoop(
-    learner,
-    data.validation,
-    sim,
-    { iterations: s.iterations, validateEvery: s.validateEvery, patience: s.patience },
-    { dir: io.outDir, resume: io.resume ?? false, onProgress: io.onProgress, haltAfter: io.haltAfter },
-  );
+  let result;
+  try {
+    result = await runLoop(
+      learner,
+      data.validation,
+      sim,
+      { iterations: s.iterations, validateEvery: s.validateEvery, patience: s.patience },
+      { dir: io.outDir, resume: io.resume ?? false, onProgress: io.onProgress, haltAfter: io.haltAfter },
+    );
+  } finally {
+    await pool?.close();
+  }
   net.params.set(result.bestParams);
   const policy: PolicyFile = {
     format: POLICY_FORMAT,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrderSettingsSchema } from '../../src/data/orders.js';
@@ -8,6 +8,7 @@ import { prepareTrainingData, trainPolicy, type TrainJob } from '../../src/rl/tr
 import { PpoSettingsSchema } from '../../src/rl/ppo/settings.js';
 import { DdqnSettingsSchema } from '../../src/rl/ddqn/settings.js';
 import { strategyFromPolicyFile } from '../../src/rl/common/policy-file.js';
+import { ActorCritic } from '../../src/rl/common/net/network.js';
 import { runStrategy } from '../../src/eval/run.js';
 import { createTwap } from '../../src/strategies/twap.js';
 import { pairedTTest } from '../../src/eval/stats.js';
@@ -21,8 +22,8 @@ import { memoryStore } from '../helpers/memory-store.js';
 const store = memoryStore({ instruments: 60, days: 30, validationDays: 5, testDays: 5, predictability: 4, marketFactorShare: 0, seed: 1 }, 20, 5);
 const data = prepareTrainingData(store, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
 
-function beatsTwap(job: TrainJob): { diff: number; p: number } {
-  const { policy } = trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null });
+async function beatsTwap(job: TrainJob): Promise<{ diff: number; p: number }> {
+  const { policy } = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null });
   const learned = runStrategy(strategyFromPolicyFile(policy), data.validation, DEFAULT_SIM_SETTINGS);
   const twap = runStrategy(createTwap(), data.validation, DEFAULT_SIM_SETTINGS);
   const t = pairedTTest(learned.paBps, twap.paBps);
@@ -30,16 +31,16 @@ function beatsTwap(job: TrainJob): { diff: number; p: number } {
 }
 
 describe('learning on a predictable market', () => {
-  it('PPO with the OPD reward beats TWAP on validation PA', () => {
+  it('PPO with the OPD reward beats TWAP on validation PA', async () => {
     const settings = PpoSettingsSchema.parse({ iterations: 16, episodesPerIteration: 256, learningRate: 3e-3, validateEvery: 2, patience: 100, seed: 1 });
-    const r = beatsTwap({ algo: 'ppo', name: 'OPD-S', settings });
+    const r = await beatsTwap({ algo: 'ppo', name: 'OPD-S', settings });
     expect(r.diff).toBeGreaterThan(5);
     expect(r.p).toBeLessThan(0.01);
   });
 
-  it('DDQN beats TWAP on validation PA', () => {
+  it('DDQN beats TWAP on validation PA', async () => {
     const settings = DdqnSettingsSchema.parse({ iterations: 20, episodesPerIteration: 128, learningRate: 1e-3, epsilonDecayIterations: 12, targetUpdateEvery: 50, bufferEpisodes: 4096, validateEvery: 2, patience: 100, seed: 1 });
-    const r = beatsTwap({ algo: 'ddqn', name: 'DDQN', settings });
+    const r = await beatsTwap({ algo: 'ddqn', name: 'DDQN', settings });
     expect(r.diff).toBeGreaterThan(5);
     expect(r.p).toBeLessThan(0.01);
   });
@@ -51,13 +52,13 @@ describe('checkpoint and resume', () => {
   const ppo = PpoSettingsSchema.parse({ iterations: 6, episodesPerIteration: 32, validateEvery: 2, patience: 100, seed: 3, learningRate: 1e-3 });
   const ddqn = DdqnSettingsSchema.parse({ iterations: 6, episodesPerIteration: 16, updatesPerIteration: 2, bufferEpisodes: 64, validateEvery: 2, patience: 100, seed: 3 });
   for (const job of [{ algo: 'ppo', name: 'P', settings: ppo }, { algo: 'ddqn', name: 'D', settings: ddqn }] as TrainJob[]) {
-    it(`a killed ${job.algo} run resumed gives the uninterrupted result`, () => {
+    it(`a killed ${job.algo} run resumed gives the uninterrupted result`, async () => {
       const a = mkdtempSync(join(tmpdir(), 'execlab-resume-'));
       const b = mkdtempSync(join(tmpdir(), 'execlab-resume-'));
-      const full = trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: a });
+      const full = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: a });
       // "Kill" after iteration 3 (the checkpoint is from iteration 2), then resume.
-      trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: b, haltAfter: 3 });
-      const resumed = trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: b, resume: true });
+      await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: b, haltAfter: 3 });
+      const resumed = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: b, resume: true });
       expect(resumed.policy.network.params).toBe(full.policy.network.params);
       expect(resumed.result.history).toEqual(full.result.history);
       const strip = (f: string): unknown[] => readFileSync(f, 'utf8').trim().split('\n').map((l) => ({ ...JSON.parse(l), seconds: 0 }));
@@ -76,5 +77,24 @@ describe('training data at scale', () => {
     expect(capped.validation.count).toBe(10);
     const again = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}), undefined, 10);
     expect(again.train.orders).toEqual(capped.train.orders);
+  });
+});
+
+describe('PPO on two threads', () => {
+  const workerUrl = new URL('../../dist/rl/common/net/parallel-worker.js', import.meta.url);
+  it.skipIf(!existsSync(workerUrl))('trains deterministically and matches one thread to float rounding', async () => {
+    const small = memoryStore({ instruments: 8, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
+    const tiny = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
+    const settings = PpoSettingsSchema.parse({ iterations: 1, episodesPerIteration: 32, epochs: 1, validateEvery: 1, patience: 100, seed: 4, learningRate: 1e-3 });
+    const job: TrainJob = { algo: 'ppo', name: 'P', settings };
+    const one = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null });
+    const two = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null, threads: 2, workerUrl });
+    const again = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null, threads: 2, workerUrl });
+    expect(again.policy.network.params).toBe(two.policy.network.params);
+    const a = ActorCritic.fromJSON(one.policy.network).params;
+    const b = ActorCritic.fromJSON(two.policy.network).params;
+    let diff = 0;
+    for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    expect(diff).toBeLessThan(1e-5);
   });
 });

@@ -41,16 +41,19 @@ export function registerTrainCommand(program: Command): void {
     .option('--distill-mode <mode>', "query: ask the teacher on the student's state (the paper); replay: the teacher's own actions", 'query')
     .option('--distill-coef <mu>', 'weight mu of the distillation loss (SPEC 8: 0.01)', '0.01')
     .option('--resume', 'continue from <out>/checkpoint.json')
+    .option('--threads <n>', 'PPO: network replicas computing each minibatch gradient in worker threads (1 = this thread only; a run with n threads resumes only with n)', '1')
     .option('--orders-seed <n>', 'seed of the training and validation orders', '7')
     .option('--config <file>', 'YAML or JSON file with settings (flags win)');
   addSchemaOptions(cmd, PpoSettingsSchema);
   const ddqnOnly = Object.keys(DdqnSettingsSchema.shape).filter((k) => !(k in PpoSettingsSchema.shape));
   addSchemaOptions(cmd, DdqnSettingsSchema.pick(Object.fromEntries(ddqnOnly.map((k) => [k, true])) as never));
-  cmd.action(function (this: Command) {
+  cmd.action(async function (this: Command) {
     const opts = this.opts() as Record<string, string | boolean | undefined>;
     const algo = opts.algo;
     if (algo !== 'ppo' && algo !== 'ddqn') throw new ExecLabError(`--algo '${String(algo)}': expected ppo or ddqn`, 2);
-    const own = ['algo', 'data', 'out', 'name', 'teacher', 'distillMode', 'distillCoef', 'resume', 'ordersSeed', 'config'];
+    const own = ['algo', 'data', 'out', 'name', 'teacher', 'distillMode', 'distillCoef', 'resume', 'ordersSeed', 'config', 'threads'];
+    const threads = Number(opts.threads);
+    if (!Number.isInteger(threads) || threads < 1) throw new ExecLabError(`--threads '${String(opts.threads)}': expected an integer >= 1`, 2);
     const loose = userSettings(this, own);
     const store = openDataset(String(opts.data));
     const sim = SimSettingsSchema.parse({});
@@ -76,7 +79,7 @@ export function registerTrainCommand(program: Command): void {
     process.stderr.write(`training ${job.name} (${algo}) on ${data.train.count} training orders, validating on ${data.validation.count}${sampled}\n`);
     const bar = progressBar(`train ${job.name}`);
     const out = String(opts.out);
-    const { result } = trainPolicy(data, sim, job, { outDir: out, resume: Boolean(opts.resume), onProgress: bar.update });
+    const { result } = await trainPolicy(data, sim, job, { outDir: out, resume: Boolean(opts.resume), onProgress: bar.update, threads });
     bar.stop();
     process.stdout.write(
       `best validation PA ${result.best.paBps.toFixed(2)} bps (reward ${(result.best.reward * 100).toFixed(2)} x 1e-2) at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`,

@@ -20,7 +20,7 @@ export interface Learner {
   readonly net: ActorCritic;
   readonly spec: PolicySpec;
   /** One collection + update. Returns scalar metrics for the log. */
-  iterate(iteration: number): Record<string, number>;
+  iterate(iteration: number): Record<string, number> | Promise<Record<string, number>>;
   /** Everything needed to continue exactly: optimiser, random state, buffers. JSON-safe. */
   saveState(): unknown;
   loadState(state: unknown): void;
@@ -75,7 +75,7 @@ export interface LoopIo {
   readonly haltAfter?: number;
 }
 
-export function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettings, settings: LoopSettings, io: LoopIo): LoopResult {
+export async function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettings, settings: LoopSettings, io: LoopIo): Promise<LoopResult> {
   const { net } = learner;
   let state: LoopState = {
     iteration: 0,
@@ -107,7 +107,7 @@ export function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettin
   while (state.iteration < settings.iterations) {
     const it = state.iteration + 1;
     const tIt = Date.now();
-    const metrics = learner.iterate(it);
+    const metrics = await learner.iterate(it);
     const episodesPerSecond = (metrics.episodes ?? 0) / Math.max(1e-3, (Date.now() - tIt) / 1000);
     const line: Record<string, number | string> = { iteration: it, ...metrics, seconds: (Date.now() - t0) / 1000 };
     if (it % settings.validateEvery === 0 || it === settings.iterations) {

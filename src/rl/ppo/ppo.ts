@@ -14,6 +14,7 @@ import { episodeBatch, gatherTransitions } from '../common/batch.js';
 import { ppoLoss } from '../common/losses.js';
 import type { Learner } from '../common/loop.js';
 import type { ActorCritic } from '../common/net/network.js';
+import type { DataParallel, PpoStats } from '../common/net/parallel.js';
 import { rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
 import { advantages, normalise } from '../common/returns.js';
 import { applySparseReward } from '../common/rewards.js';
@@ -39,6 +40,7 @@ export class PpoLearner implements Learner {
     private readonly sim: SimSettings,
     private readonly settings: PpoSettings,
     private readonly distill: DistillationHook | null = null,
+    private readonly pool: DataParallel | null = null,
   ) {
     this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap };
     this.rng = new Rng(settings.seed * 7919 + 17);
@@ -46,7 +48,7 @@ export class PpoLearner implements Learner {
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));
   }
 
-  iterate(): Record<string, number> {
+  async iterate(): Promise<Record<string, number>> {
     const s = this.settings;
     const T = this.train.grid.periods;
     const S = this.train.steps;
@@ -70,29 +72,32 @@ export class PpoLearner implements Learner {
       for (let from = 0; from < order.length; from += perMinibatch) {
         const which = order.subarray(from, Math.min(order.length, from + perMinibatch));
         const mb = episodeBatch(rec, S, this.spec.privateFeatures, which, this.spec.view);
-        const out = this.net.forward(mb);
-        const loss = ppoLoss(
-          out.logits,
-          out.values,
-          {
-            actions: gatherTransitions(rec.actions, which, T),
-            oldLogp: gatherTransitions(rec.logp, which, T),
-            advantages: gatherTransitions(adv, which, T),
-            returns: gatherTransitions(targets, which, T),
-            oldValues: gatherTransitions(rec.values, which, T),
-            teacherActions: teacher ? gatherTransitions(teacher, which, T) : null,
-          },
-          {
-            clip: s.clip,
-            valueCoef: s.valueCoef,
-            valueClip: s.valueClip,
-            entropyCoef: s.entropyCoef,
-            distillCoef: this.distill?.coef ?? 0,
-            klCoef: s.klTarget !== null ? this.klCoef : 0,
-          },
-        );
-        this.net.zeroGrad();
-        this.net.backward(loss.dLogits, loss.dValues);
+        const rows = {
+          actions: gatherTransitions(rec.actions, which, T),
+          oldLogp: gatherTransitions(rec.logp, which, T),
+          advantages: gatherTransitions(adv, which, T),
+          returns: gatherTransitions(targets, which, T),
+          oldValues: gatherTransitions(rec.values, which, T),
+          teacherActions: teacher ? gatherTransitions(teacher, which, T) : null,
+        };
+        const coeffs = {
+          clip: s.clip,
+          valueCoef: s.valueCoef,
+          valueClip: s.valueClip,
+          entropyCoef: s.entropyCoef,
+          distillCoef: this.distill?.coef ?? 0,
+          klCoef: s.klTarget !== null ? this.klCoef : 0,
+        };
+        let loss: PpoStats;
+        if (this.pool) {
+          loss = await this.pool.ppoGradient(mb, rows, coeffs);
+        } else {
+          const out = this.net.forward(mb);
+          const full = ppoLoss(out.logits, out.values, rows, coeffs);
+          this.net.zeroGrad();
+          this.net.backward(full.dLogits, full.dValues);
+          loss = full;
+        }
         sums.gradNorm += clipGradNorm(this.net.grad, s.maxGradNorm);
         this.adam.step(this.net.params, this.net.grad);
         sums.policy += loss.policyLoss;
