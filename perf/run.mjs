@@ -33,6 +33,7 @@ if (existsSync(ashare)) {
 }
 results.push(run('sim.bench.mjs', dataset ? [dataset] : []));
 results.push(run('net.bench.mjs'));
+results.push(run('inference.bench.mjs'));
 results.push(run('train.bench.mjs', dataset ? [dataset, '3'] : []));
 results.push(run('train.bench.mjs', dataset ? [dataset, '3'] : [], { EXECLAB_BENCH_THREADS: '2' }));
 console.log('\nSUMMARY');

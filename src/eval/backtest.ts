@@ -25,6 +25,8 @@ export interface BacktestRequest {
   readonly orders: OrderSettings;
   readonly sim: SimSettings;
   readonly ac: AlmgrenChrissSettings;
+  /** Threads for learned policies' inference (2 splits the orders over a worker thread). */
+  readonly threads?: number;
 }
 
 export interface BacktestResult extends Comparison {
@@ -39,12 +41,12 @@ interface Resolved {
   readonly featureStats: FeatureStats | null;
 }
 
-function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore): Resolved {
+function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number): Resolved {
   if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null };
   if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${RULE_STRATEGIES.join(', ')} and no such policy file`, 2);
   const policy = loadPolicy(spec);
   const same = JSON.stringify(policy.featureStats) === JSON.stringify(store.meta.featureStats);
-  return { strategy: strategyFromPolicyFile(policy), featureStats: same ? null : policy.featureStats };
+  return { strategy: strategyFromPolicyFile(policy, threads), featureStats: same ? null : policy.featureStats };
 }
 
 export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgress?: ProgressFn): BacktestResult {
@@ -56,7 +58,7 @@ export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgres
     orders = generateOrders(store, store.datesOf(req.split), req.orders);
   }
   if (orders.length === 0) throw new ExecLabError('no orders to backtest');
-  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store));
+  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1));
   const { episodes, skipped } = buildEpisodes(store, orders, req.sim, onProgress);
   if (episodes.count === 0) throw new ExecLabError(`none of the ${orders.length} orders can run: ${skipped[0]?.reason ?? ''}`);
   // Policies trained on another dataset see features normalised as in training (same orders, prices).

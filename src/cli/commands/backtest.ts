@@ -23,6 +23,7 @@ const BacktestSchema = z.object({
   noFillWithoutVolume: z.boolean().default(false),
   acRiskAversion: z.number().min(0).default(DEFAULT_AC_SETTINGS.riskAversion),
   out: z.string().default('runs/backtest'),
+  threads: z.number().int().min(1).max(2).default(1),
 });
 
 export function registerBacktestCommand(program: Command): void {
@@ -44,6 +45,7 @@ export function registerBacktestCommand(program: Command): void {
     .option('--no-fill-without-volume', 'no fills in zero-volume minutes (quantity carries forward)')
     .option('--ac-risk-aversion <lambda>', 'Almgren-Chriss risk aversion', toNumber('--ac-risk-aversion'), DEFAULT_AC_SETTINGS.riskAversion)
     .option('--out <dir>', 'output directory', 'runs/backtest')
+    .option('--threads <n>', 'learned policies: 2 splits the orders\' inference over a worker thread (same numbers)', toInt('--threads'), 1)
     .option('--config <file>', 'YAML or JSON file with any of these settings (flags win)')
     .action(function (this: Command) {
       const loose = userSettings(this);
@@ -65,6 +67,7 @@ export function registerBacktestCommand(program: Command): void {
           orders: OrderSettingsSchema.parse({ seed: s.ordersSeed, side: s.side }),
           sim,
           ac: { ...DEFAULT_AC_SETTINGS, riskAversion: s.acRiskAversion },
+          threads: s.threads,
         },
         bar.update,
       );

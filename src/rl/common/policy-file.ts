@@ -16,6 +16,7 @@ import type { PolicySpec } from './policy.js';
 import { publicStepInput, privateStepInput } from './observe.js';
 import { PUBLIC_FEATURES } from '../../sim/observation.js';
 import type { InferenceSession } from './net/network.js';
+import { ParallelInferenceSession } from './net/parallel-inference.js';
 
 export const POLICY_FORMAT = 'execlab-policy/1';
 
@@ -53,8 +54,8 @@ export function loadPolicy(path: string): PolicyFile {
  * A trained network as a Strategy: greedy actions, recurrent state carried across decisions. The
  * student's public input at decision t comes through publicStepInput, which refuses future steps.
  */
-export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string, kind: Strategy['kind']): Strategy {
-  let session: InferenceSession | null = null;
+export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string, kind: Strategy['kind'], threads = 1): Strategy {
+  let session: InferenceSession | ParallelInferenceSession | null = null;
   let pubStep = new Float32Array(0);
   let privStep = new Float32Array(0);
   let logits = new Float32Array(0);
@@ -64,7 +65,9 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
     name,
     kind,
     begin(env: ExecutionEnv) {
-      session = net.inference(env.n);
+      if (session instanceof ParallelInferenceSession) session.close();
+      // With threads > 1 the environments are split over a worker thread (same numbers, tested).
+      session = threads > 1 && env.n >= 2 ? new ParallelInferenceSession(net, env.n, env.episodes.steps) : net.inference(env.n);
       session.resetAll();
       pubStep = new Float32Array(env.n * PUBLIC_FEATURES);
       privStep = new Float32Array(env.n * spec.privateFeatures);
@@ -89,7 +92,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
   };
 }
 
-export function strategyFromPolicyFile(policy: PolicyFile): Strategy {
+export function strategyFromPolicyFile(policy: PolicyFile, threads = 1): Strategy {
   const net = ActorCritic.fromJSON(policy.network);
-  return policyStrategy(net, policy.spec, policy.name, policy.spec.view === 'teacher' ? 'oracle' : 'learned');
+  return policyStrategy(net, policy.spec, policy.name, policy.spec.view === 'teacher' ? 'oracle' : 'learned', threads);
 }
