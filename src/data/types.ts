@@ -5,13 +5,19 @@
  * `i * minutes + m`. All instruments of the dataset's universe have a row on every day; a row that
  * is not usable that day (not listed, excluded by cleaning) has `valid[i] = 0`.
  */
-export interface DayPanel {
+export interface DayPanel extends BarColumns {
   /** Trading day, YYYY-MM-DD. */
   readonly date: string;
   /** Bars per instrument on this day (240 for A-shares at 1 minute, 48 at 5 minutes). */
   readonly minutes: number;
   /** Number of instruments (rows). */
   readonly instrumentCount: number;
+  /** 1 where the instrument-day is usable, 0 where it is absent or excluded. Per instrument. */
+  readonly valid: Uint8Array;
+}
+
+/** The bar fields as columns (one instrument-day, or a whole panel). */
+export interface BarColumns {
   readonly open: Float64Array;
   readonly high: Float64Array;
   readonly low: Float64Array;
@@ -20,8 +26,6 @@ export interface DayPanel {
   readonly avgPrice: Float64Array;
   /** Traded volume in shares. */
   readonly volume: Float64Array;
-  /** 1 where the instrument-day is usable, 0 where it is absent or excluded. Per instrument. */
-  readonly valid: Uint8Array;
 }
 
 /** Per instrument-day context derived from earlier days only (see src/data/context.ts). */

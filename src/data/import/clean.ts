@@ -4,7 +4,7 @@
  * and every row is accounted for: rows = auction + outside + duplicate + placed on the grid.
  */
 import { barIndexOfLabel, barsPerDay } from '../calendar.js';
-import type { SessionCalendar } from '../types.js';
+import type { BarColumns, SessionCalendar } from '../types.js';
 
 /** Slot codes of a clock minute that is not on the continuous-trading grid. */
 export const SLOT_OUTSIDE = -1;
@@ -122,14 +122,8 @@ export interface CleanCounts {
   zeroVolume: number;
 }
 
-export interface DayBars {
-  readonly open: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly avgPrice: Float64Array;
-  readonly volume: Float64Array;
-}
+/** One cleaned instrument-day on the session grid. */
+export type DayBars = BarColumns;
 
 export type CleanResult =
   | { readonly kept: true; readonly bars: DayBars; readonly counts: CleanCounts }
