@@ -14,6 +14,8 @@ interface GemmExports {
   mm(a: number, sa: number, sk: number, b: number, ldb: number, s: number, lds: number, mp: number, K: number, np: number, init: number): void;
   addTo(s: number, lds: number, c: number, M: number, N: number): void;
   biasTo(s: number, lds: number, c: number, M: number, N: number, bias: number, relu: number): void;
+  addTo4(s: number, c: number, n: number): void;
+  biasTo4(s: number, c: number, M: number, N: number, bias: number, relu: number): void;
 }
 
 /** Bytes of operand rows per chunk: small enough to stay in cache, large enough to amortise calls. */
@@ -75,7 +77,9 @@ export class WasmGemm {
       const c0 = co + r0 * N;
       if (bias === null) {
         f32.set(C.subarray(c0, c0 + m * N), cPtr >> 2);
-        this.x.addTo(sPtr, np, cPtr, m, N);
+        this.addTo(sPtr, np, cPtr, m, N);
+      } else if (N === np) {
+        this.x.biasTo4(sPtr, cPtr, m, N, bBytes, relu ? 1 : 0);
       } else {
         this.x.biasTo(sPtr, np, cPtr, m, N, bBytes, relu ? 1 : 0);
       }
@@ -110,8 +114,14 @@ export class WasmGemm {
       this.x.mm(aPtr, 1, M, bPtr, N, 0, np, mp, kc, np, k0 === 0 ? 0 : 1);
     }
     f32.set(C.subarray(co, co + M * N), cPtr >> 2);
-    this.x.addTo(0, np, cPtr, M, N);
+    this.addTo(0, np, cPtr, M, N);
     C.set(f32.subarray(cPtr >> 2, (cPtr >> 2) + M * N), co);
+  }
+
+  /** C(i, j) = f32(C(i, j) + S(i, j)), four at a time when the rows allow it. */
+  private addTo(sPtr: number, lds: number, cPtr: number, M: number, N: number): void {
+    if (N === lds) this.x.addTo4(sPtr, cPtr, M * N);
+    else this.x.addTo(sPtr, lds, cPtr, M, N);
   }
 
   /** Grows the module's memory to at least `bytes`. */

@@ -164,4 +164,55 @@
             (br $jloop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $iloop))))
+
+  ;; addTo for N a multiple of 4 (then S is contiguous too, lds = N): four elements per iteration.
+  (func (export "addTo4")
+    (param $s i32) (param $c i32) (param $n i32)
+    (local $end i32) (local $x v128)
+    (local.set $end (i32.add (local.get $c) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $c) (local.get $end)))
+        (local.set $x (v128.load (local.get $c)))
+        (v128.store (local.get $c)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $x)) (v128.load (local.get $s))))
+            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))) (v128.load offset=16 (local.get $s))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (local.set $s (i32.add (local.get $s) (i32.const 32)))
+        (br $next))))
+
+  ;; biasTo for N a multiple of 4 (lds = N): four elements per iteration. pmax(v, 0) is v < 0 ? 0 : v,
+  ;; the scalar rule exactly (NaN and -0 kept).
+  (func (export "biasTo4")
+    (param $s i32) (param $c i32) (param $M i32) (param $N i32) (param $bias i32) (param $relu i32)
+    (local $i i32) (local $j i32) (local $x v128) (local $lo v128) (local $hi v128)
+    (local.set $i (i32.const 0))
+    (block $iend
+      (loop $iloop
+        (br_if $iend (i32.ge_u (local.get $i) (local.get $M)))
+        (local.set $j (i32.const 0))
+        (block $jend
+          (loop $jloop
+            (br_if $jend (i32.ge_u (local.get $j) (local.get $N)))
+            (local.set $x (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $lo (f64x2.add (f64x2.promote_low_f32x4 (local.get $x)) (v128.load (local.get $s))))
+            (local.set $hi (f64x2.add (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))) (v128.load offset=16 (local.get $s))))
+            (if (local.get $relu)
+              (then
+                (local.set $lo (f64x2.pmax (local.get $lo) (f64x2.splat (f64.const 0))))
+                (local.set $hi (f64x2.pmax (local.get $hi) (f64x2.splat (f64.const 0))))))
+            (v128.store (local.get $c)
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero (local.get $lo))
+                (f32x4.demote_f64x2_zero (local.get $hi))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (local.set $s (i32.add (local.get $s) (i32.const 32)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $jloop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $iloop))))
+
 )
