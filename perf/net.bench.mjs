@@ -8,6 +8,7 @@ import { ActorCritic } from '../dist/rl/common/net/network.js';
 import { Adam, clipGradNorm } from '../dist/rl/common/adam.js';
 import { ppoLoss } from '../dist/rl/common/losses.js';
 import { DataParallel } from '../dist/rl/common/net/parallel.js';
+import { kernelBackend } from '../dist/rl/common/net/kernels.js';
 import { loadavg } from 'node:os';
 import { Rng } from '../dist/util/random.js';
 
@@ -101,6 +102,7 @@ function trainStep(b, rows, adam) {
 }
 
 const results = {};
+console.log(`matrix kernels: ${kernelBackend()} (EXECLAB_KERNELS=js|wasm selects)`);
 console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (rates below per CPU-second, best of ${ROUNDS} rounds)`);
 const adam = new Adam(net.size, { lr: 1e-4 });
 
@@ -205,5 +207,6 @@ results.median = Object.fromEntries(Object.entries(medianRates).map(([k, v]) => 
 results.wall = Object.fromEntries(Object.entries(wallRates).map(([k, v]) => [k, Math.round(v)]));
 results.loadAverage1m = Number(loadavg()[0].toFixed(2));
 results.node = process.version;
+results.kernels = kernelBackend();
 results.seconds = SECONDS;
 console.log(`BENCH ${JSON.stringify(results)}`);

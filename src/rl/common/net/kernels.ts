@@ -13,6 +13,7 @@
  * bit-identical, and it does not depend on the backend, so seeded runs give the same numbers on both.
  */
 import * as js from './kernels-js.js';
+import { ExecLabError } from '../../../errors.js';
 import { createWasmGemm, type WasmGemm } from './kernels-wasm.js';
 
 export type KernelBackend = 'wasm-simd' | 'js';
@@ -23,25 +24,31 @@ export type KernelBackend = 'wasm-simd' | 'js';
  */
 export function selectKernels(forced: string | undefined): WasmGemm | null {
   if (forced !== undefined && forced !== '' && forced !== 'js' && forced !== 'wasm') {
-    throw new Error(`EXECLAB_KERNELS must be "js" or "wasm", got "${forced}"`);
+    throw new ExecLabError(`EXECLAB_KERNELS must be "js" or "wasm", got "${forced}"`);
   }
   if (forced === 'js') return null;
   const wasm = createWasmGemm();
-  if (wasm === null && forced === 'wasm') throw new Error('EXECLAB_KERNELS=wasm, but this runtime cannot compile WebAssembly SIMD');
+  if (wasm === null && forced === 'wasm') throw new ExecLabError('EXECLAB_KERNELS=wasm, but this runtime cannot compile WebAssembly SIMD');
   return wasm;
 }
 
-const wasm = selectKernels(process.env.EXECLAB_KERNELS);
+/** This thread's WebAssembly kernels (null: TypeScript), chosen at the first product. */
+let chosen: WasmGemm | null | undefined;
+function backend(): WasmGemm | null {
+  if (chosen === undefined) chosen = selectKernels(process.env.EXECLAB_KERNELS);
+  return chosen;
+}
 
 /** Which implementation the matrix products use in this thread. */
 export function kernelBackend(): KernelBackend {
-  return wasm === null ? 'js' : 'wasm-simd';
+  return backend() === null ? 'js' : 'wasm-simd';
 }
 
 /** C[M,N] += A[M,K] * B[K,N]. */
 export function gemmNN(
   A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number,
 ): void {
+  const wasm = backend();
   if (wasm === null) js.gemmNN(A, ao, B, bo, C, co, M, K, N);
   else wasm.rows(A, ao, B, bo, C, co, M, K, N, false, null, 0, false);
 }
@@ -54,6 +61,7 @@ export function gemmNNBias(
   A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number,
   bias: Float32Array, biasOff: number, relu: boolean,
 ): void {
+  const wasm = backend();
   if (wasm === null) js.gemmNNBias(A, ao, B, bo, C, co, M, K, N, bias, biasOff, relu);
   else wasm.rows(A, ao, B, bo, C, co, M, K, N, false, bias, biasOff, relu);
 }
@@ -62,6 +70,7 @@ export function gemmNNBias(
 export function gemmNT(
   A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number,
 ): void {
+  const wasm = backend();
   if (wasm === null) js.gemmNT(A, ao, B, bo, C, co, M, K, N);
   else wasm.rows(A, ao, B, bo, C, co, M, K, N, true, null, 0, false);
 }
@@ -70,6 +79,7 @@ export function gemmNT(
 export function gemmTN(
   A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number,
 ): void {
+  const wasm = backend();
   if (wasm === null) js.gemmTN(A, ao, B, bo, C, co, M, K, N);
   else wasm.tn(A, ao, B, bo, C, co, M, K, N);
 }
