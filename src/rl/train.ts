@@ -13,6 +13,7 @@ import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
 import { Rng } from '../util/random.js';
 import { runLoop, type LoopResult } from './common/loop.js';
+import { TwoThreadInference } from './common/inference-pool.js';
 import { ActorCritic } from './common/net/network.js';
 import { DataParallel } from './common/net/parallel.js';
 import { POLICY_FORMAT, savePolicy, type PolicyFile } from './common/policy-file.js';
@@ -88,7 +89,16 @@ export async function trainPolicy(
   data: TrainingData,
   sim: SimSettings,
   job: TrainJob,
-  io: { outDir: string | null; resume?: boolean; onProgress?: ProgressFn; haltAfter?: number; threads?: number; workerUrl?: URL },
+  io: {
+    outDir: string | null;
+    resume?: boolean;
+    onProgress?: ProgressFn;
+    haltAfter?: number;
+    threads?: number;
+    /** Worker scripts (tests running from source point them at the build). */
+    workerUrl?: URL;
+    inferenceWorkerUrl?: URL;
+  },
 ): Promise<TrainOutput> {
   const s = job.settings;
   const privIn = job.algo === 'ppo' && job.settings.previousActionInState ? 3 : 2;
@@ -96,6 +106,9 @@ export async function trainPolicy(
   const net = ActorCritic.create(shape, new Rng(s.seed));
   let learner;
   let pool: DataParallel | null = null;
+  // With threads > 1, rollouts (collection and validation) step half of the environments on a
+  // second thread: the same records as one thread, bit for bit.
+  const twoThreads = (io.threads ?? 1) > 1 ? new TwoThreadInference(net, io.inferenceWorkerUrl) : null;
   if (job.algo === 'ppo') {
     const hook = job.teacher
       ? distillationHook(ActorCritic.fromJSON(job.teacher.policy.network), job.teacher.policy.spec, privIn, sim, job.teacher.mode, job.teacher.coef)
@@ -103,9 +116,9 @@ export async function trainPolicy(
     // With threads > 1, each minibatch gradient is computed by that many network replicas (worker
     // threads sharing the parameters), averaged: the same update, split over cores.
     pool = (io.threads ?? 1) > 1 ? new DataParallel(net, { workers: (io.threads ?? 1) - 1, workerUrl: io.workerUrl }) : null;
-    learner = new PpoLearner(net, data.train, sim, job.settings, hook, pool);
+    learner = new PpoLearner(net, data.train, sim, job.settings, hook, pool, twoThreads?.factory ?? null);
   } else {
-    learner = new DdqnLearner(net, net.clone(), data.train, sim, job.settings);
+    learner = new DdqnLearner(net, net.clone(), data.train, sim, job.settings, twoThreads?.factory ?? null);
   }
   let result;
   try {
@@ -114,9 +127,10 @@ export async function trainPolicy(
       data.validation,
       sim,
       { iterations: s.iterations, validateEvery: s.validateEvery, patience: s.patience },
-      { dir: io.outDir, resume: io.resume ?? false, onProgress: io.onProgress, haltAfter: io.haltAfter },
+      { dir: io.outDir, resume: io.resume ?? false, onProgress: io.onProgress, haltAfter: io.haltAfter, inference: twoThreads?.factory ?? null },
     );
   } finally {
+    twoThreads?.close();
     await pool?.close();
   }
   net.params.set(result.bestParams);

@@ -82,14 +82,17 @@ describe('training data at scale', () => {
 
 describe('PPO on two threads', () => {
   const workerUrl = new URL('../../dist/rl/common/net/parallel-worker.js', import.meta.url);
+  const inferenceWorkerUrl = new URL('../../dist/rl/common/net/parallel-inference-worker.js', import.meta.url);
   it.skipIf(!existsSync(workerUrl))('trains deterministically and matches one thread to float rounding', async () => {
-    const small = memoryStore({ instruments: 8, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
+    // 80 training orders: collection batches of 64 run on two inference threads as well.
+    const small = memoryStore({ instruments: 16, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
     const tiny = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
-    const settings = PpoSettingsSchema.parse({ iterations: 1, episodesPerIteration: 32, epochs: 1, validateEvery: 1, patience: 100, seed: 4, learningRate: 1e-3 });
+    const settings = PpoSettingsSchema.parse({ iterations: 2, episodesPerIteration: 64, epochs: 1, validateEvery: 1, patience: 100, seed: 4, learningRate: 1e-3 });
     const job: TrainJob = { algo: 'ppo', name: 'P', settings };
+    const io = { outDir: null, threads: 2, workerUrl, inferenceWorkerUrl };
     const one = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null });
-    const two = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null, threads: 2, workerUrl });
-    const again = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null, threads: 2, workerUrl });
+    const two = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, io);
+    const again = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, io);
     expect(again.policy.network.params).toBe(two.policy.network.params);
     const a = ActorCritic.fromJSON(one.policy.network).params;
     const b = ActorCritic.fromJSON(two.policy.network).params;

@@ -2,6 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { ActorCritic } from '../../src/rl/common/net/network.js';
 import { ParallelInferenceSession } from '../../src/rl/common/net/parallel-inference.js';
+import { MIN_PARALLEL_ROWS, TwoThreadInference } from '../../src/rl/common/inference-pool.js';
+import { rollout, type PolicySpec } from '../../src/rl/common/policy.js';
+import { OrderSettingsSchema } from '../../src/data/orders.js';
+import { prepareTrainingData } from '../../src/rl/train.js';
+import { ExecutionEnv } from '../../src/sim/env.js';
+import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
+import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
+import { memoryStore } from '../helpers/memory-store.js';
 import { Rng } from '../../src/util/random.js';
 
 const workerUrl = new URL('../../dist/rl/common/net/parallel-inference-worker.js', import.meta.url);
@@ -43,6 +51,31 @@ describe('inference split over two threads', () => {
       expect(Array.from(l2)).toEqual(Array.from(l1));
     } finally {
       two.close();
+    }
+  });
+
+  it.skipIf(!existsSync(workerUrl))('gives rollouts the same records as one thread, with parameters refreshed between uses', () => {
+    const store = memoryStore({ instruments: 40, days: 4, validationDays: 1, testDays: 1, seed: 3 }, 2, 1);
+    const { train } = prepareTrainingData(store, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
+    expect(train.count).toBeGreaterThanOrEqual(MIN_PARALLEL_ROWS);
+    const net = ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 2, hidden: 8, mlp: [8, 8], actions: 5 }, new Rng(5));
+    const pool = new TwoThreadInference(net, workerUrl);
+    try {
+      for (const view of ['student', 'teacher'] as const) {
+        const spec: PolicySpec = { view, privateFeatures: 2, actionMap: DEFAULT_SIM_SETTINGS.actionMap };
+        for (let round = 0; round < 2; round++) {
+          const one = rollout(net, spec, new ExecutionEnv(train, DEFAULT_SIM_SETTINGS), 'sample', new Rng(11));
+          const two = rollout(net, spec, new ExecutionEnv(train, DEFAULT_SIM_SETTINGS), 'sample', new Rng(11), { inference: pool.factory });
+          expect(two.logp).toEqual(one.logp);
+          expect(two.actions).toEqual(one.actions);
+          expect(two.values).toEqual(one.values);
+          expect(two.rewards).toEqual(one.rewards);
+          // A training update between rollouts: the next session handed out must see it.
+          for (let i = 0; i < net.params.length; i++) net.params[i] *= 1.5;
+        }
+      }
+    } finally {
+      pool.close();
     }
   });
 });

@@ -12,6 +12,7 @@ import { meanExecutedPaBps } from '../../sim/reward.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { base64ToF32, f32ToBase64 } from '../../util/encode.js';
 import type { ActorCritic } from './net/network.js';
+import type { InferenceFactory } from './inference-pool.js';
 import { rollout, type PolicySpec } from './policy.js';
 
 /** One learning algorithm, seen from the loop. */
@@ -48,9 +49,15 @@ export interface LoopResult {
 }
 
 /** Greedy evaluation of a policy: mean PA (bps) and mean episode reward over the episodes. */
-export function evaluateGreedy(net: ActorCritic, spec: PolicySpec, episodes: EpisodeSet, sim: SimSettings): { paBps: number; reward: number } {
+export function evaluateGreedy(
+  net: ActorCritic,
+  spec: PolicySpec,
+  episodes: EpisodeSet,
+  sim: SimSettings,
+  inference: InferenceFactory | null = null,
+): { paBps: number; reward: number } {
   const env = new ExecutionEnv(episodes, sim);
-  const rec = rollout(net, spec, env, 'greedy', null);
+  const rec = rollout(net, spec, env, 'greedy', null, { inference });
   let reward = 0;
   for (const r of rec.rewards) reward += r;
   return { paBps: meanExecutedPaBps(env), reward: reward / env.n };
@@ -73,6 +80,8 @@ export interface LoopIo {
   readonly onProgress?: (iteration: number, total: number, status: string) => void;
   /** Stop after this iteration (tests simulate a killed run with it). */
   readonly haltAfter?: number;
+  /** Where validation's inference runs (default: one thread). */
+  readonly inference?: InferenceFactory | null;
 }
 
 export async function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettings, settings: LoopSettings, io: LoopIo): Promise<LoopResult> {
@@ -111,7 +120,7 @@ export async function runLoop(learner: Learner, validation: EpisodeSet, sim: Sim
     const episodesPerSecond = (metrics.episodes ?? 0) / Math.max(1e-3, (Date.now() - tIt) / 1000);
     const line: Record<string, number | string> = { iteration: it, ...metrics, seconds: (Date.now() - t0) / 1000 };
     if (it % settings.validateEvery === 0 || it === settings.iterations) {
-      const v = evaluateGreedy(net, learner.spec, validation, sim);
+      const v = evaluateGreedy(net, learner.spec, validation, sim, io.inference ?? null);
       state.history.push({ iteration: it, paBps: v.paBps, reward: v.reward });
       line.validPaBps = v.paBps;
       line.validReward = v.reward;

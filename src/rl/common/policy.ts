@@ -6,7 +6,8 @@
 import type { ExecutionEnv } from '../../sim/env.js';
 import { PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
 import type { Rng } from '../../util/random.js';
-import type { ActorCritic, InferenceSession } from './net/network.js';
+import type { ActorCritic } from './net/network.js';
+import type { InferenceFactory, StepInference } from './inference-pool.js';
 import { publicStepInput, privateStepInput } from './observe.js';
 import { argmax, logProb, sampleAction } from './losses.js';
 
@@ -46,14 +47,19 @@ export function rollout(
   env: ExecutionEnv,
   mode: ActionMode,
   rng: Rng | null,
-  options: { epsilon?: number; rewardOverride?: (env: ExecutionEnv, rec: RolloutRecord) => void } = {},
+  options: {
+    epsilon?: number;
+    rewardOverride?: (env: ExecutionEnv, rec: RolloutRecord) => void;
+    /** Where the inference runs (default: one thread); any choice gives the same record. */
+    inference?: InferenceFactory | null;
+  } = {},
 ): RolloutRecord {
   const n = env.n;
   const T = env.periods;
   const S = env.episodes.steps;
   const A = spec.actionMap.length;
   const pf = spec.privateFeatures;
-  const session: InferenceSession = net.inference(n);
+  const session: StepInference = options.inference ? options.inference(n, S) : net.inference(n);
   const rec: RolloutRecord = {
     episodes: n,
     periods: T,

@@ -16,6 +16,7 @@ import { qLoss } from '../common/losses.js';
 import type { Learner } from '../common/loop.js';
 import type { ActorCritic } from '../common/net/network.js';
 import { argmax } from '../common/losses.js';
+import type { InferenceFactory } from '../common/inference-pool.js';
 import { rollout, type PolicySpec } from '../common/policy.js';
 import { EpisodeReplay } from '../common/replay.js';
 import { applySparseReward } from '../common/rewards.js';
@@ -36,6 +37,7 @@ export class DdqnLearner implements Learner {
     private readonly train: EpisodeSet,
     private readonly sim: SimSettings,
     private readonly settings: DdqnSettings,
+    private readonly inference: InferenceFactory | null = null,
   ) {
     this.spec = { view: 'student', privateFeatures: 2, actionMap: sim.actionMap };
     this.rng = new Rng(settings.seed * 7919 + 29);
@@ -63,6 +65,7 @@ export class DdqnLearner implements Learner {
     const rec = rollout(this.net, this.spec, env, 'greedy', this.rng, {
       epsilon: eps,
       rewardOverride: s.reward === 'sparse' ? applySparseReward(s.sparseThresholdBps) : undefined,
+      inference: this.inference,
     });
     this.replay.add(rec);
     // ---- update ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { ppoLoss } from '../common/losses.js';
 import type { Learner } from '../common/loop.js';
 import type { ActorCritic } from '../common/net/network.js';
 import type { DataParallel, PpoStats } from '../common/net/parallel.js';
+import type { InferenceFactory } from '../common/inference-pool.js';
 import { rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
 import { advantages, normalise } from '../common/returns.js';
 import { applySparseReward } from '../common/rewards.js';
@@ -41,6 +42,7 @@ export class PpoLearner implements Learner {
     private readonly settings: PpoSettings,
     private readonly distill: DistillationHook | null = null,
     private readonly pool: DataParallel | null = null,
+    private readonly inference: InferenceFactory | null = null,
   ) {
     this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap };
     this.rng = new Rng(settings.seed * 7919 + 17);
@@ -57,6 +59,7 @@ export class PpoLearner implements Learner {
     const env = new ExecutionEnv(batch, this.sim);
     const rec = rollout(this.net, this.spec, env, 'sample', this.rng, {
       rewardOverride: s.reward === 'sparse' ? applySparseReward(s.sparseThresholdBps) : undefined,
+      inference: this.inference,
     });
     // ---- distillation: the teacher's action for every transition ---------------------------
     const teacher = this.distill ? this.distill.teacherActions(batch, rec) : null;
