@@ -14,7 +14,11 @@ import type { AlmgrenChrissSettings } from '../strategies/almgren-chriss.js';
 import { createRuleStrategy, RULE_STRATEGIES } from '../strategies/registry.js';
 import type { Strategy } from '../strategies/types.js';
 import type { ProgressFn } from '../util/progress.js';
-import { compareStrategies, type Comparison } from './compare.js';
+import { reportRuns, runStrategies, type Comparison, type OrderIndex } from './compare.js';
+import { concatRuns, type StrategyRun } from './run.js';
+
+/** Orders whose episodes a backtest holds at once by default (about 6.5 KB each: about 330 MB). */
+export const DEFAULT_MAX_ORDERS_IN_MEMORY = 50_000;
 
 export interface BacktestRequest {
   /** Rule names (twap, vwap, ac) and/or paths of policy files. */
@@ -27,12 +31,57 @@ export interface BacktestRequest {
   readonly ac: AlmgrenChrissSettings;
   /** Threads for learned policies' inference (2 splits the orders over a worker thread). */
   readonly threads?: number;
+  /**
+   * Orders whose episodes are held at once (default DEFAULT_MAX_ORDERS_IN_MEMORY). More orders run
+   * in consecutive parts of whole dates, with the same results: every order's outcome depends on
+   * its own episode only.
+   */
+  readonly maxOrdersInMemory?: number;
 }
 
 export interface BacktestResult extends Comparison {
-  readonly episodes: EpisodeSet;
+  /** The orders that ran, in the order of the runs' per-order arrays (dataset date order). */
+  readonly ran: OrderIndex;
   readonly skipped: readonly SkippedOrder[];
   readonly orderCount: number;
+  /** Parts the orders ran in (1 when they fit in memory at once). */
+  readonly parts: number;
+}
+
+/**
+ * The orders in the order buildEpisodes gives their episodes (dates in dataset order, each date's
+ * orders as given; unknown dates first, to be skipped), cut into parts of at most `max` orders at
+ * date boundaries; a date with more than `max` orders is split.
+ */
+export function partitionOrders(dates: readonly string[], orders: readonly Order[], max: number): Order[][] {
+  if (!Number.isInteger(max) || max < 1) throw new ExecLabError(`max orders in memory must be an integer >= 1, got ${max}`, 2);
+  const rank = new Map(dates.map((d, i) => [d, i]));
+  const byDate = new Map<number, Order[]>();
+  for (const o of orders) {
+    const r = rank.get(o.date) ?? -1;
+    const list = byDate.get(r);
+    if (list) list.push(o);
+    else byDate.set(r, [o]);
+  }
+  const parts: Order[][] = [];
+  let current: Order[] = [];
+  for (const r of [...byDate.keys()].sort((a, b) => a - b)) {
+    const group = byDate.get(r) as Order[];
+    if (current.length > 0 && current.length + group.length > max) {
+      parts.push(current);
+      current = [];
+    }
+    for (let i = 0; i < group.length; i += max) {
+      const piece = group.slice(i, i + max);
+      if (current.length + piece.length > max) {
+        parts.push(current);
+        current = [];
+      }
+      for (const o of piece) current.push(o);
+    }
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
 }
 
 interface Resolved {
@@ -59,16 +108,33 @@ export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgres
   }
   if (orders.length === 0) throw new ExecLabError('no orders to backtest');
   const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1));
-  const { episodes, skipped } = buildEpisodes(store, orders, req.sim, onProgress);
-  if (episodes.count === 0) throw new ExecLabError(`none of the ${orders.length} orders can run: ${skipped[0]?.reason ?? ''}`);
-  // Policies trained on another dataset see features normalised as in training (same orders, prices).
-  const own = new Map<Strategy, EpisodeSet>();
-  for (const r of resolved) if (r.featureStats) own.set(r.strategy, buildEpisodes(store, orders, req.sim, undefined, r.featureStats).episodes);
-  const comparison = compareStrategies(
-    resolved.map((r) => r.strategy),
-    episodes,
-    req.sim,
-    { episodesFor: (s) => own.get(s) ?? episodes },
-  );
-  return { ...comparison, episodes, skipped, orderCount: orders.length };
+  const strategies = resolved.map((r) => r.strategy);
+  const parts = partitionOrders(store.meta.dates, orders, req.maxOrdersInMemory ?? DEFAULT_MAX_ORDERS_IN_MEMORY);
+  const runParts: StrategyRun[][] = strategies.map(() => []);
+  const twapParts: StrategyRun[] = [];
+  const ran = { count: 0, orders: [] as Order[], date: [] as string[], liquidity: [] as number[] };
+  const skipped: SkippedOrder[] = [];
+  for (const [k, part] of parts.entries()) {
+    const progress: ProgressFn | undefined = onProgress && ((done, total, status) => onProgress(done, total, parts.length > 1 ? `part ${k + 1}/${parts.length}` : status));
+    const built = buildEpisodes(store, part, req.sim, progress);
+    for (const x of built.skipped) skipped.push(x);
+    const episodes = built.episodes;
+    if (episodes.count === 0) continue;
+    // Policies trained on another dataset see features normalised as in training (same orders, prices).
+    const own = new Map<Strategy, EpisodeSet>();
+    for (const r of resolved) if (r.featureStats) own.set(r.strategy, buildEpisodes(store, part, req.sim, undefined, r.featureStats).episodes);
+    const { runs, twap } = runStrategies(strategies, episodes, req.sim, { episodesFor: (s) => own.get(s) ?? episodes });
+    runs.forEach((r, i) => runParts[i].push(r));
+    twapParts.push(twap);
+    for (let i = 0; i < episodes.count; i++) {
+      ran.orders.push(episodes.orders[i]);
+      ran.date.push(episodes.date[i]);
+      ran.liquidity.push(episodes.liquidity[i]);
+    }
+    ran.count += episodes.count;
+  }
+  if (ran.count === 0) throw new ExecLabError(`none of the ${orders.length} orders can run: ${skipped[0]?.reason ?? ''}`);
+  const runs = runParts.map(concatRuns);
+  const index: OrderIndex = { ...ran, liquidity: Float64Array.from(ran.liquidity) };
+  return { runs, reports: reportRuns(runs, concatRuns(twapParts), index), ran: index, skipped, orderCount: orders.length, parts: parts.length };
 }

@@ -12,8 +12,11 @@ import type { ProgressFn } from '../util/progress.js';
 import { pairedTest, paByLiquidity, summariseOrders, type OrderResults } from './metrics.js';
 import { runStrategy, type StrategyRun } from './run.js';
 
+/** What the reports need of the orders once their episodes are gone (an EpisodeSet is one). */
+export type OrderIndex = Pick<EpisodeSet, 'count' | 'orders' | 'date' | 'liquidity'>;
+
 /** The metrics' column view of a run. */
-export function orderColumns(run: StrategyRun, episodes: EpisodeSet): OrderResults {
+export function orderColumns(run: StrategyRun, episodes: OrderIndex): OrderResults {
   return { paBps: run.paBps, reward: run.reward, filledQty: run.executedQty, orderQty: run.quantity, dayKeys: episodes.date };
 }
 
@@ -34,7 +37,7 @@ export function paSample(pa: ArrayLike<number>, max = 4000): number[] {
 }
 
 /** Report row of one run; `tests` are filled by compareRuns. */
-export function strategyReport(run: StrategyRun, episodes: EpisodeSet, tests: readonly PairedTest[], seeds = 1): StrategyReport {
+export function strategyReport(run: StrategyRun, episodes: OrderIndex, tests: readonly PairedTest[], seeds = 1): StrategyReport {
   const cols = orderColumns(run, episodes);
   const summary = summariseOrders(cols);
   return {
@@ -56,7 +59,7 @@ export function strategyReport(run: StrategyRun, episodes: EpisodeSet, tests: re
 }
 
 /** Tests each run against TWAP, and OPD against OPD-S when both are present. */
-export function testsFor(run: StrategyRun, runs: readonly StrategyRun[], twap: StrategyRun, episodes: EpisodeSet): PairedTest[] {
+export function testsFor(run: StrategyRun, runs: readonly StrategyRun[], twap: StrategyRun, episodes: OrderIndex): PairedTest[] {
   const tests: PairedTest[] = [];
   if (run.strategy !== 'TWAP') tests.push(pairedTest(orderColumns(run, episodes), orderColumns(twap, episodes), 'TWAP'));
   const opdS = runs.find((r) => r.strategy === 'OPD-S');
@@ -69,16 +72,23 @@ export interface Comparison {
   readonly reports: readonly StrategyReport[];
 }
 
+export interface CompareOptions {
+  readonly recordMinuteFills?: boolean;
+  readonly onProgress?: ProgressFn;
+  /** The episodes a strategy runs on, when not the shared ones (same orders, other features). */
+  readonly episodesFor?: (s: Strategy) => EpisodeSet;
+}
+
 /**
- * Runs every strategy on the same episodes. TWAP is always run as the reference of the tests (it is
- * listed only when asked for).
+ * Runs every strategy on the same episodes, plus TWAP as the reference of the tests when it is not
+ * among them (`twap` is then not in `runs`).
  */
-export function compareStrategies(
+export function runStrategies(
   strategies: readonly Strategy[],
   episodes: EpisodeSet,
   sim: SimSettings,
-  options: { recordMinuteFills?: boolean; onProgress?: ProgressFn; episodesFor?: (s: Strategy) => EpisodeSet } = {},
-): Comparison {
+  options: CompareOptions = {},
+): { runs: StrategyRun[]; twap: StrategyRun } {
   const runs = strategies.map((s, k) => {
     // A policy trained with another feature normalisation runs on the same orders and prices with its
     // own observation features.
@@ -88,6 +98,24 @@ export function compareStrategies(
     return r;
   });
   const twap = runs.find((r) => r.strategy === 'TWAP') ?? runStrategy(createTwap(), episodes, sim);
-  const reports = runs.map((r) => strategyReport(r, episodes, testsFor(r, runs, twap, episodes)));
-  return { runs, reports };
+  return { runs, twap };
+}
+
+/** The report rows of runs on the same orders, each tested against TWAP (and OPD against OPD-S). */
+export function reportRuns(runs: readonly StrategyRun[], twap: StrategyRun, orders: OrderIndex): StrategyReport[] {
+  return runs.map((r) => strategyReport(r, orders, testsFor(r, runs, twap, orders)));
+}
+
+/**
+ * Runs every strategy on the same episodes and reports them. TWAP is always run as the reference of
+ * the tests (it is listed only when asked for).
+ */
+export function compareStrategies(
+  strategies: readonly Strategy[],
+  episodes: EpisodeSet,
+  sim: SimSettings,
+  options: CompareOptions = {},
+): Comparison {
+  const { runs, twap } = runStrategies(strategies, episodes, sim, options);
+  return { runs, reports: reportRuns(runs, twap, episodes) };
 }

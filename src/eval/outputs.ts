@@ -1,37 +1,54 @@
 /** Writes a comparison to files: per-order CSV and JSON, and a JSON summary. */
 import { join } from 'node:path';
-import type { EpisodeSet } from '../sim/episodes.js';
-import { writeFileAtomic } from '../util/files.js';
+import type { OrderIndex } from './compare.js';
+import { writeFileAtomic, writeTextAtomic } from '../util/files.js';
 import type { StrategyReport } from '../report/types.js';
 import type { StrategyRun } from './run.js';
 
-export function perOrderRows(runs: readonly StrategyRun[], episodes: EpisodeSet): Array<Record<string, string | number | null>> {
-  const rows: Array<Record<string, string | number | null>> = [];
-  for (const r of runs) {
-    for (let i = 0; i < r.count; i++) {
-      const o = episodes.orders[i];
-      rows.push({
-        strategy: r.strategy,
-        instrument: o.instrument,
-        date: o.date,
-        side: o.side,
-        quantity: o.quantity,
-        executedQty: r.executedQty[i],
-        paBps: Number.isNaN(r.paBps[i]) ? null : r.paBps[i],
-        reward: r.reward[i],
-      });
-    }
-  }
-  return rows;
+const COLUMNS = ['strategy', 'instrument', 'date', 'side', 'quantity', 'executedQty', 'paBps', 'reward'] as const;
+type Row = Record<(typeof COLUMNS)[number], string | number | null>;
+
+/** One strategy's row for order i (PA null when nothing filled). */
+function orderRow(r: StrategyRun, episodes: OrderIndex, i: number): Row {
+  const o = episodes.orders[i];
+  return {
+    strategy: r.strategy,
+    instrument: o.instrument,
+    date: o.date,
+    side: o.side,
+    quantity: o.quantity,
+    executedQty: r.executedQty[i],
+    paBps: Number.isNaN(r.paBps[i]) ? null : r.paBps[i],
+    reward: r.reward[i],
+  };
 }
 
-export function writeComparison(dir: string, runs: readonly StrategyRun[], reports: readonly StrategyReport[], episodes: EpisodeSet, context: Record<string, unknown>): string[] {
-  const rows = perOrderRows(runs, episodes);
-  const cols = ['strategy', 'instrument', 'date', 'side', 'quantity', 'executedQty', 'paBps', 'reward'];
-  const csv = [cols.join(','), ...rows.map((r) => cols.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join('\n');
+/**
+ * Writes orders.csv and orders.json (one row per strategy and order) and summary.json. The per-order
+ * files are streamed row by row, so their size is bounded by the disk, not by memory.
+ */
+export function writeComparison(dir: string, runs: readonly StrategyRun[], reports: readonly StrategyReport[], episodes: OrderIndex, context: Record<string, unknown>): string[] {
   const files = [join(dir, 'orders.csv'), join(dir, 'orders.json'), join(dir, 'summary.json')];
-  writeFileAtomic(files[0], `${csv}\n`);
-  writeFileAtomic(files[1], JSON.stringify(rows));
+  writeTextAtomic(files[0], (w) => {
+    w.write(`${COLUMNS.join(',')}\n`);
+    for (const r of runs) {
+      for (let i = 0; i < r.count; i++) {
+        const row = orderRow(r, episodes, i);
+        w.write(`${COLUMNS.map((c) => (row[c] === null ? '' : String(row[c]))).join(',')}\n`);
+      }
+    }
+  });
+  writeTextAtomic(files[1], (w) => {
+    let first = true;
+    w.write('[');
+    for (const r of runs) {
+      for (let i = 0; i < r.count; i++) {
+        w.write(`${first ? '' : ','}${JSON.stringify(orderRow(r, episodes, i))}`);
+        first = false;
+      }
+    }
+    w.write(']');
+  });
   writeFileAtomic(files[2], JSON.stringify({ ...context, strategies: reports }, null, 1));
   return files;
 }

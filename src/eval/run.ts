@@ -69,3 +69,31 @@ export function collectResults(strategy: Pick<Strategy, 'name' | 'kind'>, env: E
     minuteFills: env.minuteFills ? Float64Array.from(env.minuteFills) : null,
   };
 }
+
+/** One run from runs of the same strategy on consecutive parts of the orders, in part order. */
+export function concatRuns(parts: readonly StrategyRun[]): StrategyRun {
+  if (parts.length === 0) throw new Error('concatRuns: no parts');
+  if (parts.length === 1) return parts[0];
+  const cat = (pick: (r: StrategyRun) => Float64Array): Float64Array => {
+    const out = new Float64Array(parts.reduce((n, r) => n + pick(r).length, 0));
+    let o = 0;
+    for (const r of parts) {
+      out.set(pick(r), o);
+      o += pick(r).length;
+    }
+    return out;
+  };
+  const first = parts[0];
+  return {
+    strategy: first.strategy,
+    kind: first.kind,
+    count: parts.reduce((n, r) => n + r.count, 0),
+    paBps: cat((r) => r.paBps),
+    reward: cat((r) => r.reward),
+    executedQty: cat((r) => r.executedQty),
+    quantity: cat((r) => r.quantity),
+    periodQty: cat((r) => r.periodQty),
+    periods: first.periods,
+    minuteFills: parts.every((r) => r.minuteFills !== null) ? cat((r) => r.minuteFills as Float64Array) : null,
+  };
+}

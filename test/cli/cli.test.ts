@@ -59,6 +59,17 @@ describe('execlab CLI end to end', () => {
     expect(b.code).toBe(0);
     expect(b.out).toMatch(/\nOPD\s+12/);
     expect(b.out).toMatch(/\nDDQN\s+12/);
+    // The same backtest in parts of at most 5 orders (4 parts: each test day's 6 orders split in two):
+    // the same per-order results and report rows.
+    const all = `twap,vwap,ac,${join(dir, 'opd', 'policy.json')},${join(dir, 'ddqn', 'policy.json')}`;
+    const whole = await run('backtest', '--data', data, '--strategy', all, '--out', join(dir, 'bt-whole'));
+    const parts = await run('backtest', '--data', data, '--strategy', all, '--max-orders-in-memory', '5', '--out', join(dir, 'bt-parts'));
+    expect(whole.code).toBe(0);
+    expect(parts.code).toBe(0);
+    expect(parts.out).toMatch(/12 orders on 2 days \(test split, in 4 parts of at most 5 orders\)/);
+    expect(readFileSync(join(dir, 'bt-parts', 'orders.csv'), 'utf8')).toBe(readFileSync(join(dir, 'bt-whole', 'orders.csv'), 'utf8'));
+    const rows = (d: string): unknown => (JSON.parse(readFileSync(join(dir, d, 'summary.json'), 'utf8')) as { strategies: unknown }).strategies;
+    expect(rows('bt-parts')).toEqual(rows('bt-whole'));
   });
 
   it('reproduce from data to report, then reuses the cache', async () => {

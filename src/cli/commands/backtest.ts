@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { validateSettings } from '../../config/validate.js';
 import { OrderSettingsSchema } from '../../data/orders.js';
 import { openDataset } from '../../data/store.js';
-import { runBacktest } from '../../eval/backtest.js';
+import { DEFAULT_MAX_ORDERS_IN_MEMORY, runBacktest } from '../../eval/backtest.js';
 import { writeComparison } from '../../eval/outputs.js';
 import { resultsTable } from '../../report/console.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
@@ -24,6 +24,7 @@ const BacktestSchema = z.object({
   acRiskAversion: z.number().min(0).default(DEFAULT_AC_SETTINGS.riskAversion),
   out: z.string().default('runs/backtest'),
   threads: z.number().int().min(1).max(2).default(1),
+  maxOrdersInMemory: z.number().int().positive().default(DEFAULT_MAX_ORDERS_IN_MEMORY),
 });
 
 export function registerBacktestCommand(program: Command): void {
@@ -46,6 +47,11 @@ export function registerBacktestCommand(program: Command): void {
     .option('--ac-risk-aversion <lambda>', 'Almgren-Chriss risk aversion', toNumber('--ac-risk-aversion'), DEFAULT_AC_SETTINGS.riskAversion)
     .option('--out <dir>', 'output directory', 'runs/backtest')
     .option('--threads <n>', 'learned policies: 2 splits the orders\' inference over a worker thread (same numbers)', toInt('--threads'), 1)
+    .option(
+      '--max-orders-in-memory <n>',
+      `orders whose episodes are held at once (about 6.5 KB each); more run in parts of whole dates, same results (default ${DEFAULT_MAX_ORDERS_IN_MEMORY})`,
+      toInt('--max-orders-in-memory'),
+    )
     .option('--config <file>', 'YAML or JSON file with any of these settings (flags win)')
     .action(function (this: Command) {
       const loose = userSettings(this);
@@ -68,12 +74,14 @@ export function registerBacktestCommand(program: Command): void {
           sim,
           ac: { ...DEFAULT_AC_SETTINGS, riskAversion: s.acRiskAversion },
           threads: s.threads,
+          maxOrdersInMemory: s.maxOrdersInMemory,
         },
         bar.update,
       );
       bar.stop();
-      const files = writeComparison(s.out, result.runs, result.reports, result.episodes, { settings: s, sim, dataset: store.meta.name, skipped: result.skipped.length });
-      process.stdout.write(`${result.episodes.count} orders on ${new Set(result.episodes.date).size} days (${s.orders ?? `${s.split} split`})\n\n`);
+      const files = writeComparison(s.out, result.runs, result.reports, result.ran, { settings: s, sim, dataset: store.meta.name, skipped: result.skipped.length });
+      const inParts = result.parts > 1 ? `, in ${result.parts} parts of at most ${s.maxOrdersInMemory} orders` : '';
+      process.stdout.write(`${result.ran.count} orders on ${new Set(result.ran.date).size} days (${s.orders ?? `${s.split} split`}${inParts})\n\n`);
       process.stdout.write(`${resultsTable(result.reports)}\n\n`);
       if (result.skipped.length > 0) {
         const reasons = new Map<string, number>();
