@@ -127,7 +127,14 @@ export async function trainPolicy(
       data.validation,
       sim,
       { iterations: s.iterations, validateEvery: s.validateEvery, patience: s.patience },
-      { dir: io.outDir, resume: io.resume ?? false, onProgress: io.onProgress, haltAfter: io.haltAfter, inference: twoThreads?.factory ?? null },
+      {
+        dir: io.outDir,
+        resume: io.resume ?? false,
+        onProgress: io.onProgress,
+        haltAfter: io.haltAfter,
+        inference: twoThreads?.factory ?? null,
+        replicas: pool ? pool.replicas : 1,
+      },
     );
   } finally {
     twoThreads?.close();

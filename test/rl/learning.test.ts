@@ -100,4 +100,18 @@ describe('PPO on two threads', () => {
     for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
     expect(diff).toBeLessThan(1e-5);
   });
+
+  it.skipIf(!existsSync(workerUrl))('resumes a two-thread run only on two threads, to the uninterrupted result', async () => {
+    const small = memoryStore({ instruments: 16, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
+    const tiny = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
+    const settings = PpoSettingsSchema.parse({ iterations: 2, episodesPerIteration: 64, epochs: 1, validateEvery: 1, patience: 100, seed: 4, learningRate: 1e-3 });
+    const job: TrainJob = { algo: 'ppo', name: 'P', settings };
+    const two = { threads: 2, workerUrl, inferenceWorkerUrl };
+    const full = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null, ...two });
+    const dir = mkdtempSync(join(tmpdir(), 'execlab-resume2-'));
+    await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: dir, haltAfter: 1, ...two });
+    await expect(trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true })).rejects.toThrow(/computed its gradients on 2 thread\(s\) and would continue on 1; resume with --threads 2/);
+    const resumed = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true, ...two });
+    expect(resumed.policy.network.params).toBe(full.policy.network.params);
+  });
 });

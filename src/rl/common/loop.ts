@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ExecLabError } from '../../errors.js';
 import { ExecutionEnv } from '../../sim/env.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
@@ -71,6 +72,8 @@ interface LoopState {
   sinceBest: number;
   learner: unknown;
   params: string;
+  /** Network replicas per gradient (data-parallel PPO): a resumed run must use as many. */
+  replicas?: number;
 }
 
 export interface LoopIo {
@@ -82,6 +85,11 @@ export interface LoopIo {
   readonly haltAfter?: number;
   /** Where validation's inference runs (default: one thread). */
   readonly inference?: InferenceFactory | null;
+  /**
+   * Network replicas that compute each gradient (default 1). Their sum rounds differently from one
+   * replica's, so a run resumes only with the replica count it was checkpointed with.
+   */
+  readonly replicas?: number;
 }
 
 export async function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettings, settings: LoopSettings, io: LoopIo): Promise<LoopResult> {
@@ -94,12 +102,21 @@ export async function runLoop(learner: Learner, validation: EpisodeSet, sim: Sim
     sinceBest: 0,
     learner: null,
     params: '',
+    replicas: io.replicas ?? 1,
   };
   const ckpt = io.dir ? join(io.dir, 'checkpoint.json') : null;
   const log = io.dir ? join(io.dir, 'metrics.jsonl') : null;
   if (io.dir) mkdirSync(io.dir, { recursive: true });
   if (io.resume && ckpt && existsSync(ckpt)) {
     state = JSON.parse(readFileSync(ckpt, 'utf8')) as LoopState;
+    const was = state.replicas ?? 1;
+    const now = io.replicas ?? 1;
+    if (was !== now) {
+      throw new ExecLabError(
+        `${ckpt}: this run computed its gradients on ${was} thread(s) and would continue on ${now}; resume with --threads ${was} (the gradients' sums round differently, so the result would not be the uninterrupted run's)`,
+        2,
+      );
+    }
     state.best = { ...state.best, paBps: state.best.paBps ?? -Infinity };
     net.params.set(base64ToF32(state.params));
     learner.loadState(state.learner);
