@@ -27,6 +27,7 @@ export { createAlmgrenChriss, acKappa, acShares, DEFAULT_AC_SETTINGS, type Almgr
 export { createRuleStrategy, RULE_STRATEGIES } from './strategies/registry.js';
 // learning
 export { ActorCritic, type NetConfig } from './rl/common/net/network.js';
+export { kernelBackend, type KernelBackend } from './rl/common/net/kernels.js';
 export { PpoLearner, type DistillationHook } from './rl/ppo/ppo.js';
 export { PpoSettingsSchema, type PpoSettings } from './rl/ppo/settings.js';
 export { DdqnLearner } from './rl/ddqn/ddqn.js';

@@ -5,4 +5,5 @@ export { DataParallel, splitBatch } from './parallel.js';
 export type { DataParallelOptions, PpoStats, QRows } from './parallel.js';
 export { ParamLayout, decodeFloat32, encodeFloat32, getAsTorch, initUniform, setFromTorch } from './params.js';
 export type { TensorSpec } from './params.js';
-export { addColumnSums, fillRows, gemmNN, gemmNT, gemmTN } from './kernels.js';
+export { addColumnSums, fillRows, gemmNN, gemmNNBias, gemmNT, gemmTN, kernelBackend, selectKernels } from './kernels.js';
+export type { KernelBackend } from './kernels.js';
