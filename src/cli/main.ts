@@ -10,10 +10,12 @@ import { registerBacktestCommand } from './commands/backtest.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerServeCommand } from './commands/serve.js';
+import { runEnvironment } from '../util/environment.js';
 
 export function buildProgram(): Command {
   const program = new Command('execlab')
     .description('Optimal order execution with reinforcement learning (Oracle Policy Distillation, AAAI 2021).')
+    .version(versionText(), '-V, --version', 'print the version and what this machine runs it on')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError()
     .exitOverride();
@@ -26,10 +28,15 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `execlab --version`: the version, then the runtime that numbers depend on (speed, not results). */
+function versionText(): string {
+  const e = runEnvironment();
+  return `execlab ${e.execlab}\nnode ${e.node} on ${e.platform}, ${e.cpus} cores (${e.cpuModel}); matrix kernels: ${e.kernels}`;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
-    await program.parseAsync(argv as string[]);
+    await buildProgram().parseAsync(argv as string[]);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;

@@ -3,6 +3,7 @@
  * one is given), orders, rule baselines, every learned method trained with N seeds (cached, resumable,
  * in parallel workers), each evaluated once on the test split, and the report.
  */
+import { runEnvironment } from '../util/environment.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -247,7 +248,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     strategies: reports,
     trainingCurves: learned.map((l) => trainingCurve(l.name, l.policies)),
     exampleDay: example,
-    settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
+    settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
     notes: findings(reports),
   };
   writeFileAtomic(join(s.out, 'report', 'results.json'), JSON.stringify(report));

@@ -72,6 +72,13 @@ describe('execlab CLI end to end', () => {
     expect(rows('bt-parts')).toEqual(rows('bt-whole'));
   });
 
+  it('--version prints the package version and the runtime the numbers were made on', async () => {
+    const v = await run('--version');
+    expect(v.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(v.out).toMatch(new RegExp(`^execlab ${pkg.version.replace(/\./g, '\\.')}\nnode v\\d+\\.\\d+\\.\\d+ on \\S+, \\d+ cores \\(.*\\); matrix kernels: wasm-simd\n$`));
+  });
+
   it('reproduce from data to report, then reuses the cache', async () => {
     const args = ['reproduce', '--data', data, '--out', join(dir, 'rep'), '--seeds', '1', '--workers', '0', '--iterations', '2', '--episodes-per-iteration', '16', '--methods', 'OPD-T,OPD-S,OPD,PPO,DDQN'];
     const r = await run(...args);
@@ -79,6 +86,8 @@ describe('execlab CLI end to end', () => {
     expect(existsSync(join(dir, 'rep', 'report', 'report.html'))).toBe(true);
     const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
     for (const name of ['TWAP', 'VWAP', 'AC', 'OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']) expect(md).toContain(`| ${name}`);
+    const results = JSON.parse(readFileSync(join(dir, 'rep', 'report', 'results.json'), 'utf8')) as { settings: { environment: { kernels: string; node: string } } };
+    expect(results.settings.environment).toMatchObject({ kernels: 'wasm-simd', node: process.version });
     const again = await run(...args);
     expect(again.code).toBe(0);
     expect(again.err).toMatch(/reusing 5 of 5 trainings cached/);

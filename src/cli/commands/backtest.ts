@@ -8,6 +8,7 @@ import { writeComparison } from '../../eval/outputs.js';
 import { resultsTable } from '../../report/console.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { DEFAULT_AC_SETTINGS } from '../../strategies/almgren-chriss.js';
+import { runEnvironment } from '../../util/environment.js';
 import { progressBar } from '../../util/progress.js';
 import { DEFAULT_DATA_DIR, toInt, toNumber, userSettings } from '../options.js';
 
@@ -79,7 +80,7 @@ export function registerBacktestCommand(program: Command): void {
         bar.update,
       );
       bar.stop();
-      const files = writeComparison(s.out, result.runs, result.reports, result.ran, { settings: s, sim, dataset: store.meta.name, skipped: result.skipped.length });
+      const files = writeComparison(s.out, result.runs, result.reports, result.ran, { settings: s, sim, dataset: store.meta.name, skipped: result.skipped.length, environment: runEnvironment() });
       const inParts = result.parts > 1 ? `, in ${result.parts} parts of at most ${s.maxOrdersInMemory} orders` : '';
       process.stdout.write(`${result.ran.count} orders on ${new Set(result.ran.date).size} days (${s.orders ?? `${s.split} split`}${inParts})\n\n`);
       process.stdout.write(`${resultsTable(result.reports)}\n\n`);
