@@ -41,7 +41,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--distill-mode <mode>', "query: ask the teacher on the student's state (the paper); replay: the teacher's own actions", 'query')
     .option('--distill-coef <mu>', 'weight mu of the distillation loss (SPEC 8: 0.01)', '0.01')
     .option('--resume', 'continue from <out>/checkpoint.json')
-    .option('--threads <n>', 'threads: rollouts and validation step the environments on 2 threads (same results as 1); PPO also computes each minibatch gradient on n network replicas (1 = this thread only; a PPO run with n threads resumes only with n, and says so)', '1')
+    .option('--threads <n>', 'threads to use. With 2 or more, rollouts and validation step the environments on 2 threads (same results as 1), and PPO computes each minibatch gradient on n network replicas (the same update up to float rounding; a PPO run resumes only with the same n)', '1')
     .option('--orders-seed <n>', 'seed of the training and validation orders', '7')
     .option('--config <file>', 'YAML or JSON file with settings (flags win)');
   addSchemaOptions(cmd, PpoSettingsSchema);
