@@ -83,35 +83,35 @@ describe('training data at scale', () => {
 describe('PPO on two threads', () => {
   const workerUrl = new URL('../../dist/rl/common/net/parallel-worker.js', import.meta.url);
   const inferenceWorkerUrl = new URL('../../dist/rl/common/net/parallel-inference-worker.js', import.meta.url);
-  it.skipIf(!existsSync(workerUrl))('trains deterministically and matches one thread to float rounding', async () => {
-    // 80 training orders: collection batches of 64 run on two inference threads as well.
+  const two = { threads: 2, workerUrl, inferenceWorkerUrl };
+  /** 80 training orders: collection batches of 64 run on two inference threads as well. */
+  function setup(): { data: ReturnType<typeof prepareTrainingData>; job: TrainJob } {
     const small = memoryStore({ instruments: 16, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
-    const tiny = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
+    const data = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
     const settings = PpoSettingsSchema.parse({ iterations: 2, episodesPerIteration: 64, epochs: 1, validateEvery: 1, patience: 100, seed: 4, learningRate: 1e-3 });
-    const job: TrainJob = { algo: 'ppo', name: 'P', settings };
-    const io = { outDir: null, threads: 2, workerUrl, inferenceWorkerUrl };
-    const one = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null });
-    const two = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, io);
-    const again = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, io);
-    expect(again.policy.network.params).toBe(two.policy.network.params);
+    return { data, job: { algo: 'ppo', name: 'P', settings } };
+  }
+
+  it.skipIf(!existsSync(workerUrl))('trains deterministically and matches one thread to float rounding', async () => {
+    const { data, job } = setup();
+    const one = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null });
+    const twoA = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null, ...two });
+    const twoB = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null, ...two });
+    expect(twoB.policy.network.params).toBe(twoA.policy.network.params);
     const a = ActorCritic.fromJSON(one.policy.network).params;
-    const b = ActorCritic.fromJSON(two.policy.network).params;
+    const b = ActorCritic.fromJSON(twoA.policy.network).params;
     let diff = 0;
     for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
     expect(diff).toBeLessThan(1e-5);
   });
 
   it.skipIf(!existsSync(workerUrl))('resumes a two-thread run only on two threads, to the uninterrupted result', async () => {
-    const small = memoryStore({ instruments: 16, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
-    const tiny = prepareTrainingData(small, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
-    const settings = PpoSettingsSchema.parse({ iterations: 2, episodesPerIteration: 64, epochs: 1, validateEvery: 1, patience: 100, seed: 4, learningRate: 1e-3 });
-    const job: TrainJob = { algo: 'ppo', name: 'P', settings };
-    const two = { threads: 2, workerUrl, inferenceWorkerUrl };
-    const full = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: null, ...two });
+    const { data, job } = setup();
+    const full = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null, ...two });
     const dir = mkdtempSync(join(tmpdir(), 'execlab-resume2-'));
-    await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: dir, haltAfter: 1, ...two });
-    await expect(trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true })).rejects.toThrow(/computed its gradients on 2 thread\(s\) and would continue on 1; resume with --threads 2/);
-    const resumed = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true, ...two });
+    await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: dir, haltAfter: 1, ...two });
+    await expect(trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true })).rejects.toThrow(/computed its gradients on 2 thread\(s\) and would continue on 1; resume with --threads 2/);
+    const resumed = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true, ...two });
     expect(resumed.policy.network.params).toBe(full.policy.network.params);
   });
 });
