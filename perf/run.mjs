@@ -5,10 +5,10 @@
  * without it those benchmarks fall back to the synthetic market or report that they were skipped.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchDataset, benchTempDir } from './dataset.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -24,17 +24,21 @@ function run(script, args = [], env = {}) {
 
 const results = [];
 results.push(run('import.bench.mjs'));
-// The processed A-share dataset for the simulator and training benchmarks.
-let dataset = '';
+// The dataset of the simulator and training benchmarks: the processed A-share sample, else the
+// synthetic market; in a temporary directory removed when this process exits.
+let dataset;
 if (existsSync(ashare)) {
-  dataset = join(mkdtempSync(join(tmpdir(), 'execlab-bench-')), 'ashare');
+  dataset = join(benchTempDir(), 'ashare');
   const { importBars } = await import(join(repo, 'dist', 'data', 'import', 'importer.js'));
   await importBars({ inputs: [ashare], out: dataset });
+} else {
+  dataset = await benchDataset(repo, null);
 }
-results.push(run('sim.bench.mjs', dataset ? [dataset] : []));
+const TRAIN_ITERATIONS = '10';
+results.push(run('sim.bench.mjs', [dataset]));
 results.push(run('net.bench.mjs'));
 results.push(run('inference.bench.mjs'));
-results.push(run('train.bench.mjs', dataset ? [dataset, '3'] : []));
-results.push(run('train.bench.mjs', dataset ? [dataset, '3'] : [], { EXECLAB_BENCH_THREADS: '2' }));
+results.push(run('train.bench.mjs', [dataset, TRAIN_ITERATIONS]));
+results.push(run('train.bench.mjs', [dataset, TRAIN_ITERATIONS], { EXECLAB_BENCH_THREADS: '2' }));
 console.log('\nSUMMARY');
 for (const r of results) console.log(JSON.stringify(r));

@@ -2,7 +2,7 @@
 /**
  * A short PPO training run on a whole dataset: wall time per iteration and the process's peak memory.
  *
- *   npm run build && node perf/train.bench.mjs [DATASET_DIR] [ITERATIONS]
+ *   npm run build && node perf/train.bench.mjs [DATASET_DIR] [ITERATIONS (default 10)]
  *
  * EXECLAB_BENCH_THREADS=2 computes each minibatch gradient on 2 network replicas (worker threads).
  * DATASET_DIR defaults to $EXECLAB_BENCH_DATASET, else a synthetic market generated into a temp dir.
@@ -20,7 +20,7 @@ const { DEFAULT_SIM_SETTINGS } = await d('sim/settings.js');
 const { prepareTrainingData, trainPolicy } = await d('rl/train.js');
 const { PpoSettingsSchema } = await d('rl/ppo/settings.js');
 
-const iterations = Number(process.argv[3] ?? 3);
+const iterations = Number(process.argv[3] ?? 10);
 const dir = await benchDataset(repo, process.argv[2] ?? process.env.EXECLAB_BENCH_DATASET);
 const store = openDataset(dir);
 const t0 = performance.now();
