@@ -115,7 +115,8 @@ export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgres
   const ran = { count: 0, orders: [] as Order[], date: [] as string[], liquidity: [] as number[] };
   const skipped: SkippedOrder[] = [];
   for (const [k, part] of parts.entries()) {
-    const progress: ProgressFn | undefined = onProgress && ((done, total, status) => onProgress(done, total, parts.length > 1 ? `part ${k + 1}/${parts.length}` : status));
+    const label = parts.length > 1 ? `part ${k + 1}/${parts.length}` : undefined;
+    const progress: ProgressFn | undefined = onProgress && ((done, total, status) => onProgress(done, total, label ?? status));
     const built = buildEpisodes(store, part, req.sim, progress);
     for (const x of built.skipped) skipped.push(x);
     const episodes = built.episodes;

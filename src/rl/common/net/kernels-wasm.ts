@@ -38,8 +38,10 @@ export class WasmGemm {
     this.views();
   }
 
-  /** C[M,N] += A[M,K] * B[K,N] (transB false) or A[M,K] * B[N,K]^T (transB true); with `bias`,
-   * C = bias + product, then ReLU when `relu`. */
+  /**
+   * C[M,N] += A[M,K] * B[K,N] (transB false) or A[M,K] * B[N,K]^T (transB true); with `bias`,
+   * C = bias + product, then ReLU when `relu`.
+   */
   rows(
     A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number,
     M: number, K: number, N: number, transB: boolean, bias: Float32Array | null, biasOff: number, relu: boolean,
