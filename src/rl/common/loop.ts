@@ -9,12 +9,11 @@ import { ExecLabError } from '../../errors.js';
 import { ExecutionEnv } from '../../sim/env.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
-import { meanExecutedPaBps } from '../../sim/reward.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { base64ToF32, f32ToBase64 } from '../../util/encode.js';
 import type { ActorCritic } from './net/network.js';
 import type { InferenceFactory } from './inference-pool.js';
-import { rollout, type PolicySpec } from './policy.js';
+import { rollout, rolloutSummary, type PolicySpec } from './policy.js';
 
 /** One learning algorithm, seen from the loop. */
 export interface Learner {
@@ -58,10 +57,8 @@ export function evaluateGreedy(
   inference: InferenceFactory | null = null,
 ): { paBps: number; reward: number } {
   const env = new ExecutionEnv(episodes, sim);
-  const rec = rollout(net, spec, env, 'greedy', null, { inference });
-  let reward = 0;
-  for (const r of rec.rewards) reward += r;
-  return { paBps: meanExecutedPaBps(env), reward: reward / env.n };
+  const { meanPaBps, meanReward } = rolloutSummary(env, rollout(net, spec, env, 'greedy', null, { inference }));
+  return { paBps: meanPaBps, reward: meanReward };
 }
 
 interface LoopState {

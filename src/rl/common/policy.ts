@@ -5,6 +5,7 @@
  */
 import type { ExecutionEnv } from '../../sim/env.js';
 import { PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
+import { meanExecutedPaBps } from '../../sim/reward.js';
 import type { Rng } from '../../util/random.js';
 import type { ActorCritic } from './net/network.js';
 import type { InferenceFactory, StepInference } from './inference-pool.js';
@@ -110,4 +111,11 @@ export function rollout(
   }
   options.rewardOverride?.(env, rec);
   return rec;
+}
+
+/** A finished rollout's mean episode reward and mean executed PA (bps): what learners log and validation scores. */
+export function rolloutSummary(env: ExecutionEnv, rec: RolloutRecord): { meanReward: number; meanPaBps: number } {
+  let sum = 0;
+  for (const r of rec.rewards) sum += r;
+  return { meanReward: sum / rec.episodes, meanPaBps: meanExecutedPaBps(env) };
 }

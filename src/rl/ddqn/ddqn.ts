@@ -8,7 +8,6 @@
 import { ExecutionEnv } from '../../sim/env.js';
 import { selectEpisodes, type EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
-import { meanExecutedPaBps } from '../../sim/reward.js';
 import { Rng } from '../../util/random.js';
 import { Adam, clipGradNorm } from '../common/adam.js';
 import { episodeBatch } from '../common/batch.js';
@@ -17,7 +16,7 @@ import type { Learner } from '../common/loop.js';
 import type { ActorCritic } from '../common/net/network.js';
 import { argmax } from '../common/losses.js';
 import type { InferenceFactory } from '../common/inference-pool.js';
-import { rollout, type PolicySpec } from '../common/policy.js';
+import { rollout, rolloutSummary, type PolicySpec } from '../common/policy.js';
 import { EpisodeReplay } from '../common/replay.js';
 import { applySparseReward } from '../common/rewards.js';
 import { EpisodeSampler } from '../common/sampler.js';
@@ -104,12 +103,9 @@ export class DdqnLearner implements Learner {
       this.updates++;
       if (this.updates % s.targetUpdateEvery === 0) this.target.params.set(this.net.params);
     }
-    let rewardSum = 0;
-    for (const r of rec.rewards) rewardSum += r;
     return {
       episodes: rec.episodes,
-      meanReward: rewardSum / rec.episodes,
-      meanPaBps: meanExecutedPaBps(env),
+      ...rolloutSummary(env, rec),
       qLoss: lossSum / s.updatesPerIteration,
       meanQ: qSum / (s.updatesPerIteration * perMinibatch * T),
       epsilon: eps,

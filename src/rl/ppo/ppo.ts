@@ -7,7 +7,6 @@
 import { ExecutionEnv } from '../../sim/env.js';
 import { selectEpisodes, type EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
-import { meanExecutedPaBps } from '../../sim/reward.js';
 import { Rng } from '../../util/random.js';
 import { Adam, clipGradNorm } from '../common/adam.js';
 import { episodeBatch, gatherTransitions } from '../common/batch.js';
@@ -16,7 +15,7 @@ import type { Learner } from '../common/loop.js';
 import type { ActorCritic } from '../common/net/network.js';
 import type { DataParallel, PpoStats } from '../common/net/parallel.js';
 import type { InferenceFactory } from '../common/inference-pool.js';
-import { rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
+import { rollout, rolloutSummary, type PolicySpec, type RolloutRecord } from '../common/policy.js';
 import { advantages, normalise } from '../common/returns.js';
 import { applySparseReward } from '../common/rewards.js';
 import { EpisodeSampler } from '../common/sampler.js';
@@ -118,12 +117,9 @@ export class PpoLearner implements Learner {
       if (kl > 1.5 * s.klTarget) this.klCoef *= 2;
       else if (kl < s.klTarget / 1.5) this.klCoef /= 2;
     }
-    let rewardSum = 0;
-    for (const r of rec.rewards) rewardSum += r;
     return {
       episodes: rec.episodes,
-      meanReward: rewardSum / rec.episodes,
-      meanPaBps: meanExecutedPaBps(env),
+      ...rolloutSummary(env, rec),
       policyLoss: sums.policy / sums.n,
       valueLoss: sums.value / sums.n,
       entropy: sums.entropy / sums.n,
