@@ -8,19 +8,23 @@ import type { StrategyRun } from './run.js';
 const COLUMNS = ['strategy', 'instrument', 'date', 'side', 'quantity', 'executedQty', 'paBps', 'reward'] as const;
 type Row = Record<(typeof COLUMNS)[number], string | number | null>;
 
-/** One strategy's row for order i (PA null when nothing filled). */
-function orderRow(r: StrategyRun, episodes: OrderIndex, i: number): Row {
-  const o = episodes.orders[i];
-  return {
-    strategy: r.strategy,
-    instrument: o.instrument,
-    date: o.date,
-    side: o.side,
-    quantity: o.quantity,
-    executedQty: r.executedQty[i],
-    paBps: Number.isNaN(r.paBps[i]) ? null : r.paBps[i],
-    reward: r.reward[i],
-  };
+/** One row per strategy and order, strategies in turn (PA null when nothing filled). */
+function* orderRows(runs: readonly StrategyRun[], episodes: OrderIndex): Generator<Row> {
+  for (const r of runs) {
+    for (let i = 0; i < r.count; i++) {
+      const o = episodes.orders[i];
+      yield {
+        strategy: r.strategy,
+        instrument: o.instrument,
+        date: o.date,
+        side: o.side,
+        quantity: o.quantity,
+        executedQty: r.executedQty[i],
+        paBps: Number.isNaN(r.paBps[i]) ? null : r.paBps[i],
+        reward: r.reward[i],
+      };
+    }
+  }
 }
 
 /**
@@ -31,21 +35,14 @@ export function writeComparison(dir: string, runs: readonly StrategyRun[], repor
   const files = [join(dir, 'orders.csv'), join(dir, 'orders.json'), join(dir, 'summary.json')];
   writeTextAtomic(files[0], (w) => {
     w.write(`${COLUMNS.join(',')}\n`);
-    for (const r of runs) {
-      for (let i = 0; i < r.count; i++) {
-        const row = orderRow(r, episodes, i);
-        w.write(`${COLUMNS.map((c) => (row[c] === null ? '' : String(row[c]))).join(',')}\n`);
-      }
-    }
+    for (const row of orderRows(runs, episodes)) w.write(`${COLUMNS.map((c) => (row[c] === null ? '' : String(row[c]))).join(',')}\n`);
   });
   writeTextAtomic(files[1], (w) => {
-    let first = true;
+    let sep = '';
     w.write('[');
-    for (const r of runs) {
-      for (let i = 0; i < r.count; i++) {
-        w.write(`${first ? '' : ','}${JSON.stringify(orderRow(r, episodes, i))}`);
-        first = false;
-      }
+    for (const row of orderRows(runs, episodes)) {
+      w.write(`${sep}${JSON.stringify(row)}`);
+      sep = ',';
     }
     w.write(']');
   });
