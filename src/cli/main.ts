@@ -15,10 +15,15 @@ import { runEnvironment } from '../util/environment.js';
 export function buildProgram(): Command {
   const program = new Command('execlab')
     .description('Optimal order execution with reinforcement learning (Oracle Policy Distillation, AAAI 2021).')
-    .version(versionText(), '-V, --version', 'print the version and what this machine runs it on')
+    .option('-V, --version', 'print the version and what this machine runs it on')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError()
     .exitOverride();
+  // Built only when asked for (commander's .version() wants the text at start-up).
+  program.on('option:version', () => {
+    process.stdout.write(`${versionText()}\n`);
+    throw new CommanderError(0, 'commander.version', 'version printed');
+  });
   registerDataCommands(program);
   registerOrdersCommands(program);
   registerBacktestCommand(program);
