@@ -115,7 +115,7 @@ export class ExecutionEnv {
     const { grid, periodMeanPrice, benchmark, side, quantity } = this.episodes;
     const T = this.periods;
     const Q = quantity[i];
-    const minutes = grid.start[t + 1] - grid.start[t];
+    const minutes = (grid.start[t + 1] - grid.start[t]) * grid.barMinutes;
     if (target <= 0) return 0;
     const p = periodMeanPrice[i * T + t];
     this.periodQty[i * T + t] = target;
@@ -134,6 +134,8 @@ export class ExecutionEnv {
     const T = this.periods;
     const Q = quantity[i];
     const { participationCap: cap, lotSize: lot, noFillWithoutVolume } = this.settings.fill;
+    // A bar's fill is spread equally over its minutes: it adds barMinutes * (s / barMinutes)^2.
+    const perMinute = 1 / grid.barMinutes;
     const from = grid.start[t];
     const to = grid.start[t + 1];
     let wsum = 0;
@@ -161,7 +163,7 @@ export class ExecutionEnv {
         qty += fill;
         value += fill * p;
         const s = fill / Q;
-        sumSq += s * s;
+        sumSq += s * s * perMinute;
         if (this.minuteFills) this.minuteFills[i * H + m] = fill;
       }
     }

@@ -5,9 +5,16 @@ import { z } from 'zod';
  * profile. Times are in minutes and converted to bars with the dataset's bar length.
  */
 export const SimSettingsSchema = z.object({
-  /** Minutes of the day that are traded, from the open (SPEC 3: 237 of 240; the closing auction is not traded). */
+  /**
+   * Minutes of the day that are traded, from the open (SPEC 3: 237 of 240; the closing auction is not
+   * traded). Rounded to the nearest whole bar: 237 with 1-minute bars, 235 with 5-minute bars, the
+   * whole 240-minute session with 15-minute bars (whose last bar holds the closing auction anyway).
+   */
   horizonMinutes: z.number().int().positive().default(237),
-  /** Length of a decision period in minutes; the last period is whatever is left (27 by default). */
+  /**
+   * Length of a decision period in minutes, rounded to the nearest whole bar (at least one); the last
+   * period is whatever is left (27 minutes with 1-minute bars, 25 with 5-minute bars, 30 with 15).
+   */
   periodMinutes: z.number().int().positive().default(30),
   /** The action map: fractions of Q a learned policy may trade in a period (SPEC 3). */
   actionMap: z.array(z.number().min(0).max(1)).min(2).default([0, 0.25, 0.5, 0.75, 1]),
@@ -37,17 +44,29 @@ export const DEFAULT_SIM_SETTINGS: SimSettings = SimSettingsSchema.parse({});
 export interface PeriodGrid {
   /** Bars in the traded horizon. */
   readonly horizon: number;
+  /** Minutes per bar: the reward's penalty spreads a bar's child quantity equally over its minutes. */
+  readonly barMinutes: number;
   /** Number of decision periods T. */
   readonly periods: number;
   /** T + 1 boundaries, start[0] = 0, start[T] = horizon. */
   readonly start: Int32Array;
 }
 
-export function periodGrid(settings: SimSettings, barMinutes: number, minutesPerDay: number): PeriodGrid {
-  const horizon = Math.min(Math.floor(settings.horizonMinutes / barMinutes), minutesPerDay);
-  const per = Math.max(1, Math.floor(settings.periodMinutes / barMinutes));
+/**
+ * The grid in whole bars: the horizon and the period length are their minutes rounded to the nearest
+ * bar (halves round up), the horizon capped at the session's `barsPerDay` and the period at least one
+ * bar. docs/METHOD.md lists the grids this gives for 1-, 5- and 15-minute bars.
+ */
+export function periodGrid(settings: SimSettings, barMinutes: number, barsPerDay: number): PeriodGrid {
+  const horizon = Math.max(1, Math.min(Math.round(settings.horizonMinutes / barMinutes), barsPerDay));
+  const per = Math.max(1, Math.round(settings.periodMinutes / barMinutes));
   const periods = Math.ceil(horizon / per);
   const start = new Int32Array(periods + 1);
   for (let k = 0; k <= periods; k++) start[k] = Math.min(k * per, horizon);
-  return { horizon, periods, start };
+  return { horizon, barMinutes, periods, start };
+}
+
+/** The traded horizon in minutes. */
+export function horizonMinutesOf(grid: PeriodGrid): number {
+  return grid.horizon * grid.barMinutes;
 }

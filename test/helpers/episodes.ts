@@ -14,8 +14,10 @@ export interface EpisodeSpec {
   readonly prevClose?: number;
 }
 
-export function makeEpisodes(specs: readonly EpisodeSpec[], settings: SimSettings = DEFAULT_SIM_SETTINGS, minutesPerDay = 240): EpisodeSet {
-  const grid = periodGrid(settings, 1, minutesPerDay);
+/** `barsPerDay` bars of `barMinutes` minutes each; a spec's prices are per bar over the horizon. */
+export function makeEpisodes(specs: readonly EpisodeSpec[], settings: SimSettings = DEFAULT_SIM_SETTINGS, barsPerDay = 240, barMinutes = 1): EpisodeSet {
+  const minutesPerDay = barsPerDay;
+  const grid = periodGrid(settings, barMinutes, barsPerDay);
   const { horizon: H, periods: T } = grid;
   const n = specs.length;
   const price = new Float64Array(n * H);
