@@ -9,13 +9,14 @@
  * history in memory (the paper's scale is ~3,500 instruments x 600 days). Arrow IPC files are read
  * back as zero-copy typed arrays, with no text parsing.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTable, tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { ContextBuilder, DEFAULT_CONTEXT_SETTINGS, type ContextSettings } from './context.js';
 import { fitFeatureStats } from './features.js';
 import type { DataSplit, DatasetMeta, DayContext, DayPanel, MarketDay, QualityReport, SessionCalendar } from './types.js';
 import { ExecLabError } from '../errors.js';
+import { checkOutputDir, swapIntoPlace } from '../util/output-dir.js';
 
 const BAR_FIELDS = ['open', 'high', 'low', 'close', 'avgPrice', 'volume'] as const;
 
@@ -63,21 +64,64 @@ export function splitByCounts(dates: readonly string[], validationDays: number, 
 }
 
 /**
+ * Whether `dir` holds an ExecLab dataset: a meta.json of the store's format (what DatasetWriter
+ * writes), so replacing the directory replaces a dataset and nothing else.
+ */
+export function isDatasetDir(dir: string): boolean {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+  } catch {
+    return false;
+  }
+  if (typeof meta !== 'object' || meta === null) return false;
+  const m = meta as Record<string, unknown>;
+  return (
+    typeof m.formatVersion === 'number' &&
+    typeof m.name === 'string' &&
+    typeof m.minutesPerDay === 'number' &&
+    Array.isArray(m.dates) &&
+    Array.isArray(m.instruments) &&
+    typeof m.split === 'object' &&
+    m.split !== null
+  );
+}
+
+/** Where a dataset may be written (see checkOutputDir): the inputs it is made from, and --force. */
+export interface DatasetTargetOptions {
+  readonly inputs?: readonly string[];
+  readonly force?: boolean;
+}
+
+/**
+ * Checks that a dataset may be written to `dir` (never the current directory or a parent of it, an
+ * input, a file, or a directory that is not a dataset unless forced) and returns the resolved path
+ * to write; throws an ExecLabError that says why and what to do.
+ */
+export function datasetTarget(dir: string, options: DatasetTargetOptions = {}): string {
+  return checkOutputDir(dir, { ...options, isOurs: isDatasetDir, what: 'the dataset', ours: 'an ExecLab dataset (no dataset meta.json)' });
+}
+
+/**
  * Writes a dataset atomically: days go to a temporary directory next to `dir`; `finish` fits the
  * feature statistics on the training days, writes meta.json and only then replaces `dir`. An error
- * before `finish` (call `abort`) leaves an existing dataset at `dir` untouched.
+ * before `finish` (call `abort`) leaves an existing dataset at `dir` untouched. `dir` is checked by
+ * datasetTarget when the writer is made and again just before the swap.
  */
 export class DatasetWriter {
+  private readonly dir: string;
   private readonly tmp: string;
   private readonly dates: string[] = [];
   private readonly context: ContextBuilder;
 
   constructor(
-    private readonly dir: string,
+    private readonly out: string,
     private readonly header: DatasetHeader,
     contextSettings: ContextSettings = DEFAULT_CONTEXT_SETTINGS,
+    private readonly target: DatasetTargetOptions = {},
   ) {
-    this.tmp = `${dir.replace(/\/+$/, '')}.tmp-${process.pid}`;
+    this.dir = datasetTarget(out, target);
+    this.tmp = `${this.dir}.tmp-${process.pid}`;
     rmSync(this.tmp, { recursive: true, force: true });
     mkdirSync(join(this.tmp, 'bars'), { recursive: true });
     mkdirSync(join(this.tmp, 'context'), { recursive: true });
@@ -120,10 +164,8 @@ export class DatasetWriter {
     });
     const meta: DatasetMeta = { ...provisional, featureStats: fitFeatureStats(trainDays) };
     writeFileSync(join(this.tmp, 'meta.json'), JSON.stringify(meta, null, 1));
-    const old = `${this.dir.replace(/\/+$/, '')}.old-${process.pid}`;
-    if (existsSync(this.dir)) renameSync(this.dir, old);
-    renameSync(this.tmp, this.dir);
-    rmSync(old, { recursive: true, force: true });
+    datasetTarget(this.out, this.target);
+    swapIntoPlace(this.tmp, this.dir);
     return meta;
   }
 

@@ -3,7 +3,7 @@
  * the dataset through DatasetWriter (header, split and quality report).
  */
 import type { DatasetMeta, DayPanel, ExclusionCount } from '../data/types.js';
-import { DatasetWriter } from '../data/store.js';
+import { DatasetWriter, type DatasetTargetOptions } from '../data/store.js';
 import type { ProgressFn } from '../util/progress.js';
 import { buildUniverse, generateDay, initialState, type InstrumentState, type SynthUniverse } from './generator.js';
 import type { SynthParams } from './params.js';
@@ -49,10 +49,11 @@ export function* synthDays(params: SynthParams, universe: SynthUniverse = buildU
 
 /**
  * Generates the market of `params` and writes it as a dataset at `outDir` (replacing an existing one
- * only when complete). Instrument-days without any trade are kept in the files but marked invalid and
+ * only when complete; `target.force` lets it replace a directory that is not a dataset, see
+ * datasetTarget). Instrument-days without any trade are kept in the files but marked invalid and
  * counted under the exclusion 'no trading'.
  */
-export function generateSyntheticMarket(params: SynthParams, outDir: string, onProgress?: ProgressFn): DatasetMeta {
+export function generateSyntheticMarket(params: SynthParams, outDir: string, onProgress?: ProgressFn, target: DatasetTargetOptions = {}): DatasetMeta {
   const universe = buildUniverse(params);
   const writer = new DatasetWriter(outDir, {
     name: 'synthetic',
@@ -63,7 +64,7 @@ export function generateSyntheticMarket(params: SynthParams, outDir: string, onP
     minutesPerDay: universe.barsPerDay,
     instruments: universe.instruments.map((x) => x.code),
     avgPriceSource: 'bar',
-  });
+  }, undefined, target);
   try {
     let rows = 0;
     let noTrading = 0;

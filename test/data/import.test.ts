@@ -248,7 +248,7 @@ describe('input formats', () => {
     writeFileSync(join(dir, 'a.csv'), text);
     const calls: Array<[number, number]> = [];
     const r = await importBars(
-      { inputs: [dir], out: join(dir, 'ds'), columns: 'code=sym,date=day,time=clock,open=o,high=h,low=l,close=c,volume=v' },
+      { inputs: [dir], out: join(tmp('date-col-out'), 'ds'), columns: 'code=sym,date=day,time=clock,open=o,high=h,low=l,close=c,volume=v' },
       (done, total) => calls.push([done, total]),
     );
     expect(r.meta.dates).toEqual(DATES.slice(0, 3));
@@ -349,14 +349,15 @@ describe('malformed files', () => {
   it('reports a gzipped file line by line too', async () => {
     const dir = tmp('bad-gz');
     writeFileSync(join(dir, 'x.csv.gz'), gzipSync(readFileSync(join(FIXTURES, 'bad-number.csv'))));
-    await expect(importBars({ inputs: [dir], out: join(dir, 'ds') })).rejects.toThrow(/x\.csv\.gz:4: unparsable number/);
+    await expect(importBars({ inputs: [dir], out: join(tmp('bad-gz-out'), 'ds') })).rejects.toThrow(/x\.csv\.gz:4: unparsable number/);
   });
 
   it('rejects too few days for the split and bad settings, naming key and value', async () => {
     const dir = tmp('few');
     writeFileSync(join(dir, 'a.csv'), toCsv(dayBars('AAA.SH', D1)));
-    await expect(importBars({ inputs: [dir], out: join(dir, 'ds') })).rejects.toThrow(/cannot split 1 trading days/);
-    expect(existsSync(join(dir, 'ds'))).toBe(false);
+    const out = join(tmp('few-out'), 'ds');
+    await expect(importBars({ inputs: [dir], out })).rejects.toThrow(/cannot split 1 trading days/);
+    expect(existsSync(out)).toBe(false);
     await expect(importBars({ inputs: [dir], barMinutes: 7 })).rejects.toThrow(/barMinutes: got 7/);
     await expect(importBars({ inputs: [dir], session: 'lse' })).rejects.toThrow(/session: got "lse"; .*ashare/);
     await expect(importBars({ inputs: [dir], columns: 'code=symbol,bogus=x' })).rejects.toThrow(/unknown field 'bogus'/);

@@ -21,7 +21,11 @@ average price is approximated as (open + 2 high + 2 low + close) / 6.
 
 Config file (YAML or JSON): the same settings in camelCase (inputs, out, format, columns,
 volumeUnit, session, barMinutes, inputMinutes, labels, validationDays, testDays, maxMissingShare,
-maxBadPriceBars, timezone, name); flags given on the command line win.
+maxBadPriceBars, maxRowsInMemory, timezone, name, force); flags given on the command line win.
+
+Output: --out is replaced only when it is new, empty or an ExecLab dataset (a directory with a
+dataset meta.json); --force also replaces another directory. Never a file, an input (or a directory
+containing one, or inside one), the current directory or a parent of it.
 
 Cleaning rules and the dataset layout: docs/DATA.md. The import is atomic: on any error an
 existing dataset at --out is left as it was.
@@ -57,7 +61,8 @@ export function registerDataImport(data: Command): void {
     .summary('import minute bars (CSV, gzipped CSV, Parquet) into a dataset')
     .description('Import minute bars from CSV, gzipped CSV or Parquet files, clean them by documented, counted rules and write a dataset.')
     .argument('[paths...]', 'bar files or directories holding them')
-    .option('--out <dir>', 'output dataset directory (default data/<session>, e.g. data/ashare)')
+    .option('--out <dir>', 'output dataset directory (default data/<session>, e.g. data/ashare); replaced only if new, empty or a dataset')
+    .option('--force', 'also replace an --out directory that is not a dataset (everything in it is deleted)')
     .option('--format <format>', 'input format: auto | csv | parquet (default auto)')
     .option('--columns <pairs>', 'column mapping FIELD=COLUMN,... e.g. code=symbol,time=datetime')
     .option('--volume-unit <shares>', 'shares per input volume unit (default 100: lots)')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { mergeSettings, readConfigFile, validateSettings } from '../../config/validate.js';
 import { progressBar } from '../../util/progress.js';
+import { datasetTarget } from '../../data/store.js';
 import { DEFAULT_SYNTH_PARAMS, SynthParamsSchema } from '../../synth/params.js';
 import { generateSyntheticMarket } from '../../synth/market.js';
 import { DEFAULT_DATA_DIR } from '../options.js';
@@ -27,7 +28,8 @@ export function registerDataSynth(data: Command): void {
   data
     .command('synth')
     .description('generate the synthetic minute-bar market (the project default dataset) and write it as a dataset')
-    .option('--out <dir>', 'dataset directory to write (replaced only once the new dataset is complete)', DEFAULT_DATA_DIR)
+    .option('--out <dir>', 'dataset directory to write (replaced only once the new dataset is complete, and only if new, empty or a dataset)', DEFAULT_DATA_DIR)
+    .option('--force', 'also replace an --out directory that is not a dataset (everything in it is deleted)')
     .option('--seed <n>', `random seed; the same settings and seed give identical bars (default ${d.seed})`)
     .option('--instruments <n>', `number of instruments (default ${d.instruments})`)
     .option('--days <n>', `number of trading days, consecutive weekdays from ${d.startDate} (default ${d.days})`)
@@ -42,6 +44,8 @@ export function registerDataSynth(data: Command): void {
       `
 Every model parameter (volatility, tails, jumps, volume, intraday profiles, session 'ashare' | 'us',
 tick size, ...) can be set in --config; the file may also name the output directory as 'out'.
+--out is never a file, the current directory or a parent of it; a directory that is not a dataset
+is replaced only with --force.
 Example:  execlab data synth --out data/synthetic --seed 7 --predictability 0`,
     )
     .action((opts: Record<string, string | boolean | undefined>, cmd: Command) => {
@@ -55,12 +59,14 @@ Example:  execlab data synth --out data/synthetic --seed 7 --predictability 0`,
       const params = validateSettings(SynthParamsSchema, mergeSettings(fileSettings, flags), 'synthetic market settings');
       const outFromFlag = cmd.getOptionValueSource('out') === 'cli';
       const outDir = !outFromFlag && typeof fileOut === 'string' ? fileOut : String(opts.out);
+      const force = opts.force === true;
+      datasetTarget(outDir, { force });
 
       const bar = progressBar('synthetic market', opts.quiet === true);
       const t0 = Date.now();
       let meta;
       try {
-        meta = generateSyntheticMarket(params, outDir, bar.update);
+        meta = generateSyntheticMarket(params, outDir, bar.update, { force });
       } finally {
         bar.stop();
       }

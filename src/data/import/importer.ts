@@ -5,11 +5,13 @@
  * order; for each, groups the rows by instrument, cleans every instrument-day (clean.ts) onto the
  * session grid and hands a DayPanel over the fixed universe (the sorted union of codes over all days)
  * to the atomic DatasetWriter. Any error aborts the writer, so an existing dataset stays intact.
+ * Before reading, the output is checked (datasetTarget: never an input, the current directory or a
+ * directory that is not a dataset).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { barsPerDay, SESSIONS } from '../calendar.js';
-import { DatasetWriter, splitByCounts } from '../store.js';
+import { datasetTarget, DatasetWriter, splitByCounts } from '../store.js';
 import type { DatasetMeta, DayPanel, QualityReport } from '../types.js';
 import { ExecLabError } from '../../errors.js';
 import type { ProgressFn } from '../../util/progress.js';
@@ -140,9 +142,10 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
 
   // Pass 1: read every file.
   const files = resolveInputFiles(s.inputs);
+  const target = datasetTarget(out, { inputs: s.inputs, force: s.force });
   const sizes = files.map((f) => statSync(f).size);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
-  const collector = new RowCollector(auxKind !== null, `${out.replace(/\/+$/, '')}.rows-tmp-${process.pid}`, s.maxRowsInMemory);
+  const collector = new RowCollector(auxKind !== null, `${target}.rows-tmp-${process.pid}`, s.maxRowsInMemory);
   let bytesDone = 0;
   try {
     for (const [k, file] of files.entries()) {
@@ -218,16 +221,27 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     maxBadPriceBars: s.maxBadPriceBars,
     timezone,
   };
-  const writer = new DatasetWriter(out, {
-    name: s.name ?? basename(out.replace(/\/+$/, '')),
-    source: 'import',
-    provenance,
-    session,
-    barMinutes: s.barMinutes,
-    minutesPerDay,
-    instruments,
-    avgPriceSource: auxKind ? 'bar' : 'ohlc',
-  });
+  let writer: DatasetWriter;
+  try {
+    writer = new DatasetWriter(
+      target,
+      {
+        name: s.name ?? basename(out.replace(/\/+$/, '')),
+        source: 'import',
+        provenance,
+        session,
+        barMinutes: s.barMinutes,
+        minutesPerDay,
+        instruments,
+        avgPriceSource: auxKind ? 'bar' : 'ohlc',
+      },
+      undefined,
+      { inputs: s.inputs, force: s.force },
+    );
+  } catch (err) {
+    collector.dispose();
+    throw err;
+  }
 
   // Pass 2: clean and write day by day.
   try {

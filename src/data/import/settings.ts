@@ -29,8 +29,10 @@ export const ImportSettingsSchema = z
   .object({
     /** Files (CSV, gzipped CSV, Parquet) or directories holding them. */
     inputs: z.array(z.string().min(1)).min(1, 'give at least one input file or directory'),
-    /** Output dataset directory; default data/<session>. */
+    /** Output dataset directory; default data/<session>. Replaced only when it is empty or a dataset (see force). */
     out: z.string().min(1).optional(),
+    /** Replace an existing --out directory that is not a dataset (never a file, an input or the current directory). */
+    force: z.boolean().default(false),
     /** Dataset name recorded in meta.json; default: the output directory's name. */
     name: z.string().min(1).optional(),
     format: z.enum(['auto', 'csv', 'parquet']).default('auto'),

@@ -1,0 +1,191 @@
+/**
+ * `execlab data import` and `execlab data synth` never lose data (issue 10): they replace only an
+ * ExecLab dataset (or, with --force, a directory), never an input, the current directory or a parent
+ * of it. Every test works in its own temporary directory (the current directory is changed only
+ * inside that directory, and restored).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { DatasetStore } from '../../src/data/store.js';
+import { dayBars, dayBarsOf, DATES, toCsv } from '../fixtures/import/make.js';
+
+const root = mkdtempSync(join(tmpdir(), 'execlab-data-safety-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let seq = 0;
+const tmp = (name: string): string => {
+  const d = join(root, `${seq++}-${name}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+/** Runs the CLI in-process, capturing stdout and stderr. */
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(['node', 'execlab', ...args]);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+/** Runs `fn` with `dir` as the current directory. */
+async function inDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.cwd();
+  process.chdir(dir);
+  try {
+    return await fn();
+  } finally {
+    process.chdir(before);
+  }
+}
+
+/** Four days of two instruments, one CSV per day, bars of `minutes` minutes (1: with the auction bar). */
+function inputDir(dir: string, minutes = 1): string {
+  mkdirSync(dir, { recursive: true });
+  for (const d of DATES) {
+    const rows = minutes === 1 ? [...dayBars('AAA.SH', d, 10), ...dayBars('BBB.SZ', d, 20)] : [...dayBarsOf(minutes, 'AAA.SH', d, 10), ...dayBarsOf(minutes, 'BBB.SZ', d, 20)];
+    writeFileSync(join(dir, `${d}.csv`), toCsv(rows));
+  }
+  return dir;
+}
+
+/** Every file under `dir` with its content, to compare before and after. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, name.name);
+      if (name.isDirectory()) walk(p);
+      else if (name.isSymbolicLink()) out[relative(dir, p)] = '(link)';
+      else out[relative(dir, p)] = readFileSync(p, 'latin1');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const SYNTH = ['--instruments', '3', '--days', '5', '--validation-days', '1', '--test-days', '1', '--quiet'];
+
+describe('never replaces what is not a dataset (issue 10.1)', () => {
+  it('refuses --out equal to the input directory and keeps the input files', async () => {
+    const input = inputDir(join(tmp('same'), 'inputs'));
+    const before = snapshot(input);
+    const r = await run('data', 'import', input, '--out', input, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/refusing to write the dataset to '.*inputs': it is the input '.*inputs'/);
+    expect(r.err).toMatch(/choose another --out/);
+    expect(snapshot(input)).toEqual(before);
+  });
+
+  it('refuses --out inside or containing an input, also through a symlink or a relative path', async () => {
+    const parent = tmp('nest');
+    const input = inputDir(join(parent, 'raw', 'inputs'));
+    const before = snapshot(parent);
+    const inside = await run('data', 'import', input, '--out', join(input, 'ds'), '--quiet');
+    expect(inside.code).toBe(2);
+    expect(inside.err).toMatch(/is inside the input/);
+    const contains = await run('data', 'import', input, '--out', join(parent, 'raw'), '--quiet', '--force');
+    expect(contains.code).toBe(2);
+    expect(contains.err).toMatch(/contains the input/);
+    const file = await run('data', 'import', join(input, `${DATES[0]}.csv`), join(input, `${DATES[1]}.csv`), join(input, `${DATES[2]}.csv`), '--out', input, '--quiet');
+    expect(file.code).toBe(2);
+    expect(file.err).toMatch(/contains the input/);
+    symlinkSync(input, join(parent, 'link'));
+    const viaLink = await run('data', 'import', input, '--out', join(parent, 'link'), '--quiet');
+    expect(viaLink.code).toBe(2);
+    expect(viaLink.err).toMatch(/it is the input/);
+    const rel = await inDir(join(parent, 'raw'), () => run('data', 'import', 'inputs', '--out', '../raw/./inputs/', '--quiet'));
+    expect(rel.code).toBe(2);
+    expect(rel.err).toMatch(/it is the input/);
+    delete before.link;
+    const after = snapshot(parent);
+    delete after.link;
+    expect(after).toEqual(before);
+  });
+
+  it('refuses the current directory and its parents, even with --force', async () => {
+    const work = tmp('cwd');
+    const input = inputDir(join(tmp('cwd-in'), 'inputs'));
+    const sub = join(work, 'sub');
+    mkdirSync(sub);
+    writeFileSync(join(work, 'notes.txt'), 'keep me');
+    const here = await inDir(work, () => run('data', 'import', input, '--out', '.', '--quiet', '--force'));
+    expect(here.code).toBe(2);
+    expect(here.err).toMatch(/refusing to write the dataset to '\.': it is the current directory/);
+    expect(here.err).not.toMatch(/EBUSY|unexpected/);
+    const up = await inDir(sub, () => run('data', 'import', input, '--out', '..', '--quiet', '--force'));
+    expect(up.code).toBe(2);
+    expect(up.err).toMatch(/contains the current directory/);
+    const synth = await inDir(work, () => run('data', 'synth', '--out', '.', ...SYNTH));
+    expect(synth.code).toBe(2);
+    expect(synth.err).toMatch(/it is the current directory/);
+    expect(readdirSync(work).sort()).toEqual(['notes.txt', 'sub']);
+    expect(readFileSync(join(work, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('refuses a directory that is not a dataset unless --force, and a file always', async () => {
+    const input = inputDir(join(tmp('notes-in'), 'inputs'));
+    const notes = join(tmp('notes'), 'notes');
+    mkdirSync(notes);
+    writeFileSync(join(notes, 'ideas.md'), '# ideas');
+    for (const args of [
+      ['data', 'import', input, '--out', notes, '--quiet'],
+      ['data', 'synth', '--out', notes, ...SYNTH],
+    ]) {
+      const r = await run(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/refusing to replace '.*notes': it is a directory with 1 entry that is not an ExecLab dataset \(no dataset meta\.json\)/);
+      expect(r.err).toMatch(/--force/);
+      expect(readFileSync(join(notes, 'ideas.md'), 'utf8')).toBe('# ideas');
+    }
+    // A meta.json that is not a dataset's does not count.
+    writeFileSync(join(notes, 'meta.json'), '{"title": "my notes"}');
+    expect((await run('data', 'synth', '--out', notes, ...SYNTH)).code).toBe(2);
+    expect(existsSync(join(notes, 'ideas.md'))).toBe(true);
+
+    const forced = await run('data', 'synth', '--out', notes, ...SYNTH, '--force');
+    expect(forced.code).toBe(0);
+    expect(existsSync(join(notes, 'ideas.md'))).toBe(false);
+    expect(new DatasetStore(notes).meta.source).toBe('synthetic');
+
+    const file = join(tmp('file'), 'bars.txt');
+    writeFileSync(file, 'not a directory');
+    for (const args of [
+      ['data', 'import', input, '--out', file, '--quiet', '--force'],
+      ['data', 'synth', '--out', file, ...SYNTH, '--force'],
+    ]) {
+      const r = await run(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/refusing to replace '.*bars\.txt': it is a file, not a directory/);
+      expect(readFileSync(file, 'utf8')).toBe('not a directory');
+    }
+  });
+
+  it('writes a new or empty directory and replaces an existing dataset', async () => {
+    const input = inputDir(join(tmp('ok-in'), 'inputs'));
+    const empty = join(tmp('empty'), 'ds');
+    mkdirSync(empty);
+    expect((await run('data', 'import', input, '--out', empty, '--quiet')).code).toBe(0);
+    expect(new DatasetStore(empty).meta.source).toBe('import');
+    // A dataset is replaced by another one (synth over an import, import over a synth).
+    expect((await run('data', 'synth', '--out', empty, ...SYNTH)).code).toBe(0);
+    expect(new DatasetStore(empty).meta.source).toBe('synthetic');
+    expect((await run('data', 'import', input, '--out', empty, '--quiet')).code).toBe(0);
+    expect(new DatasetStore(empty).meta.source).toBe('import');
+    expect(readdirSync(join(empty, '..'))).toEqual(['ds']);
+  });
+});
