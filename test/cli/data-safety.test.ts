@@ -1,9 +1,10 @@
 /**
  * `execlab data import` and `execlab data synth` never lose data (issue 10): they replace only an
  * ExecLab dataset (or, with --force, a directory), never an input, the current directory or a parent
- * of it. Every test works in its own temporary directory (the current directory is changed only
- * inside that directory, and restored).
+ * of it; and they remove the temporaries that killed runs left behind. Every test works in its own
+ * temporary directory (the current directory is changed only inside that directory, and restored).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -187,5 +188,40 @@ describe('never replaces what is not a dataset (issue 10.1)', () => {
     expect((await run('data', 'import', input, '--out', empty, '--quiet')).code).toBe(0);
     expect(new DatasetStore(empty).meta.source).toBe('import');
     expect(readdirSync(join(empty, '..'))).toEqual(['ds']);
+  });
+});
+
+describe('temporaries of killed runs (issue 10.3)', () => {
+  /** A pid that was alive a moment ago and is not any more. */
+  function deadPid(): number {
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    return child.pid!;
+  }
+
+  function plant(out: string, pid: number, kind: 'tmp' | 'rows-tmp', bytes: number): string {
+    const dir = `${out}.${kind}-${pid}`;
+    mkdirSync(join(dir, 'bars'), { recursive: true });
+    writeFileSync(join(dir, 'bars', 'x.bin'), Buffer.alloc(bytes));
+    return dir;
+  }
+
+  it.each([
+    ['import', (out: string, input: string) => ['data', 'import', input, '--out', out, '--quiet']],
+    ['synth', (out: string) => ['data', 'synth', '--out', out, ...SYNTH]],
+  ] as const)('data %s removes those of dead processes, keeps a live one, and says how much', async (_name, args) => {
+    const input = inputDir(join(tmp('stale-in'), 'inputs'));
+    const out = join(tmp('stale'), 'ds');
+    const dead = deadPid();
+    const a = plant(out, dead, 'tmp', 300_000);
+    const b = plant(out, dead, 'rows-tmp', 200_000);
+    const live = plant(out, process.ppid, 'tmp', 1000);
+    const r = await run(...args(out, input));
+    expect(r.code).toBe(0);
+    expect(existsSync(a)).toBe(false);
+    expect(existsSync(b)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(r.out).toMatch(/removed 2 temporaries of killed runs \(0\.5 MB\)/);
+    expect(r.out).toContain(`ds.tmp-${dead}`);
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['ds', `ds.tmp-${process.ppid}`]);
   });
 });

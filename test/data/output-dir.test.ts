@@ -1,10 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { datasetTarget, isDatasetDir } from '../../src/data/store.js';
 import { ExecLabError } from '../../src/errors.js';
 import { checkOutputDir, isWithin, realPathOf, swapIntoPlace } from '../../src/util/output-dir.js';
+import { describeCleanup, pidAlive, removeStaleTemporaries } from '../../src/util/stale-temporaries.js';
 
 const root = realPathOf(mkdtempSync(join(tmpdir(), 'execlab-output-')));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -129,5 +131,59 @@ describe('swapIntoPlace', () => {
     expect(() => swapIntoPlace(join(d, 'missing'), join(d, 'ds'))).toThrow(/ENOENT/);
     expect(isDatasetDir(join(d, 'ds'))).toBe(true);
     expect(readdirSync(d)).toEqual(['ds']);
+  });
+});
+
+describe('removeStaleTemporaries', () => {
+  const dead = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
+
+  it('tells dead from live processes', () => {
+    expect(pidAlive(process.pid)).toBe(true);
+    expect(pidAlive(process.ppid)).toBe(true);
+    expect(pidAlive(dead())).toBe(false);
+  });
+
+  it('removes the temporaries of dead processes only, and counts their bytes', () => {
+    const d = tmp('stale');
+    const target = dataset(join(d, 'ds'));
+    const pid = dead();
+    for (const kind of ['tmp', 'rows-tmp', 'old']) {
+      mkdirSync(join(d, `ds.${kind}-${pid}`, 'sub'), { recursive: true });
+      writeFileSync(join(d, `ds.${kind}-${pid}`, 'sub', 'f'), Buffer.alloc(1000));
+    }
+    mkdirSync(join(d, `ds.tmp-${process.ppid}`));
+    mkdirSync(join(d, `ds.tmp-${process.pid}`));
+    mkdirSync(join(d, `ds2.tmp-${pid}`));
+    mkdirSync(join(d, `ds.tmp-x${pid}`));
+    const c = removeStaleTemporaries(target);
+    expect(c.bytes).toBe(3000);
+    expect(c.removed.map((p) => p.slice(d.length + 1))).toEqual([`ds.old-${pid}`, `ds.rows-tmp-${pid}`, `ds.tmp-${pid}`]);
+    expect(c.restored).toBeNull();
+    expect(readdirSync(d).sort()).toEqual(['ds', `ds.tmp-${process.pid}`, `ds.tmp-${process.ppid}`, `ds.tmp-x${pid}`, `ds2.tmp-${pid}`].sort());
+    expect(describeCleanup(c)).toBe(`removed 3 temporaries of killed runs (0.0 MB): ds.old-${pid}, ds.rows-tmp-${pid}, ds.tmp-${pid}`);
+    expect(describeCleanup(removeStaleTemporaries(target))).toBeNull();
+  });
+
+  it('puts back the previous output when a run died between the two renames of its swap', () => {
+    const d = tmp('restore');
+    const pid = dead();
+    dataset(join(d, `ds.old-${pid}`));
+    dataset(join(d, `ds.tmp-${pid}`));
+    const c = removeStaleTemporaries(join(d, 'ds'));
+    expect(c.restored).toBe(join(d, `ds.old-${pid}`));
+    expect(readdirSync(d)).toEqual(['ds']);
+    expect(isDatasetDir(join(d, 'ds'))).toBe(true);
+    expect(describeCleanup(c)).toMatch(/^restored the previous output from ds\.old-\d+ .*; removed 1 temporary of killed runs/);
+  });
+
+  it('never touches an input', () => {
+    const d = tmp('protect');
+    const pid = dead();
+    const input = join(d, `ds.tmp-${pid}`);
+    mkdirSync(input);
+    writeFileSync(join(input, 'bars.csv'), 'x');
+    expect(removeStaleTemporaries(join(d, 'ds'), [join(input, 'bars.csv')]).removed).toEqual([]);
+    expect(readFileSync(join(input, 'bars.csv'), 'utf8')).toBe('x');
+    expect(existsSync(input)).toBe(true);
   });
 });

@@ -25,7 +25,8 @@ maxBadPriceBars, maxRowsInMemory, timezone, name, force); flags given on the com
 
 Output: --out is replaced only when it is new, empty or an ExecLab dataset (a directory with a
 dataset meta.json); --force also replaces another directory. Never a file, an input (or a directory
-containing one, or inside one), the current directory or a parent of it.
+containing one, or inside one), the current directory or a parent of it. Temporaries that killed
+runs left next to --out (<out>.tmp-<pid>, <out>.rows-tmp-<pid>) are removed.
 
 Cleaning rules and the dataset layout: docs/DATA.md. The import is atomic: on any error an
 existing dataset at --out is left as it was.
@@ -52,6 +53,11 @@ function summary(r: ImportResult): string {
     `split: train ${m.split.train.length}, validation ${m.split.validation.length}, test ${m.split.test.length} days; average price: ${m.avgPriceSource === 'bar' ? 'from the data' : 'OHLC approximation'}`,
     `full report: execlab data info --data ${r.dir}`,
   ].join('\n');
+}
+
+/** The notes (temporaries removed), then the summary. */
+function report(r: ImportResult): string {
+  return [...r.notes, summary(r)].join('\n');
 }
 
 /** `execlab data import <paths...>` */
@@ -99,6 +105,6 @@ export function registerDataImport(data: Command): void {
       } finally {
         bar.stop();
       }
-      process.stdout.write(`${summary(result)}\n`);
+      process.stdout.write(`${report(result)}\n`);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { mergeSettings, readConfigFile, validateSettings } from '../../config/validate.js';
 import { progressBar } from '../../util/progress.js';
+import { describeCleanup, removeStaleTemporaries } from '../../util/stale-temporaries.js';
 import { datasetTarget } from '../../data/store.js';
 import { DEFAULT_SYNTH_PARAMS, SynthParamsSchema } from '../../synth/params.js';
 import { generateSyntheticMarket } from '../../synth/market.js';
@@ -45,7 +46,7 @@ export function registerDataSynth(data: Command): void {
 Every model parameter (volatility, tails, jumps, volume, intraday profiles, session 'ashare' | 'us',
 tick size, ...) can be set in --config; the file may also name the output directory as 'out'.
 --out is never a file, the current directory or a parent of it; a directory that is not a dataset
-is replaced only with --force.
+is replaced only with --force. Temporaries of killed runs next to it (<out>.tmp-<pid>) are removed.
 Example:  execlab data synth --out data/synthetic --seed 7 --predictability 0`,
     )
     .action((opts: Record<string, string | boolean | undefined>, cmd: Command) => {
@@ -60,7 +61,8 @@ Example:  execlab data synth --out data/synthetic --seed 7 --predictability 0`,
       const outFromFlag = cmd.getOptionValueSource('out') === 'cli';
       const outDir = !outFromFlag && typeof fileOut === 'string' ? fileOut : String(opts.out);
       const force = opts.force === true;
-      datasetTarget(outDir, { force });
+      const cleanup = describeCleanup(removeStaleTemporaries(datasetTarget(outDir, { force })));
+      if (cleanup !== null) process.stdout.write(`${cleanup}\n`);
 
       const bar = progressBar('synthetic market', opts.quiet === true);
       const t0 = Date.now();

@@ -6,7 +6,7 @@
  * session grid and hands a DayPanel over the fixed universe (the sorted union of codes over all days)
  * to the atomic DatasetWriter. Any error aborts the writer, so an existing dataset stays intact.
  * Before reading, the output is checked (datasetTarget: never an input, the current directory or a
- * directory that is not a dataset).
+ * directory that is not a dataset) and temporaries of killed runs next to it are removed.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -15,6 +15,7 @@ import { datasetTarget, DatasetWriter, splitByCounts } from '../store.js';
 import type { DatasetMeta, DayPanel, QualityReport } from '../types.js';
 import { ExecLabError } from '../../errors.js';
 import type { ProgressFn } from '../../util/progress.js';
+import { describeCleanup, removeStaleTemporaries } from '../../util/stale-temporaries.js';
 import { validateSettings } from '../../config/validate.js';
 import { cleanInstrumentDay, EXCLUDE, sessionGrid, type CleanCounts, type CleanSettings } from './clean.js';
 import { readCsvFile, type ReadTarget } from './csv.js';
@@ -62,6 +63,8 @@ export interface ImportResult {
   readonly files: readonly string[];
   readonly rows: RowAccounting;
   readonly seconds: number;
+  /** Lines for the user: the temporaries of killed runs removed. */
+  readonly notes: readonly string[];
 }
 
 const EXTENSIONS = /\.(csv|csv\.gz|parquet|pq)$/i;
@@ -143,6 +146,9 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
   // Pass 1: read every file.
   const files = resolveInputFiles(s.inputs);
   const target = datasetTarget(out, { inputs: s.inputs, force: s.force });
+  const notes: string[] = [];
+  const cleanup = describeCleanup(removeStaleTemporaries(target, s.inputs));
+  if (cleanup !== null) notes.push(cleanup);
   const sizes = files.map((f) => statSync(f).size);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const collector = new RowCollector(auxKind !== null, `${target}.rows-tmp-${process.pid}`, s.maxRowsInMemory);
@@ -348,7 +354,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     // The row accounting travels in the provenance (QualityReport has no field for it).
     provenance.rows = rows;
     const meta = writer.finish(split, quality);
-    return { meta, dir: out, files, rows, seconds: (performance.now() - t0) / 1000 };
+    return { meta, dir: out, files, rows, seconds: (performance.now() - t0) / 1000, notes };
   } catch (err) {
     writer.abort();
     throw err;
