@@ -1,7 +1,7 @@
 /**
  * `execlab data import` and `execlab data synth` never lose data (issue 10): they replace only an
  * ExecLab dataset (or, with --force, a directory), never an input, the current directory or a parent
- * of it; and they remove the temporaries that killed runs left behind. Every test works in its own
+ * of it; the import detects the input bar length; and they remove the temporaries that killed runs left behind. Every test works in its own
  * temporary directory (the current directory is changed only inside that directory, and restored).
  */
 import { spawnSync } from 'node:child_process';
@@ -188,6 +188,51 @@ describe('never replaces what is not a dataset (issue 10.1)', () => {
     expect((await run('data', 'import', input, '--out', empty, '--quiet')).code).toBe(0);
     expect(new DatasetStore(empty).meta.source).toBe('import');
     expect(readdirSync(join(empty, '..'))).toEqual(['ds']);
+  });
+});
+
+describe('the input bar length (issue 10.2)', () => {
+  it('detects 5-minute input without --input-minutes and makes 5-minute bars by default', async () => {
+    const input = inputDir(join(tmp('five-in'), 'inputs'), 5);
+    const out = join(tmp('five'), 'ds');
+    const r = await run('data', 'import', input, '--out', out, '--quiet');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/input bar length: 5 minutes, detected from the timestamps/);
+    expect(r.out).toContain('5-minute bars (48 per day)');
+    const meta = new DatasetStore(out).meta;
+    expect(meta.barMinutes).toBe(5);
+    expect(meta.quality.instrumentDaysKept).toBe(8);
+    expect(meta.provenance).toMatchObject({ inputMinutes: 5, inputMinutesFrom: 'detected', barMinutes: 5 });
+  });
+
+  it('gives 15-minute bars for 15-minute input by default; a larger --bar-minutes aggregates', async () => {
+    const input = inputDir(join(tmp('fifteen-in'), 'inputs'), 15);
+    const out = join(tmp('fifteen'), 'ds');
+    const r = await run('data', 'import', input, '--out', out, '--quiet');
+    expect(r.code).toBe(0);
+    expect(new DatasetStore(out).meta).toMatchObject({ barMinutes: 15, minutesPerDay: 16 });
+    const r30 = await run('data', 'import', input, '--out', out, '--quiet', '--bar-minutes', '30');
+    expect(r30.code).toBe(0);
+    expect(new DatasetStore(out).meta).toMatchObject({ barMinutes: 30, minutesPerDay: 8 });
+    const r5 = await run('data', 'import', input, '--out', out, '--quiet', '--bar-minutes', '5');
+    expect(r5.code).toBe(2);
+    expect(r5.err).toMatch(/--bar-minutes 5 is not a multiple of the input bar length \(15 minutes, detected/);
+  });
+
+  it('refuses an --input-minutes that contradicts the timestamps, naming the detected value', async () => {
+    const five = inputDir(join(tmp('contra5-in'), 'inputs'), 5);
+    const one = inputDir(join(tmp('contra1-in'), 'inputs'), 1);
+    const out = join(tmp('contra'), 'ds');
+    const a = await run('data', 'import', five, '--out', out, '--quiet', '--input-minutes', '1');
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/--input-minutes 1 contradicts the timestamps: .* 5 minutes apart.*use --input-minutes 5 or leave it out/);
+    const b = await run('data', 'import', one, '--out', out, '--quiet', '--input-minutes', '5', '--bar-minutes', '5');
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/use --input-minutes 1/);
+    expect(existsSync(out)).toBe(false);
+    // Given and right: accepted as before.
+    expect((await run('data', 'import', five, '--out', out, '--quiet', '--input-minutes', '5')).code).toBe(0);
   });
 });
 

@@ -11,7 +11,7 @@ import { importBars, type ImportResult } from '../../src/data/import/importer.js
 import type { DatasetMeta } from '../../src/data/types.js';
 import { DatasetStore } from '../../src/data/store.js';
 import { ExecLabError } from '../../src/errors.js';
-import { dayBars, DATES, toCsv, type Bar } from '../fixtures/import/make.js';
+import { dayBars, dayBarsOf, DATES, toCsv, type Bar } from '../fixtures/import/make.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'import');
 const root = mkdtempSync(join(tmpdir(), 'execlab-import-'));
@@ -362,5 +362,28 @@ describe('malformed files', () => {
     await expect(importBars({ inputs: [dir], session: 'lse' })).rejects.toThrow(/session: got "lse"; .*ashare/);
     await expect(importBars({ inputs: [dir], columns: 'code=symbol,bogus=x' })).rejects.toThrow(/unknown field 'bogus'/);
     await expect(importBars({ inputs: [join(dir, 'nope.csv')] })).rejects.toThrow(/input not found/);
+  });
+});
+
+describe('input bar length (issue 10)', () => {
+  it('detects 5-minute input in any row order, notes it, records it and makes 5-minute bars', async () => {
+    const dir = tmp('five-shuffled');
+    const rows = DATES.flatMap((d) => [...dayBarsOf(5, 'AAA.SH', d, 10), ...dayBarsOf(5, 'BBB.SZ', d, 20)]);
+    // Time-major and newest first: consecutive rows are of different instruments.
+    rows.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : a.code < b.code ? -1 : 1));
+    writeFileSync(join(dir, 'all.csv'), toCsv(rows));
+    const r = await importBars({ inputs: [dir], out: join(tmp('five-out'), 'ds') });
+    expect(r.notes[0]).toMatch(/^input bar length: 5 minutes, detected from the timestamps \(\d+\.\d% of [\d,]+ gaps/);
+    expect(r.meta).toMatchObject({ barMinutes: 5, minutesPerDay: 48 });
+    expect(r.meta.quality.instrumentDaysKept).toBe(8);
+    expect(r.rows.used).toBe(rows.length);
+    expect(r.meta.provenance).toMatchObject({ inputMinutes: 5, inputMinutesFrom: 'detected' });
+  });
+
+  it('refuses an output that is an input before reading anything', async () => {
+    const dir = writeCsvFiles(tmp('self'), scenario().files);
+    const before = readdirSync(dir);
+    await expect(importBars({ inputs: [dir], out: dir })).rejects.toThrow(/refusing to write the dataset to '.*': it is the input/);
+    expect(readdirSync(dir)).toEqual(before);
   });
 });

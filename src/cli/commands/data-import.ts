@@ -10,7 +10,9 @@ come in any order and one day may be spread over several files; gzip is detected
 
 Defaults: --out data/<session> (data/ashare), --format auto (by extension), --columns
 code=code,time=time,open=open,high=high,low=low,close=close,volume=volume, --volume-unit 100
-(A-share lots -> shares), --session ashare, --bar-minutes 1, --input-minutes 1, --labels end,
+(A-share lots -> shares), --session ashare, --input-minutes: detected from the timestamps (the
+most common gap between consecutive bars of one instrument-day; a given value that the timestamps
+contradict is refused), --bar-minutes: the input bar length, --labels end,
 --validation-days 1, --test-days 1 (last day test, the day before validation, the rest train),
 --max-missing-share 0.2, --max-bad-price-bars 5.
 
@@ -35,6 +37,7 @@ Examples:
   execlab data import data/raw/ashare-1min --out data/ashare
   execlab data import bars/*.parquet --session us --volume-unit 1 --labels start --out data/us
   execlab data import day.csv.gz --columns code=symbol,time=datetime,turnover=amount --bar-minutes 5
+  execlab data import bars-15min/ --columns code=symbol,time=datetime,turnover=amount --volume-unit 1
 `;
 
 function summary(r: ImportResult): string {
@@ -55,7 +58,7 @@ function summary(r: ImportResult): string {
   ].join('\n');
 }
 
-/** The notes (temporaries removed), then the summary. */
+/** The notes (input bar length, temporaries removed), then the summary. */
 function report(r: ImportResult): string {
   return [...r.notes, summary(r)].join('\n');
 }
@@ -73,8 +76,8 @@ export function registerDataImport(data: Command): void {
     .option('--columns <pairs>', 'column mapping FIELD=COLUMN,... e.g. code=symbol,time=datetime')
     .option('--volume-unit <shares>', 'shares per input volume unit (default 100: lots)')
     .option('--session <name>', 'trading session: ashare | us (default ashare)')
-    .option('--bar-minutes <n>', 'dataset bar length: 1 | 5 | 10 | 15 | 30 (default 1; larger aggregates)')
-    .option('--input-minutes <n>', 'bar length of the input files (default 1)')
+    .option('--bar-minutes <n>', 'dataset bar length: 1 | 5 | 10 | 15 | 30 (default the input bar length; larger aggregates)')
+    .option('--input-minutes <n>', 'bar length of the input files (default: detected from the timestamps)')
     .option('--labels <end|start>', "bar time label is the bar's end (default) or start")
     .option('--validation-days <n>', 'validation days before the test days (default 1)')
     .option('--test-days <n>', 'last days used as test split (default 1)')

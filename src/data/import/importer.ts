@@ -6,7 +6,8 @@
  * session grid and hands a DayPanel over the fixed universe (the sorted union of codes over all days)
  * to the atomic DatasetWriter. Any error aborts the writer, so an existing dataset stays intact.
  * Before reading, the output is checked (datasetTarget: never an input, the current directory or a
- * directory that is not a dataset) and temporaries of killed runs next to it are removed.
+ * directory that is not a dataset) and temporaries of killed runs next to it are removed; after pass 1
+ * the input bar length is read from the timestamps (bar-length.ts).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -17,6 +18,7 @@ import { ExecLabError } from '../../errors.js';
 import type { ProgressFn } from '../../util/progress.js';
 import { describeCleanup, removeStaleTemporaries } from '../../util/stale-temporaries.js';
 import { validateSettings } from '../../config/validate.js';
+import { detectBarLength, resolveBarLengths, type BarLengths } from './bar-length.js';
 import { cleanInstrumentDay, EXCLUDE, sessionGrid, type CleanCounts, type CleanSettings } from './clean.js';
 import { readCsvFile, type ReadTarget } from './csv.js';
 import { readParquetFile, SESSION_TIMEZONES } from './parquet.js';
@@ -63,7 +65,7 @@ export interface ImportResult {
   readonly files: readonly string[];
   readonly rows: RowAccounting;
   readonly seconds: number;
-  /** Lines for the user: the temporaries of killed runs removed. */
+  /** Lines for the user: the input bar length and how it was found, temporaries of killed runs removed. */
   readonly notes: readonly string[];
 }
 
@@ -137,8 +139,6 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
   const s = validateSettings(ImportSettingsSchema, options, 'import settings');
   const session = SESSIONS[s.session];
   const out = s.out ?? defaultImportDir(s.session);
-  const minutesPerDay = barsPerDay(session, s.barMinutes);
-  const grid = sessionGrid(session, s.inputMinutes, s.labels);
   const mapping = s.columns;
   const auxKind = mapping.avgPrice !== undefined ? 'avgPrice' : mapping.turnover !== undefined ? 'turnover' : null;
   const timezone = s.timezone ?? SESSION_TIMEZONES[s.session] ?? 'UTC';
@@ -174,11 +174,14 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     throw err;
   }
 
-  // Dates, split and universe.
+  // Bar lengths, dates, split and universe.
   const dayOrder = collector.dates.map((date, id) => ({ date, id })).sort((a, b) => (a.date < b.date ? -1 : 1));
   const dates = dayOrder.map((d) => d.date);
   let split: ReturnType<typeof splitByCounts>;
+  let bars: BarLengths;
   try {
+    bars = resolveBarLengths(detectBarLength(collector.gaps.counts, session), s);
+    notes.unshift(bars.note);
     split = splitByCounts(dates, s.validationDays, s.testDays);
   } catch (err) {
     collector.dispose();
@@ -192,9 +195,11 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     rank[c.id] = i;
   });
 
+  const minutesPerDay = barsPerDay(session, bars.barMinutes);
+  const grid = sessionGrid(session, bars.inputMinutes, s.labels);
   const cleanSettings: CleanSettings = {
     grid,
-    barMinutes: s.barMinutes,
+    barMinutes: bars.barMinutes,
     volumeUnit: s.volumeUnit,
     auxKind,
     maxMissingShare: s.maxMissingShare,
@@ -220,8 +225,9 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     columns: mapping,
     volumeUnit: s.volumeUnit,
     session: s.session,
-    inputMinutes: s.inputMinutes,
-    barMinutes: s.barMinutes,
+    inputMinutes: bars.inputMinutes,
+    inputMinutesFrom: bars.inputMinutesFrom,
+    barMinutes: bars.barMinutes,
     labels: s.labels,
     maxMissingShare: s.maxMissingShare,
     maxBadPriceBars: s.maxBadPriceBars,
@@ -236,7 +242,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
         source: 'import',
         provenance,
         session,
-        barMinutes: s.barMinutes,
+        barMinutes: bars.barMinutes,
         minutesPerDay,
         instruments,
         avgPriceSource: auxKind ? 'bar' : 'ohlc',

@@ -100,7 +100,7 @@ function provenanceText(meta: DatasetMeta): string[] {
     }
     const settings = ['volumeUnit', 'inputMinutes', 'labels', 'maxMissingShare', 'maxBadPriceBars', 'timezone']
       .filter((k) => p[k] !== undefined)
-      .map((k) => `${k} ${String(p[k])}`);
+      .map((k) => `${k} ${String(p[k])}${k === 'inputMinutes' && p.inputMinutesFrom === 'detected' ? ' (detected)' : ''}`);
     if (settings.length) lines.push(settings.join(', '));
     return lines;
   }

@@ -7,6 +7,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { GapCounter } from './bar-length.js';
 import { parseDateString } from './timestamp.js';
 
 export const CHUNK_ROWS = 1 << 16;
@@ -43,6 +44,8 @@ export class RowCollector {
   readonly dates: string[] = [];
   readonly days: DayRows[] = [];
   rows = 0;
+  /** Gaps between consecutive rows of each instrument-day: the evidence for the input bar length. */
+  readonly gaps = new GapCounter();
   /** Rows currently held in memory (not spilled). */
   private inMemory = 0;
   private readonly codeIds = new Map<string, number>();
@@ -100,6 +103,7 @@ export class RowCollector {
     if (c.aux) c.aux[k] = aux;
     d.count++;
     this.rows++;
+    this.gaps.observe(day, code, sec);
     if (++this.inMemory > this.maxRowsInMemory && this.spillDir !== null) this.spillAll();
   }
 

@@ -11,6 +11,9 @@ export function defaultImportDir(session: string): string {
   return `data/${session}`;
 }
 
+/** Bar lengths a dataset may have, in minutes. */
+export const DATASET_BAR_MINUTES = [1, 5, 10, 15, 30] as const;
+
 const sessionNames = Object.keys(SESSIONS) as [string, ...string[]];
 
 const columnsSchema = z
@@ -40,10 +43,10 @@ export const ImportSettingsSchema = z
     /** Shares per input volume unit: 100 for A-share lots, 1 when volume is already in shares. */
     volumeUnit: z.coerce.number().positive().default(100),
     session: z.enum(sessionNames).default('ashare'),
-    /** Bar length of the input files in minutes. */
-    inputMinutes: z.coerce.number().int().positive().default(1),
-    /** Bar length of the dataset; a multiple of inputMinutes (input bars are aggregated). */
-    barMinutes: z.coerce.number().pipe(z.literal([1, 5, 10, 15, 30])).default(1),
+    /** Bar length of the input files in minutes; default: detected from the timestamps (bar-length.ts). */
+    inputMinutes: z.coerce.number().int().positive().optional(),
+    /** Bar length of the dataset; a multiple of inputMinutes (input bars are aggregated); default: the input bar length. */
+    barMinutes: z.coerce.number().pipe(z.literal(DATASET_BAR_MINUTES)).optional(),
     /** Whether a bar's time label is its end (A-share vendors: 09:31 = 09:30-09:31) or its start. */
     labels: z.enum(['end', 'start']).default('end'),
     validationDays: z.coerce.number().int().min(1).default(1),
@@ -59,7 +62,7 @@ export const ImportSettingsSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.barMinutes % s.inputMinutes !== 0) {
+    if (s.barMinutes !== undefined && s.inputMinutes !== undefined && s.barMinutes % s.inputMinutes !== 0) {
       ctx.addIssue({ code: 'custom', path: ['barMinutes'], message: `must be a multiple of inputMinutes (${s.inputMinutes})` });
     }
   });
