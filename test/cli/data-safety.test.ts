@@ -1,7 +1,8 @@
 /**
  * `execlab data import` and `execlab data synth` never lose data (issue 10): they replace only an
  * ExecLab dataset (or, with --force, a directory), never an input, the current directory or a parent
- * of it; the import detects the input bar length; and they remove the temporaries that killed runs left behind. Every test works in its own
+ * of it; the import detects the input bar length and never replaces a dataset with an empty one;
+ * and they remove the temporaries that killed runs left behind. Every test works in its own
  * temporary directory (the current directory is changed only inside that directory, and restored).
  */
 import { spawnSync } from 'node:child_process';
@@ -191,7 +192,7 @@ describe('never replaces what is not a dataset (issue 10.1)', () => {
   });
 });
 
-describe('the input bar length (issue 10.2)', () => {
+describe('the input bar length, and no empty dataset (issue 10.2)', () => {
   it('detects 5-minute input without --input-minutes and makes 5-minute bars by default', async () => {
     const input = inputDir(join(tmp('five-in'), 'inputs'), 5);
     const out = join(tmp('five'), 'ds');
@@ -233,6 +234,36 @@ describe('the input bar length (issue 10.2)', () => {
     expect(existsSync(out)).toBe(false);
     // Given and right: accepted as before.
     expect((await run('data', 'import', five, '--out', out, '--quiet', '--input-minutes', '5')).code).toBe(0);
+  });
+
+  it('fails when no instrument-day is kept, with the reasons, and leaves the existing dataset untouched', async () => {
+    const good = inputDir(join(tmp('empty-good'), 'inputs'));
+    const parent = tmp('empty-out');
+    const out = join(parent, 'ds');
+    expect((await run('data', 'import', good, '--out', out, '--quiet')).code).toBe(0);
+    const before = snapshot(out);
+    // Every instrument-day has 100 of 240 minutes.
+    const partial = tmp('partial');
+    for (const d of DATES) writeFileSync(join(partial, `${d}.csv`), toCsv([...dayBars('AAA.SH', d).slice(0, 101), ...dayBars('BBB.SZ', d).slice(0, 101)]));
+    const r = await run('data', 'import', partial, '--out', out, '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/kept 0 of 8 instrument-days; excluded: too many missing minutes 8 \(e\.g\. AAA\.SH 2024-01-02/);
+    expect(r.err).toMatch(/nothing was written/);
+    expect(snapshot(out)).toEqual(before);
+    expect(readdirSync(parent)).toEqual(['ds']);
+  });
+
+  it('fails when a split would have no usable day', async () => {
+    const dir = tmp('nosplit');
+    for (const d of DATES) {
+      const rows = [...dayBars('AAA.SH', d), ...dayBars('BBB.SZ', d)];
+      writeFileSync(join(dir, `${d}.csv`), toCsv(d === DATES[3] ? rows.filter((_, k) => k % 3 === 0) : rows));
+    }
+    const out = join(tmp('nosplit-out'), 'ds');
+    const r = await run('data', 'import', dir, '--out', out, '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/the test split \(2024-01-05\) has no kept instrument-day/);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -365,7 +365,7 @@ describe('malformed files', () => {
   });
 });
 
-describe('input bar length (issue 10)', () => {
+describe('input bar length and usable output (issue 10)', () => {
   it('detects 5-minute input in any row order, notes it, records it and makes 5-minute bars', async () => {
     const dir = tmp('five-shuffled');
     const rows = DATES.flatMap((d) => [...dayBarsOf(5, 'AAA.SH', d, 10), ...dayBarsOf(5, 'BBB.SZ', d, 20)]);
@@ -385,5 +385,15 @@ describe('input bar length (issue 10)', () => {
     const before = readdirSync(dir);
     await expect(importBars({ inputs: [dir], out: dir })).rejects.toThrow(/refusing to write the dataset to '.*': it is the input/);
     expect(readdirSync(dir)).toEqual(before);
+  });
+
+  it('fails with the reasons when every instrument-day is excluded, and writes nothing', async () => {
+    const dir = tmp('all-suspended');
+    for (const d of DATES) writeFileSync(join(dir, `${d}.csv`), toCsv(dayBars('AAA.SH', d, 10).map((b) => ({ ...b, open: 10, high: 10, low: 10, close: 10, volume: 0 }))));
+    const parent = tmp('all-suspended-out');
+    const err = await importBars({ inputs: [dir], out: join(parent, 'ds') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExecLabError);
+    expect((err as ExecLabError).message).toMatch(/kept 0 of 4 instrument-days; excluded: suspended 4 \(e\.g\. AAA\.SH 2024-01-02, AAA\.SH 2024-01-03, AAA\.SH 2024-01-04\); nothing was written .*zero volume/);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });

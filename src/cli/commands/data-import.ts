@@ -30,8 +30,9 @@ dataset meta.json); --force also replaces another directory. Never a file, an in
 containing one, or inside one), the current directory or a parent of it. Temporaries that killed
 runs left next to --out (<out>.tmp-<pid>, <out>.rows-tmp-<pid>) are removed.
 
-Cleaning rules and the dataset layout: docs/DATA.md. The import is atomic: on any error an
-existing dataset at --out is left as it was.
+Cleaning rules and the dataset layout: docs/DATA.md. The import is atomic: on any error, and when
+no instrument-day (or none in one of the splits) is kept, an existing dataset at --out is left as
+it was and the exit code is not 0.
 
 Examples:
   execlab data import data/raw/ashare-1min --out data/ashare

@@ -7,7 +7,8 @@
  * to the atomic DatasetWriter. Any error aborts the writer, so an existing dataset stays intact.
  * Before reading, the output is checked (datasetTarget: never an input, the current directory or a
  * directory that is not a dataset) and temporaries of killed runs next to it are removed; after pass 1
- * the input bar length is read from the timestamps (bar-length.ts).
+ * the input bar length is read from the timestamps (bar-length.ts); after pass 2 an import that kept
+ * nothing usable fails (kept.ts) instead of replacing a dataset.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -22,6 +23,7 @@ import { detectBarLength, resolveBarLengths, type BarLengths } from './bar-lengt
 import { cleanInstrumentDay, EXCLUDE, sessionGrid, type CleanCounts, type CleanSettings } from './clean.js';
 import { readCsvFile, type ReadTarget } from './csv.js';
 import { readParquetFile, SESSION_TIMEZONES } from './parquet.js';
+import { assertUsable } from './kept.js';
 import { RowCollector } from './rows.js';
 import { defaultImportDir, ImportSettingsSchema, type ImportSettings, type ImportSettingsInput } from './settings.js';
 
@@ -217,6 +219,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
   let used = 0;
   let kept = 0;
   let excluded = 0;
+  const keptDates = new Set<string>();
   const lastClose = new Float64Array(n).fill(NaN);
 
   const provenance: Record<string, unknown> = {
@@ -318,6 +321,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
         }
         if (res.kept) {
           kept++;
+          keptDates.add(date);
           used += c.onGrid;
           panel.valid[i] = 1;
           panel.open.set(res.bars.open, base);
@@ -359,6 +363,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     const rows: RowAccounting = { read: collector.rows, used, dropped };
     // The row accounting travels in the provenance (QualityReport has no field for it).
     provenance.rows = rows;
+    assertUsable(quality, split, keptDates, out);
     const meta = writer.finish(split, quality);
     return { meta, dir: out, files, rows, seconds: (performance.now() - t0) / 1000, notes };
   } catch (err) {
