@@ -7,21 +7,25 @@ import { checkOrdersAgainst, generateOrders, readOrdersCsv, type Order, type Ord
 import type { DatasetStore } from '../data/store.js';
 import type { FeatureStats } from '../data/types.js';
 import { ExecLabError } from '../errors.js';
-import { loadPolicy, strategyFromPolicyFile } from '../rl/common/policy-file.js';
+import { checkPolicyBars, loadPolicy, strategyFromPolicyFile, type EvaluationMode } from '../rl/common/policy-file.js';
 import { buildEpisodes, type EpisodeSet, type SkippedOrder } from '../sim/episodes.js';
 import type { SimSettings } from '../sim/settings.js';
 import type { AlmgrenChrissSettings } from '../strategies/almgren-chriss.js';
 import { createRuleStrategy, RULE_STRATEGIES } from '../strategies/registry.js';
 import type { Strategy } from '../strategies/types.js';
 import type { ProgressFn } from '../util/progress.js';
+import { staticStrategyFor } from './static-fit.js';
 import { reportRuns, runStrategies, type Comparison, type OrderIndex } from './compare.js';
 import { concatRuns, type StrategyRun } from './run.js';
+
+/** The static schedule fitted on the dataset's training split (src/eval/static-fit.ts). */
+export const STATIC_STRATEGY = 'static';
 
 /** Orders whose episodes a backtest holds at once by default (about 6.5 KB each: about 330 MB). */
 export const DEFAULT_MAX_ORDERS_IN_MEMORY = 50_000;
 
 export interface BacktestRequest {
-  /** Rule names (twap, vwap, ac) and/or paths of policy files. */
+  /** Rule names (twap, vwap, ac, static) and/or paths of policy files. */
   readonly strategies: readonly string[];
   readonly split: 'train' | 'validation' | 'test' | 'all';
   /** Order file (CSV); null = generate one order per instrument-day of the split. */
@@ -37,6 +41,8 @@ export interface BacktestRequest {
    * its own episode only.
    */
   readonly maxOrdersInMemory?: number;
+  /** Policies' evaluation mode; null or absent = the one each policy file records. */
+  readonly policyMode?: EvaluationMode | null;
 }
 
 export interface BacktestResult extends Comparison {
@@ -90,12 +96,14 @@ interface Resolved {
   readonly featureStats: FeatureStats | null;
 }
 
-function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number): Resolved {
+function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number, sim: SimSettings, mode: EvaluationMode | null): Resolved {
   if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null };
-  if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${RULE_STRATEGIES.join(', ')} and no such policy file`, 2);
+  if (spec.toLowerCase() === STATIC_STRATEGY) return { strategy: staticStrategyFor(store, sim).strategy, featureStats: null };
+  if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${[...RULE_STRATEGIES, STATIC_STRATEGY].join(', ')} and no such policy file`, 2);
   const policy = loadPolicy(spec);
+  checkPolicyBars(policy, { barMinutes: store.meta.barMinutes, barsPerDay: store.meta.minutesPerDay, session: store.meta.session.name }, `dataset ${store.dir}`);
   const same = JSON.stringify(policy.featureStats) === JSON.stringify(store.meta.featureStats);
-  return { strategy: strategyFromPolicyFile(policy, threads), featureStats: same ? null : policy.featureStats };
+  return { strategy: strategyFromPolicyFile(policy, threads, mode ?? undefined), featureStats: same ? null : policy.featureStats };
 }
 
 export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgress?: ProgressFn): BacktestResult {
@@ -107,7 +115,7 @@ export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgres
     orders = generateOrders(store, store.datesOf(req.split), req.orders);
   }
   if (orders.length === 0) throw new ExecLabError('no orders to backtest');
-  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1));
+  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1, req.sim, req.policyMode ?? null));
   const strategies = resolved.map((r) => r.strategy);
   const parts = partitionOrders(store.meta.dates, orders, req.maxOrdersInMemory ?? DEFAULT_MAX_ORDERS_IN_MEMORY);
   const runParts: StrategyRun[][] = strategies.map(() => []);

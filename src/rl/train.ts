@@ -8,7 +8,7 @@ import { generateOrders, type OrderSettings } from '../data/orders.js';
 import type { DatasetStore } from '../data/store.js';
 import { ExecLabError } from '../errors.js';
 import { buildEpisodes, type EpisodeSet } from '../sim/episodes.js';
-import { PUBLIC_FEATURES } from '../sim/observation.js';
+import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../sim/observation.js';
 import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
 import { Rng } from '../util/random.js';
@@ -16,7 +16,8 @@ import { runLoop, type LoopResult } from './common/loop.js';
 import { TwoThreadInference } from './common/inference-pool.js';
 import { ActorCritic } from './common/net/network.js';
 import { DataParallel } from './common/net/parallel.js';
-import { POLICY_FORMAT, savePolicy, type PolicyFile } from './common/policy-file.js';
+import { EVALUATION_MODES, POLICY_FORMAT, policyStrategy, savePolicy, type EvaluationMode, type PolicyBars, type PolicyFile } from './common/policy-file.js';
+import { runStrategy } from '../eval/run.js';
 import { DdqnLearner } from './ddqn/ddqn.js';
 import type { DdqnSettings } from './ddqn/settings.js';
 import { distillationHook, type DistillMode } from './distill/teacher.js';
@@ -28,6 +29,7 @@ export interface TrainingData {
   readonly validation: EpisodeSet;
   readonly datasetName: string;
   readonly featureStats: DatasetStore['meta']['featureStats'];
+  readonly bars: PolicyBars;
   /** Orders available before sampling (equal to the episode counts unless MAX_EPISODES_IN_MEMORY cut them). */
   readonly available: { readonly train: number; readonly validation: number };
 }
@@ -38,6 +40,13 @@ export interface TrainingData {
  * training run well under 2 GB. Smaller datasets use every order.
  */
 export const MAX_EPISODES_IN_MEMORY = 100_000;
+
+function meanPa(pa: Float64Array): number {
+  let s = 0;
+  let n = 0;
+  for (const x of pa) if (!Number.isNaN(x)) (s += x), n++;
+  return n ? s / n : NaN;
+}
 
 /** A seeded uniform sample of at most `max` orders, in their original sequence. */
 function sampleOrders<T>(list: readonly T[], max: number, seed: number): T[] {
@@ -69,7 +78,8 @@ export function prepareTrainingData(
   const validation = buildEpisodes(store, validOrders, sim).episodes;
   if (train.count === 0) throw new ExecLabError('no training orders: the training split has no valid instrument-day');
   if (validation.count === 0) throw new ExecLabError('no validation orders: the validation split has no valid instrument-day');
-  return { train, validation, datasetName: store.meta.name, featureStats: store.meta.featureStats, available: { train: allTrain.length, validation: allValid.length } };
+  const bars = { barMinutes: store.meta.barMinutes, barsPerDay: store.meta.minutesPerDay, session: store.meta.session.name };
+  return { train, validation, datasetName: store.meta.name, featureStats: store.meta.featureStats, bars, available: { train: allTrain.length, validation: allValid.length } };
 }
 
 export type TrainJob =
@@ -102,7 +112,8 @@ export async function trainPolicy(
 ): Promise<TrainOutput> {
   const s = job.settings;
   const privIn = job.algo === 'ppo' && job.settings.previousActionInState ? 3 : 2;
-  const shape = { pubIn: PUBLIC_FEATURES, privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
+  const pubIn = s.marketContext ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
+  const shape = { pubIn, privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
   const net = ActorCritic.create(shape, new Rng(s.seed));
   let learner;
   let pool: DataParallel | null = null;
@@ -141,6 +152,14 @@ export async function trainPolicy(
     await pool?.close();
   }
   net.params.set(result.bestParams);
+  // The evaluation mode is chosen on the validation split too: the best checkpoint's mean PA with
+  // each mode (greedy is what the loop validated; ties keep greedy).
+  const byMode = {} as Record<EvaluationMode, number>;
+  for (const mode of EVALUATION_MODES) {
+    const run = runStrategy(policyStrategy(net, learner.spec, job.name, 'learned', 1, mode), data.validation, sim);
+    byMode[mode] = meanPa(run.paBps);
+  }
+  const evaluation: EvaluationMode = byMode.expected > byMode.greedy ? 'expected' : 'greedy';
   const policy: PolicyFile = {
     format: POLICY_FORMAT,
     name: job.name,
@@ -149,11 +168,14 @@ export async function trainPolicy(
     network: net.toJSON(),
     sim,
     featureStats: data.featureStats,
+    bars: data.bars,
+    evaluation,
     dataset: data.datasetName,
     training: {
       settings: s,
       distillation: job.algo === 'ppo' && job.teacher ? { mode: job.teacher.mode, coef: job.teacher.coef, teacher: job.teacher.policy.name } : null,
       best: result.best,
+      validationPaByMode: byMode,
       iterations: result.iterations,
       stoppedEarly: result.stoppedEarly,
       history: result.history,

@@ -11,7 +11,7 @@ import type { DayContext, DayPanel } from '../data/types.js';
 import { ExecLabError } from '../errors.js';
 import { argmax } from '../rl/common/losses.js';
 import { ActorCritic } from '../rl/common/net/network.js';
-import type { PolicyFile } from '../rl/common/policy-file.js';
+import { checkPolicyBars, expectedShare, policyBars, type PolicyFile } from '../rl/common/policy-file.js';
 import { PUBLIC_FEATURES, summariseMinutes } from '../sim/observation.js';
 import { periodGrid, type PeriodGrid } from '../sim/settings.js';
 
@@ -63,9 +63,18 @@ export interface PolicyRuntime {
   readonly minutesPerDay: number;
 }
 
-export function policyRuntime(policy: PolicyFile, minutesPerDay = 240, barMinutes = 1): PolicyRuntime {
+/**
+ * The policy ready to decide. Bars per day and bar length default to the policy's own; given
+ * values that differ are refused (the periods would not be the ones it learned).
+ */
+export function policyRuntime(policy: PolicyFile, minutesPerDay?: number, barMinutes?: number): PolicyRuntime {
   if (policy.spec.view !== 'student') throw new ExecLabError(`policy '${policy.name}' sees the future (teacher view): it can be evaluated but not deployed`);
-  return { policy, net: ActorCritic.fromJSON(policy.network), grid: periodGrid(policy.sim, barMinutes, minutesPerDay), minutesPerDay };
+  if (policy.spec.market) {
+    throw new ExecLabError(`policy '${policy.name}' reads the market context (the cross-section of the day's instruments), which /decide cannot rebuild from one instrument's bars: run it with execlab backtest, or train without --market-context to serve it`, 2);
+  }
+  const own = policyBars(policy);
+  checkPolicyBars(policy, { barMinutes: barMinutes ?? own.barMinutes, barsPerDay: minutesPerDay ?? own.barsPerDay, session: own.session }, 'the server was asked for');
+  return { policy, net: ActorCritic.fromJSON(policy.network), grid: periodGrid(policy.sim, own.barMinutes, own.barsPerDay), minutesPerDay: own.barsPerDay };
 }
 
 function panel(bars: z.infer<typeof Bars>, minutes: number, what: string): DayPanel {
@@ -128,7 +137,8 @@ export function decide(rt: PolicyRuntime, input: DecisionRequest): Decision {
   if (remaining < -1e-9 * req.quantity) throw new ExecLabError(`executed sums to more than the quantity ${req.quantity}`, 2);
   session.heads(logits, null);
   const action = argmax(logits, 0, A);
-  const share = policy.spec.actionMap[action];
+  // The policy's evaluation mode, as in backtests: the likeliest action's share or the expected share.
+  const share = policy.evaluation === 'expected' ? expectedShare(logits, 0, policy.spec.actionMap) : policy.spec.actionMap[action];
   const quantity = t === T - 1 ? Math.max(0, remaining) : Math.min(share * req.quantity, Math.max(0, remaining));
   return { period: t, action, share, quantity, logits: Array.from(logits) };
 }

@@ -7,7 +7,7 @@ import type { DatasetStore } from '../data/store.js';
 import type { Order } from '../data/orders.js';
 import { normaliseFeatures, rawMinuteFeatures } from '../data/features.js';
 import type { DayPanel, FeatureStats } from '../data/types.js';
-import { PUBLIC_FEATURES, summariseMinutes } from './observation.js';
+import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES, summariseMinutes } from './observation.js';
 import { periodGrid, type PeriodGrid, type SimSettings } from './settings.js';
 import type { ProgressFn } from '../util/progress.js';
 
@@ -26,11 +26,20 @@ export interface EpisodeSet {
   readonly periodMeanPrice: Float64Array;
   /** Benchmark p~: plain mean of the minute average prices over the horizon (SPEC 3). Future data. */
   readonly benchmark: Float64Array;
+  /**
+   * The market's PA per period [episode * T + period]: the mean over the day's valid instruments of
+   * the period's mean price against each one's p~, in bps, signed for the order's side. Future data,
+   * like p~: training may use it in rewards (the market-neutral baseline), never in an observation.
+   */
+  readonly marketPeriodPa: Float64Array;
   /** Order quantity in shares. */
   readonly quantity: Float64Array;
   /** +1 sell, -1 buy. */
   readonly side: Int8Array;
-  /** Public features [episode][step][PUBLIC_FEATURES]; the views in observation.ts decide what is seen. */
+  /**
+   * Public features [episode][step][EPISODE_PUBLIC_FEATURES]: the instrument's own 18, then the
+   * market context's 18; the views in observation.ts decide what is seen.
+   */
   readonly pub: Float32Array;
   /** VWAP's volume profile over the horizon from the previous days, normalised to sum 1. */
   readonly volumeProfile: Float64Array;
@@ -89,9 +98,10 @@ export function buildEpisodes(
     volume: new Float64Array(cap * H),
     periodMeanPrice: new Float64Array(cap * T),
     benchmark: new Float64Array(cap),
+    marketPeriodPa: new Float64Array(cap * T),
     quantity: new Float64Array(cap),
     side: new Int8Array(cap),
-    pub: new Float32Array(cap * S * PUBLIC_FEATURES),
+    pub: new Float32Array(cap * S * EPISODE_PUBLIC_FEATURES),
     volumeProfile: new Float64Array(cap * H),
     dailySigma: new Float64Array(cap),
     prevClose: new Float64Array(cap),
@@ -107,6 +117,8 @@ export function buildEpisodes(
     // The previous day is normalised with the order day's context: both days are then on one scale
     // (prices over the previous close), which is what the student compares.
     const prevFeats = day.previous ? normaliseFeatures(rawMinuteFeatures(day.previous, day.context), featureStats) : null;
+    const marketPa = marketPeriodPa(day.bars, grid, M);
+    const market = marketContext(day.bars.valid, day.previous?.valid ?? null, feats, prevFeats, grid, M, S);
     for (const k of byDate.get(d)!) {
       const o = orders[k];
       const i = codeIndex.get(o.instrument)!;
@@ -117,10 +129,13 @@ export function buildEpisodes(
       fillEpisode(out, n, day.bars, i, H, T, grid, M);
       out.quantity[n] = o.quantity;
       out.side[n] = o.side === 'sell' ? 1 : -1;
+      for (let t = 0; t < T; t++) out.marketPeriodPa[n * T + t] = out.side[n] * marketPa[t];
       // Public steps: 0 = previous day (zeros when there is none), k = period k-1.
-      const po = n * S * PUBLIC_FEATURES;
+      const W = EPISODE_PUBLIC_FEATURES;
+      const po = n * S * W;
       if (prevFeats && day.previous!.valid[i]) summariseMinutes(prevFeats, i * M, 0, M, out.pub, po);
-      for (let t = 0; t < T; t++) summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], out.pub, po + (t + 1) * PUBLIC_FEATURES);
+      for (let t = 0; t < T; t++) summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], out.pub, po + (t + 1) * W);
+      for (let s = 0; s < S; s++) out.pub.set(market.subarray(s * PUBLIC_FEATURES, (s + 1) * PUBLIC_FEATURES), po + s * W + PUBLIC_FEATURES);
       // History-derived context: VWAP profile over the horizon, AC sigma, liquidity.
       let ps = 0;
       for (let m = 0; m < H; m++) ps += day.context.volumeProfile[i * M + m];
@@ -145,9 +160,10 @@ export function buildEpisodes(
     volume: trim(out.volume, H),
     periodMeanPrice: trim(out.periodMeanPrice, T),
     benchmark: trim(out.benchmark, 1),
+    marketPeriodPa: trim(out.marketPeriodPa, T),
     quantity: trim(out.quantity, 1),
     side: trim(out.side, 1),
-    pub: trim(out.pub, S * PUBLIC_FEATURES),
+    pub: trim(out.pub, S * EPISODE_PUBLIC_FEATURES),
     volumeProfile: trim(out.volumeProfile, H),
     dailySigma: trim(out.dailySigma, 1),
     prevClose: trim(out.prevClose, 1),
@@ -157,6 +173,72 @@ export function buildEpisodes(
     orders: episodeOrders,
   };
   return { episodes, skipped };
+}
+
+/** Sell PA (bps) of each period's mean price against p~, averaged over the day's valid instruments. */
+export function marketPeriodPa(bars: DayPanel, grid: PeriodGrid, M: number): Float64Array {
+  const { sum, count } = periodPaSum(bars, grid, M);
+  return count > 0 ? sum.map((x) => x / count) : sum;
+}
+
+/** Sell PA (bps) of each period's mean price against p~, summed over the day's valid instruments, and their count. */
+export function periodPaSum(bars: DayPanel, grid: PeriodGrid, M: number): { sum: Float64Array; count: number } {
+  const { horizon: H, periods: T, start } = grid;
+  const sum = new Float64Array(T);
+  const mean = new Float64Array(T);
+  let count = 0;
+  for (let i = 0; i < bars.instrumentCount; i++) {
+    if (!bars.valid[i]) continue;
+    let all = 0;
+    for (let t = 0; t < T; t++) {
+      let s = 0;
+      for (let m = start[t]; m < start[t + 1]; m++) s += bars.avgPrice[i * M + m];
+      all += s;
+      mean[t] = s / (start[t + 1] - start[t]);
+    }
+    const p = all / H;
+    if (!(p > 0)) continue;
+    for (let t = 0; t < T; t++) sum[t] += 1e4 * (mean[t] / p - 1);
+    count++;
+  }
+  return { sum, count };
+}
+
+/**
+ * The day's market context [step][PUBLIC_FEATURES]: each step's summaries averaged over the valid
+ * instruments (step 0 over those with a valid previous day). Zeros where no instrument counts.
+ */
+export function marketContext(
+  valid: Uint8Array,
+  previousValid: Uint8Array | null,
+  feats: Float32Array,
+  prevFeats: Float32Array | null,
+  grid: PeriodGrid,
+  M: number,
+  S: number,
+): Float32Array {
+  const F = PUBLIC_FEATURES;
+  const sum = new Float64Array(S * F);
+  const count = new Float64Array(S);
+  const one = new Float32Array(F);
+  const add = (s: number): void => {
+    for (let j = 0; j < F; j++) sum[s * F + j] += one[j];
+    count[s]++;
+  };
+  for (let i = 0; i < valid.length; i++) {
+    if (!valid[i]) continue;
+    if (prevFeats && previousValid && previousValid[i]) {
+      summariseMinutes(prevFeats, i * M, 0, M, one, 0);
+      add(0);
+    }
+    for (let t = 0; t < S - 1; t++) {
+      summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], one, 0);
+      add(t + 1);
+    }
+  }
+  const out = new Float32Array(S * F);
+  for (let s = 0; s < S; s++) if (count[s] > 0) for (let j = 0; j < F; j++) out[s * F + j] = sum[s * F + j] / count[s];
+  return out;
 }
 
 function fillEpisode(
@@ -204,9 +286,10 @@ export function selectEpisodes(set: EpisodeSet, indices: ArrayLike<number>): Epi
     volume: pick(set.volume, H),
     periodMeanPrice: pick(set.periodMeanPrice, T),
     benchmark: pick(set.benchmark, 1),
+    marketPeriodPa: pick(set.marketPeriodPa, T),
     quantity: pick(set.quantity, 1),
     side: pick(set.side, 1),
-    pub: pick(set.pub, S * PUBLIC_FEATURES),
+    pub: pick(set.pub, S * EPISODE_PUBLIC_FEATURES),
     volumeProfile: pick(set.volumeProfile, H),
     dailySigma: pick(set.dailySigma, 1),
     prevClose: pick(set.prevClose, 1),

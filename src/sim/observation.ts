@@ -12,8 +12,33 @@
 import { MINUTE_FEATURE_COUNT } from '../data/features.js';
 
 export const STEP_STATS = 3;
-/** Public features per step. */
+/** The instrument's own public features per step. */
 export const PUBLIC_FEATURES = MINUTE_FEATURE_COUNT * STEP_STATS;
+/**
+ * The market context per step: the same 18 summaries averaged over every valid instrument of the
+ * day (the cross-section), so that a policy can tell the stock's move from the market's. Step k holds
+ * period k-1 of every instrument: at decision t a student still sees only minutes before it.
+ */
+export const MARKET_FEATURES = PUBLIC_FEATURES;
+/** Episodes store both per step: own features, then the market context. */
+export const EPISODE_PUBLIC_FEATURES = PUBLIC_FEATURES + MARKET_FEATURES;
+
+/** Public inputs per step of a policy: its own features, plus the market context when it reads it. */
+export function publicWidth(spec: { readonly market?: boolean }): number {
+  return spec.market ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
+}
+
+/**
+ * The first `width` features of every step of `count` episodes' public sequences (stored
+ * EPISODE_PUBLIC_FEATURES wide), packed: what a policy of that width reads.
+ */
+export function packPublic(pub: Float32Array, count: number, steps: number, width: number): Float32Array {
+  const W = EPISODE_PUBLIC_FEATURES;
+  if (width === W) return pub.subarray(0, count * steps * W);
+  const out = new Float32Array(count * steps * width);
+  for (let k = 0; k < count * steps; k++) out.set(pub.subarray(k * W, k * W + width), k * width);
+  return out;
+}
 
 /**
  * Summarises normalised minute features [minute][feature] over minutes [from, to) into `out` at
@@ -48,7 +73,7 @@ export type ObservationView = 'student' | 'teacher';
 
 /**
  * Copies the public sequence of episode `i` as seen by `view` at decision `t` into `out`
- * ([steps][PUBLIC_FEATURES], `steps` = T + 1). Steps the view may not see are zero.
+ * ([steps][EPISODE_PUBLIC_FEATURES], `steps` = T + 1). Steps the view may not see are zero.
  */
 export function publicObservation(
   pub: Float32Array,
@@ -58,9 +83,9 @@ export function publicObservation(
   t: number,
   out: Float32Array,
 ): Float32Array {
-  const width = steps * PUBLIC_FEATURES;
+  const width = steps * EPISODE_PUBLIC_FEATURES;
   const visible = view === 'teacher' ? steps : Math.min(steps, t + 1);
   out.fill(0, 0, width);
-  out.set(pub.subarray(i * width, i * width + visible * PUBLIC_FEATURES), 0);
+  out.set(pub.subarray(i * width, i * width + visible * EPISODE_PUBLIC_FEATURES), 0);
   return out;
 }

@@ -114,7 +114,7 @@ describe('5-minute bars end to end', () => {
     expect((await run('data', 'synth', '--out', five, '--instruments', '4', '--days', '8', '--validation-days', '2', '--test-days', '2', '--bar-minutes', '5', '--quiet')).code).toBe(0);
     const b = await run('backtest', '--data', five, '--strategy', 'twap,vwap', '--out', join(dir, 'bt5'));
     expect(b.code).toBe(0);
-    // TWAP over 47 bars: reward -alpha * 47 * (1/47)^2 / 100 = -1/47 = -2.13e-2
-    expect(b.out).toMatch(/TWAP\s+8\s+-2\.13\s+0\.00/);
+    // TWAP over 47 bars of 5 minutes, the penalty per minute: -alpha * 235 * (1/235)^2 / 100 = -1/235 = -0.43e-2
+    expect(b.out).toMatch(/TWAP\s+8\s+-0\.43\s+0\.00/);
   });
 });

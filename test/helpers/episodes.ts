@@ -48,6 +48,7 @@ export function makeEpisodes(specs: readonly EpisodeSpec[], settings: SimSetting
     volume,
     periodMeanPrice: pmp,
     benchmark,
+    marketPeriodPa: new Float64Array(n * T),
     quantity: Float64Array.from(specs.map((s) => s.quantity ?? 1000)),
     side: Int8Array.from(specs.map((s) => (s.side === 'buy' ? -1 : 1))),
     pub: new Float32Array(n * (T + 1) * PUBLIC_FEATURES),

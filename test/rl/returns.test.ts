@@ -41,3 +41,15 @@ describe("Lin and Beling's sparse terminal reward", () => {
     expect(sparseTerminalReward(-1, 1)).toBe(0);
   });
 });
+
+describe('explained variance of the critic', () => {
+  it('by hand: 1 for a perfect fit, 0 for a constant, 1 - Var(residual) / Var(target) otherwise', async () => {
+    const { explainedVariance } = await import('../../src/rl/common/returns.js');
+    const t = Float32Array.of(1, 2, 3, 4);
+    expect(explainedVariance(t, t)).toBe(1);
+    expect(explainedVariance(t, new Float32Array(4).fill(7))).toBeCloseTo(0, 12);
+    // residuals (1, 0, 1, 0): variance 0.25 against 1.25 -> 1 - 0.2 = 0.8
+    expect(explainedVariance(t, Float32Array.of(0, 2, 2, 4))).toBeCloseTo(0.8, 6);
+    expect(explainedVariance(new Float32Array(3).fill(2), Float32Array.of(1, 2, 3))).toBeNaN();
+  });
+});

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { DayPanel } from '../../src/data/types.js';
 import { buildEpisodes } from '../../src/sim/episodes.js';
 import { ExecutionEnv } from '../../src/sim/env.js';
-import { publicObservation, PUBLIC_FEATURES } from '../../src/sim/observation.js';
+import { EPISODE_PUBLIC_FEATURES, publicObservation, PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 import { ActorCritic } from '../../src/rl/common/net/network.js';
 import { rollout } from '../../src/rl/common/policy.js';
@@ -20,6 +20,9 @@ const original = buildEpisodes(base, orders, DEFAULT_SIM_SETTINGS).episodes;
 const start = original.grid.start;
 const net = ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 2, hidden: 8, mlp: [8, 8], actions: 5 }, new Rng(5));
 const spec = { view: 'student' as const, privateFeatures: 2 as const, actionMap: DEFAULT_SIM_SETTINGS.actionMap };
+// A student that also reads the market context (every instrument's past periods).
+const marketNet = ActorCritic.create({ pubIn: EPISODE_PUBLIC_FEATURES, privIn: 2, hidden: 8, mlp: [8, 8], actions: 5 }, new Rng(6));
+const marketSpec = { ...spec, market: true };
 
 function perturbed(t: number, minute: number, field: number, factor: number): DayPanel[] {
   return base.panels.map((p, d) => {
@@ -38,8 +41,8 @@ describe('no look-ahead for the student', () => {
       fc.property(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 239 }), fc.integer({ min: 0, max: 5 }), fc.double({ min: 0.5, max: 2, noNaN: true }), (t, minute, field, factor) => {
         const changed = buildEpisodes(storeFromPanels(perturbed(t, minute, field, factor), 2, 1), orders, DEFAULT_SIM_SETTINGS).episodes;
         const S = original.steps;
-        const a = new Float32Array(S * PUBLIC_FEATURES);
-        const b = new Float32Array(S * PUBLIC_FEATURES);
+        const a = new Float32Array(S * EPISODE_PUBLIC_FEATURES);
+        const b = new Float32Array(S * EPISODE_PUBLIC_FEATURES);
         for (let i = 0; i < original.count; i++) {
           for (let k = 0; k <= t; k++) {
             expect(publicObservation(changed.pub, S, i, 'student', k, b)).toEqual(publicObservation(original.pub, S, i, 'student', k, a));
@@ -50,6 +53,11 @@ describe('no look-ahead for the student', () => {
         for (let i = 0; i < original.count; i++) {
           for (let k = 0; k <= t; k++) expect(rb.actions[i * 8 + k]).toBe(ra.actions[i * 8 + k]);
         }
+        const ma = rollout(marketNet, marketSpec, new ExecutionEnv(original, DEFAULT_SIM_SETTINGS), 'greedy', null);
+        const mb = rollout(marketNet, marketSpec, new ExecutionEnv(changed, DEFAULT_SIM_SETTINGS), 'greedy', null);
+        for (let i = 0; i < original.count; i++) {
+          for (let k = 0; k <= t; k++) expect(mb.actions[i * 8 + k]).toBe(ma.actions[i * 8 + k]);
+        }
       }),
       { numRuns: 40 },
     );
@@ -58,14 +66,14 @@ describe('no look-ahead for the student', () => {
   it('the same perturbation does change the teacher view (the test can see a leak)', () => {
     const changed = buildEpisodes(storeFromPanels(perturbed(2, 10, 4, 1.5), 2, 1), orders, DEFAULT_SIM_SETTINGS).episodes;
     const S = original.steps;
-    const a = publicObservation(original.pub, S, 0, 'teacher', 2, new Float32Array(S * PUBLIC_FEATURES));
-    const b = publicObservation(changed.pub, S, 0, 'teacher', 2, new Float32Array(S * PUBLIC_FEATURES));
+    const a = publicObservation(original.pub, S, 0, 'teacher', 2, new Float32Array(S * EPISODE_PUBLIC_FEATURES));
+    const b = publicObservation(changed.pub, S, 0, 'teacher', 2, new Float32Array(S * EPISODE_PUBLIC_FEATURES));
     expect(b).not.toEqual(a);
   });
 
   it('a student cannot ask the environment for a future step', async () => {
     const { publicStepInput } = await import('../../src/rl/common/observe.js');
     const env = new ExecutionEnv(original, DEFAULT_SIM_SETTINGS);
-    expect(() => publicStepInput(env, 'student', 1, new Float32Array(original.count * PUBLIC_FEATURES))).toThrow(/after the decision time/);
+    expect(() => publicStepInput(env, 'student', 1, new Float32Array(original.count * PUBLIC_FEATURES), PUBLIC_FEATURES)).toThrow(/after the decision time/);
   });
 });

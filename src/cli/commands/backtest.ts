@@ -26,6 +26,7 @@ const BacktestSchema = z.object({
   out: z.string().default('runs/backtest'),
   threads: z.number().int().min(1).max(2).default(1),
   maxOrdersInMemory: z.number().int().positive().default(DEFAULT_MAX_ORDERS_IN_MEMORY),
+  policyMode: z.enum(['greedy', 'expected']).nullable().default(null),
 });
 
 export function registerBacktestCommand(program: Command): void {
@@ -36,7 +37,7 @@ export function registerBacktestCommand(program: Command): void {
       'Run strategies over the same orders with the one simulator and print the results table (reward x 10^-2, PA in bps with 95% CI and day-clustered standard error, GLR, share PA > 0, fill rate, paired test against TWAP per order and on day means). Writes <out>/orders.csv, <out>/orders.json (per order) and <out>/summary.json.',
     )
     .addHelpText('after', '\nExample:\n  execlab backtest --strategy twap,vwap,ac,runs/opd/policy.json --split test')
-    .option('--strategy <list>', 'comma-separated: twap, vwap, ac and/or policy files', 'twap,vwap,ac')
+    .option('--strategy <list>', 'comma-separated: twap, vwap, ac, static (the best static schedule fitted on the training split) and/or policy files', 'twap,vwap,ac')
     .option('--data <dir>', 'dataset directory', DEFAULT_DATA_DIR)
     .option('--split <name>', 'train | validation | test | all (ignored with --orders)', 'test')
     .option('--orders <file>', 'order file (CSV: instrument,date,side,quantity); default: one generated order per instrument-day')
@@ -53,6 +54,7 @@ export function registerBacktestCommand(program: Command): void {
       `orders whose episodes are held at once (about 6.5 KB each); more run in parts of whole dates, same results (default ${DEFAULT_MAX_ORDERS_IN_MEMORY})`,
       toInt('--max-orders-in-memory'),
     )
+    .option('--policy-mode <mode>', "policies: 'greedy' (the most likely action) or 'expected' (the distribution's expected share of Q); default: the mode each policy file records, chosen on validation in training")
     .option('--config <file>', 'YAML or JSON file with any of these settings (flags win)')
     .action(function (this: Command) {
       const loose = userSettings(this);
@@ -76,6 +78,7 @@ export function registerBacktestCommand(program: Command): void {
           ac: { ...DEFAULT_AC_SETTINGS, riskAversion: s.acRiskAversion },
           threads: s.threads,
           maxOrdersInMemory: s.maxOrdersInMemory,
+          policyMode: s.policyMode,
         },
         bar.update,
       );

@@ -14,9 +14,9 @@ export function registerServeCommand(program: Command): void {
     .requiredOption('--policy <file>', 'policy.json written by execlab train or reproduce')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <n>', 'port (0 = any free port)', toInt('--port'), 8080)
-    .option('--minutes-per-day <n>', 'bars per trading day of the live data', toInt('--minutes-per-day'), 240)
+    .option('--minutes-per-day <n>', 'bars per trading day of the live data; default: the policy\'s own (another value is refused)', toInt('--minutes-per-day'))
     .action(async function (this: Command) {
-      const o = this.opts() as { policy: string; host: string; port: number; minutesPerDay: number };
+      const o = this.opts() as { policy: string; host: string; port: number; minutesPerDay?: number };
       const rt = policyRuntime(loadPolicy(o.policy), o.minutesPerDay);
       const server = createPolicyServer(rt);
       await new Promise<void>((resolve) => server.listen(o.port, o.host, resolve));

@@ -1,4 +1,4 @@
-import { PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
+import type { ObservationView } from '../../sim/observation.js';
 import type { SeqBatch } from './net/network.js';
 import type { RolloutRecord } from './policy.js';
 
@@ -10,7 +10,7 @@ import type { RolloutRecord } from './policy.js';
 export function episodeBatch(rec: RolloutRecord, steps: number, privIn: number, which: ArrayLike<number>, view: ObservationView): SeqBatch & { readonly reads: number } {
   const B = which.length;
   const T = rec.periods;
-  const pw = steps * PUBLIC_FEATURES;
+  const pw = steps * rec.publicWidth;
   const qw = steps * privIn;
   const pub = new Float32Array(B * pw);
   const priv = new Float32Array(B * qw);

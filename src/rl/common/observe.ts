@@ -4,16 +4,20 @@
  * so a policy cannot read the future through indexing mistakes.
  */
 import type { ExecutionEnv } from '../../sim/env.js';
-import { PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
+import { EPISODE_PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
 
-/** Copies public step `s` of every episode into `out` [n * PUBLIC_FEATURES]. */
-export function publicStepInput(env: ExecutionEnv, view: ObservationView, s: number, out: Float32Array): void {
+/**
+ * Copies public step `s` of every episode into `out` [n * width]: the first `width` features of the
+ * step (PUBLIC_FEATURES: the instrument's own; EPISODE_PUBLIC_FEATURES: with the market context).
+ */
+export function publicStepInput(env: ExecutionEnv, view: ObservationView, s: number, out: Float32Array, width: number): void {
   const { pub, steps } = env.episodes;
   if (view === 'student' && s > env.t) {
     throw new Error(`student observation: step ${s} is after the decision time (period ${env.t})`);
   }
-  const w = steps * PUBLIC_FEATURES;
-  for (let i = 0; i < env.n; i++) out.set(pub.subarray(i * w + s * PUBLIC_FEATURES, i * w + (s + 1) * PUBLIC_FEATURES), i * PUBLIC_FEATURES);
+  const W = EPISODE_PUBLIC_FEATURES;
+  const w = steps * W;
+  for (let i = 0; i < env.n; i++) out.set(pub.subarray(i * w + s * W, i * w + s * W + width), i * width);
 }
 
 /**

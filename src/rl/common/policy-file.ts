@@ -14,7 +14,7 @@ import { ActorCritic, type NetJSON } from './net/network.js';
 import { argmax } from './losses.js';
 import type { PolicySpec } from './policy.js';
 import { publicStepInput, privateStepInput } from './observe.js';
-import { PUBLIC_FEATURES } from '../../sim/observation.js';
+import { packPublic, publicWidth } from '../../sim/observation.js';
 import type { InferenceSession } from './net/network.js';
 import { ParallelInferenceSession } from './net/parallel-inference.js';
 
@@ -30,9 +30,44 @@ export interface PolicyFile {
   readonly sim: SimSettings;
   /** Feature normalisation the policy was trained with (applied to any data it runs on). */
   readonly featureStats: FeatureStats;
+  /** The bars it was trained on; absent in files written before it was recorded (then 1-minute A-share bars). */
+  readonly bars?: PolicyBars;
+  /** How its decisions are taken from the action distribution (default greedy). */
+  readonly evaluation?: EvaluationMode;
   readonly dataset: string;
   readonly training: Readonly<Record<string, unknown>>;
   readonly createdAt: string;
+}
+
+/** The bar grid of a policy's training data: the periods it knows are whole bars of this length. */
+export interface PolicyBars {
+  readonly barMinutes: number;
+  readonly barsPerDay: number;
+  readonly session: string;
+}
+
+/**
+ * How a policy's decision comes from its action distribution: 'greedy' takes the most likely
+ * action of the map; 'expected' trades the distribution's expected share of Q (sum p_a * share_a),
+ * which may lie between the map's points (e.g. near TWAP's 1/8).
+ */
+export type EvaluationMode = 'greedy' | 'expected';
+export const EVALUATION_MODES: readonly EvaluationMode[] = ['greedy', 'expected'];
+
+/** The bars of a policy file (files without the record were trained on 1-minute A-share bars). */
+export function policyBars(policy: PolicyFile): PolicyBars {
+  return policy.bars ?? { barMinutes: 1, barsPerDay: 240, session: 'ashare' };
+}
+
+/** Refuses to run a policy on bars of another length or session than it was trained on. */
+export function checkPolicyBars(policy: PolicyFile, data: PolicyBars, where: string): void {
+  const own = policyBars(policy);
+  if (own.barMinutes !== data.barMinutes || own.barsPerDay !== data.barsPerDay || own.session !== data.session) {
+    throw new ExecLabError(
+      `policy '${policy.name}' was trained on ${own.barMinutes}-minute bars (${own.barsPerDay} a day, session '${own.session}'); ${where} has ${data.barMinutes}-minute bars (${data.barsPerDay} a day, session '${data.session}'): its decision periods would not be the ones it learned. Train it on data of the same bar length and session.`,
+      2,
+    );
+  }
 }
 
 export function savePolicy(path: string, policy: PolicyFile): void {
@@ -54,13 +89,14 @@ export function loadPolicy(path: string): PolicyFile {
  * A trained network as a Strategy: greedy actions, recurrent state carried across decisions. The
  * student's public input at decision t comes through publicStepInput, which refuses future steps.
  */
-export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string, kind: Strategy['kind'], threads = 1): Strategy {
+export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string, kind: Strategy['kind'], threads = 1, mode: EvaluationMode = 'greedy'): Strategy {
   let session: InferenceSession | ParallelInferenceSession | null = null;
   let pubStep = new Float32Array(0);
   let privStep = new Float32Array(0);
   let logits = new Float32Array(0);
   let prevShare: Float64Array | null = null;
   const A = spec.actionMap.length;
+  const pw = publicWidth(spec);
   return {
     name,
     kind,
@@ -69,30 +105,46 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       // With threads > 1 the environments are split over a worker thread (same numbers, tested).
       session = threads > 1 && env.n >= 2 ? new ParallelInferenceSession(net, env.n, env.episodes.steps) : net.inference(env.n);
       session.resetAll();
-      pubStep = new Float32Array(env.n * PUBLIC_FEATURES);
+      pubStep = new Float32Array(env.n * pw);
       privStep = new Float32Array(env.n * spec.privateFeatures);
       logits = new Float32Array(env.n * A);
       prevShare = spec.privateFeatures === 3 ? new Float64Array(env.n) : null;
-      if (spec.view === 'teacher') session.encodePublic(env.episodes.pub, env.episodes.steps);
+      if (spec.view === 'teacher') session.encodePublic(packPublic(env.episodes.pub, env.n, env.episodes.steps, pw), env.episodes.steps);
     },
     decide(env: ExecutionEnv, out: Float64Array) {
       const s = session!;
       if (spec.view === 'student') {
-        publicStepInput(env, 'student', env.t, pubStep);
+        publicStepInput(env, 'student', env.t, pubStep, pw);
         s.stepPublic(pubStep);
       }
       privateStepInput(env, prevShare, privStep);
       s.stepPrivate(privStep);
       s.heads(logits, null);
       for (let i = 0; i < env.n; i++) {
-        out[i] = spec.actionMap[argmax(logits, i * A, A)];
+        out[i] = mode === 'expected' ? expectedShare(logits, i * A, spec.actionMap) : spec.actionMap[argmax(logits, i * A, A)];
         if (prevShare) prevShare[i] = out[i];
       }
     },
   };
 }
 
-export function strategyFromPolicyFile(policy: PolicyFile, threads = 1): Strategy {
+/** The expected share of Q under the softmax of logits[o .. o + map.length). */
+export function expectedShare(logits: Float32Array, o: number, actionMap: readonly number[]): number {
+  const A = actionMap.length;
+  let max = -Infinity;
+  for (let a = 0; a < A; a++) max = Math.max(max, logits[o + a]);
+  let z = 0;
+  let s = 0;
+  for (let a = 0; a < A; a++) {
+    const e = Math.exp(logits[o + a] - max);
+    z += e;
+    s += e * actionMap[a];
+  }
+  return s / z;
+}
+
+/** A policy file as a strategy; `mode` overrides the evaluation mode the file records. */
+export function strategyFromPolicyFile(policy: PolicyFile, threads = 1, mode?: EvaluationMode): Strategy {
   const net = ActorCritic.fromJSON(policy.network);
-  return policyStrategy(net, policy.spec, policy.name, policy.spec.view === 'teacher' ? 'oracle' : 'learned', threads);
+  return policyStrategy(net, policy.spec, policy.name, policy.spec.view === 'teacher' ? 'oracle' : 'learned', threads, mode ?? policy.evaluation ?? 'greedy');
 }

@@ -4,7 +4,7 @@
  * per decision), and records what the learners need.
  */
 import type { ExecutionEnv } from '../../sim/env.js';
-import { PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
+import { packPublic, publicWidth, type ObservationView } from '../../sim/observation.js';
 import { meanExecutedPaBps } from '../../sim/reward.js';
 import type { Rng } from '../../util/random.js';
 import type { ActorCritic } from './net/network.js';
@@ -19,13 +19,17 @@ export interface PolicySpec {
   readonly privateFeatures: 2 | 3;
   /** The action map: the share of Q of each action (SPEC 3). */
   readonly actionMap: readonly number[];
+  /** Reads the market context (the cross-section's summaries) beside its own features; absent = no. */
+  readonly market?: boolean;
 }
 
 /** What a rollout recorded, per episode e and period t at [e * T + t]. */
 export interface RolloutRecord {
   readonly episodes: number;
   readonly periods: number;
-  /** Public sequence as the policy's view saw it by its last decision: [e][S][PUBLIC_FEATURES]. */
+  /** Public inputs per step of the policy (publicWidth of its spec). */
+  readonly publicWidth: number;
+  /** Public sequence as the policy's view saw it by its last decision: [e][S][publicWidth]. */
   readonly pub: Float32Array;
   /** Private inputs at each decision: [e][S][privateFeatures] (step T unused, zero). */
   readonly priv: Float32Array;
@@ -61,17 +65,19 @@ export function rollout(
   const A = spec.actionMap.length;
   const pf = spec.privateFeatures;
   const session: StepInference = options.inference ? options.inference(n, S) : net.inference(n);
+  const pw = publicWidth(spec);
   const rec: RolloutRecord = {
     episodes: n,
     periods: T,
-    pub: new Float32Array(n * S * PUBLIC_FEATURES),
+    publicWidth: pw,
+    pub: new Float32Array(n * S * pw),
     priv: new Float32Array(n * S * pf),
     actions: new Int32Array(n * T),
     logp: new Float32Array(n * T),
     values: new Float32Array(n * T),
     rewards: new Float32Array(n * T),
   };
-  const pubStep = new Float32Array(n * PUBLIC_FEATURES);
+  const pubStep = new Float32Array(n * pw);
   const privStep = new Float32Array(n * pf);
   const logits = new Float32Array(n * A);
   const values = new Float32Array(n);
@@ -80,16 +86,17 @@ export function rollout(
   env.reset();
   session.resetAll();
   if (spec.view === 'teacher') {
-    session.encodePublic(env.episodes.pub, S);
-    rec.pub.set(env.episodes.pub);
+    const seq = packPublic(env.episodes.pub, n, S, pw);
+    session.encodePublic(seq, S);
+    rec.pub.set(seq);
   }
   const eps = options.epsilon ?? 0;
   while (!env.done) {
     const t = env.t;
     if (spec.view === 'student') {
-      publicStepInput(env, 'student', t, pubStep);
+      publicStepInput(env, 'student', t, pubStep, pw);
       session.stepPublic(pubStep);
-      for (let i = 0; i < n; i++) rec.pub.set(pubStep.subarray(i * PUBLIC_FEATURES, (i + 1) * PUBLIC_FEATURES), (i * S + t) * PUBLIC_FEATURES);
+      for (let i = 0; i < n; i++) rec.pub.set(pubStep.subarray(i * pw, (i + 1) * pw), (i * S + t) * pw);
     }
     privateStepInput(env, prevShare, privStep);
     session.stepPrivate(privStep);

@@ -2,7 +2,6 @@
  * Replay buffer of whole episodes (a recurrent Q-network needs the history of each transition).
  * Fixed capacity, oldest replaced first; stored as flat typed arrays.
  */
-import { PUBLIC_FEATURES } from '../../sim/observation.js';
 import { base64ToF32, base64ToI32, f32ToBase64, i32ToBase64 } from '../../util/encode.js';
 import type { Rng } from '../../util/random.js';
 import type { RolloutRecord } from './policy.js';
@@ -20,15 +19,17 @@ export class EpisodeReplay {
     readonly steps: number,
     readonly periods: number,
     readonly privIn: number,
+    /** Public inputs per step (publicWidth of the policy's spec). */
+    readonly pubIn: number,
   ) {
-    this.pub = new Float32Array(capacity * steps * PUBLIC_FEATURES);
+    this.pub = new Float32Array(capacity * steps * pubIn);
     this.priv = new Float32Array(capacity * steps * privIn);
     this.actions = new Int32Array(capacity * periods);
     this.rewards = new Float32Array(capacity * periods);
   }
 
   add(rec: RolloutRecord): void {
-    const pw = this.steps * PUBLIC_FEATURES;
+    const pw = this.steps * this.pubIn;
     const qw = this.steps * this.privIn;
     const T = this.periods;
     for (let e = 0; e < rec.episodes; e++) {
@@ -55,6 +56,7 @@ export class EpisodeReplay {
     return {
       episodes: n,
       periods: this.periods,
+      publicWidth: this.pubIn,
       pub: this.pub,
       priv: this.priv,
       actions: this.actions,

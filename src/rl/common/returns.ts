@@ -54,3 +54,27 @@ export function normalise(x: Float32Array): Float32Array {
   for (let k = 0; k < x.length; k++) x[k] = (x[k] - mean) / std;
   return x;
 }
+
+/**
+ * Explained variance of the critic: 1 - Var(target - value) / Var(target). 1 = a perfect fit, 0 = no
+ * better than a constant, negative = worse. NaN when the targets do not vary.
+ */
+export function explainedVariance(targets: Float32Array, values: Float32Array): number {
+  const n = targets.length;
+  if (n === 0) return NaN;
+  let mt = 0;
+  let md = 0;
+  for (let k = 0; k < n; k++) {
+    mt += targets[k];
+    md += targets[k] - values[k];
+  }
+  mt /= n;
+  md /= n;
+  let vt = 0;
+  let vd = 0;
+  for (let k = 0; k < n; k++) {
+    vt += (targets[k] - mt) ** 2;
+    vd += (targets[k] - values[k] - md) ** 2;
+  }
+  return vt > 0 ? 1 - vd / vt : NaN;
+}

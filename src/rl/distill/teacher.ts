@@ -7,7 +7,7 @@
  */
 import { ExecutionEnv } from '../../sim/env.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
-import { PUBLIC_FEATURES } from '../../sim/observation.js';
+import { packPublic, publicWidth } from '../../sim/observation.js';
 import type { SimSettings } from '../../sim/settings.js';
 import type { ActorCritic, SeqBatch } from '../common/net/network.js';
 import { argmax } from '../common/losses.js';
@@ -52,7 +52,7 @@ export function distillationHook(
           readPriv[e * T + t] = t;
         }
       }
-      const batch: SeqBatch = { sequences: n, pubSteps: S, privSteps: S, pub: episodes.pub.subarray(0, n * S * PUBLIC_FEATURES), priv, reads: n * T, readSeq, readPub, readPriv };
+      const batch: SeqBatch = { sequences: n, pubSteps: S, privSteps: S, pub: packPublic(episodes.pub, n, S, publicWidth(teacherSpec)), priv, reads: n * T, readSeq, readPub, readPriv };
       const out = teacher.forward(batch);
       const actions = new Int32Array(n * T);
       for (let k = 0; k < n * T; k++) actions[k] = argmax(out.logits, k * A, A);

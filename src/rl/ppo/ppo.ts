@@ -16,7 +16,7 @@ import type { ActorCritic } from '../common/net/network.js';
 import type { DataParallel, PpoStats } from '../common/net/parallel.js';
 import type { InferenceFactory } from '../common/inference-pool.js';
 import { rollout, rolloutSummary, type PolicySpec, type RolloutRecord } from '../common/policy.js';
-import { advantages, normalise } from '../common/returns.js';
+import { advantages, explainedVariance, normalise } from '../common/returns.js';
 import { applySparseReward } from '../common/rewards.js';
 import { EpisodeSampler } from '../common/sampler.js';
 import type { PpoSettings } from './settings.js';
@@ -33,6 +33,8 @@ export class PpoLearner implements Learner {
   private readonly adam: Adam;
   private readonly sampler: EpisodeSampler;
   private klCoef = 0.2;
+  /** Mean market PA per period over the training episodes (the market-neutral baseline adds it back). */
+  private readonly marketMean: Float64Array;
 
   constructor(
     readonly net: ActorCritic,
@@ -43,10 +45,11 @@ export class PpoLearner implements Learner {
     private readonly pool: DataParallel | null = null,
     private readonly inference: InferenceFactory | null = null,
   ) {
-    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap };
+    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap, market: settings.marketContext };
     this.rng = new Rng(settings.seed * 7919 + 17);
     this.adam = new Adam(net.params.length, { lr: settings.learningRate });
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));
+    this.marketMean = periodMeans(train.marketPeriodPa, train.grid.periods);
   }
 
   async iterate(): Promise<Record<string, number>> {
@@ -60,10 +63,13 @@ export class PpoLearner implements Learner {
       rewardOverride: s.reward === 'sparse' ? applySparseReward(s.sparseThresholdBps) : undefined,
       inference: this.inference,
     });
+    const summary = rolloutSummary(env, rec);
+    if (s.rewardBaseline === 'market' && s.reward === 'opd') marketNeutral(rec.rewards, env, this.marketMean);
     // ---- distillation: the teacher's action for every transition ---------------------------
     const teacher = this.distill ? this.distill.teacherActions(batch, rec) : null;
     // ---- advantages ------------------------------------------------------------------------
     const { advantages: adv, targets } = advantages(rec.rewards, rec.values, rec.episodes, T, s.advantage);
+    const diagnostics = { valueExplainedVariance: explainedVariance(targets, rec.values), ...executedShares(env) };
     normalise(adv);
     // ---- update: epochs x minibatches of whole episodes -------------------------------------
     const perMinibatch = Math.max(1, Math.round(s.minibatchTransitions / T));
@@ -119,7 +125,7 @@ export class PpoLearner implements Learner {
     }
     return {
       episodes: rec.episodes,
-      ...rolloutSummary(env, rec),
+      ...summary,
       policyLoss: sums.policy / sums.n,
       valueLoss: sums.value / sums.n,
       entropy: sums.entropy / sums.n,
@@ -127,6 +133,7 @@ export class PpoLearner implements Learner {
       approxKl: kl,
       clipFraction: sums.clipFrac / sums.n,
       gradNorm: sums.gradNorm / sums.n,
+      ...diagnostics,
     };
   }
 
@@ -140,6 +147,44 @@ export class PpoLearner implements Learner {
     this.adam.loadState(st.adam);
     this.sampler.loadState(st.sampler);
     this.klCoef = st.klCoef;
+  }
+}
+
+/** The collection's mean executed share of Q per period, as share1 .. shareT (what the policy does). */
+export function executedShares(env: ExecutionEnv): Record<string, number> {
+  const T = env.periods;
+  const out: Record<string, number> = {};
+  for (let t = 0; t < T; t++) {
+    let s = 0;
+    for (let e = 0; e < env.n; e++) s += env.periodQty[e * T + t] / env.episodes.quantity[e];
+    out[`share${t + 1}`] = s / env.n;
+  }
+  return out;
+}
+
+/** Per-period means of a [episode * T + t] array. */
+export function periodMeans(values: Float64Array, T: number): Float64Array {
+  const out = new Float64Array(T);
+  const n = values.length / T;
+  for (let e = 0; e < n; e++) for (let t = 0; t < T; t++) out[t] += values[e * T + t] / n;
+  return out;
+}
+
+/**
+ * The market-neutral training reward: R_t - (q_t / Q) (m_t - mean_t) / 100, with m_t the day's
+ * market PA of period t (the cross-section's, signed for the side) and mean_t its mean over the
+ * training episodes. The day's common move, which no past-only observation predicts well, is most of
+ * the reward's noise; what is left is the stock's own timing against the market plus the average
+ * intraday pattern.
+ */
+export function marketNeutral(rewards: Float32Array, env: ExecutionEnv, mean: Float64Array): void {
+  const T = env.periods;
+  const { quantity, marketPeriodPa } = env.episodes;
+  for (let e = 0; e < env.n; e++) {
+    for (let t = 0; t < T; t++) {
+      const k = e * T + t;
+      rewards[k] -= ((env.periodQty[k] / quantity[e]) * (marketPeriodPa[k] - mean[t])) / 100;
+    }
   }
 }
 

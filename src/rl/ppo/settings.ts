@@ -18,6 +18,11 @@ export const PpoSettingsSchema = z.object({
   sparseThresholdBps: z.number().min(0).default(1).describe('Half-width in bps of the sparse reward\'s neutral band.'),
   view: z.enum(['student', 'teacher']).default('student').describe('\'student\' (past only, deployable) or \'teacher\' (the whole day; OPD-T).'),
   previousActionInState: z.boolean().default(false).describe('Add the previous action to the private state (Lin and Beling\'s PPO).'),
+  marketContext: z.boolean().default(false).describe('Student inputs include the market context: every step\'s summaries averaged over the day\'s instruments (past only, like its own).'),
+  rewardBaseline: z
+    .enum(['none', 'market'])
+    .default('none')
+    .describe("Training reward only: 'market' takes out the day's market move (each period's executed share times the cross-section's PA that day, less its training mean), leaving the stock's own timing and the average intraday pattern."),
   hidden: z.number().int().positive().default(64).describe('GRU hidden size (SPEC 8: 64).'),
   validateEvery: z.number().int().positive().default(5).describe('Validate every this many iterations.'),
   patience: z.number().int().positive().default(10).describe('Stop after this many validations without a new best validation PA.'),
