@@ -23,6 +23,11 @@ export interface PairedTest {
   readonly pValue: number;
   /** Two-sided p-value on day-level mean differences (clustered by day); null with one day. */
   readonly pValueByDay: number | null;
+  /**
+   * Days in the day-level test (days with an order priced by both strategies; clusteredPairedTest's
+   * `days`). Optional: when absent the report counts the days both strategies have in `paByDay`.
+   */
+  readonly days?: number;
 }
 
 export interface StrategyReport {
