@@ -10,7 +10,16 @@ import { dirname, join } from 'node:path';
 import { ExecLabError } from '../errors.js';
 import { buildCharts, CHART_IDS, strategyColour, type ChartSection } from './charts.js';
 import { NOT_AVAILABLE, resultsTable, settingsYaml, totalOrders, type TableModel } from './format.js';
-import { byDayTable, liquidityTable, pairedTestsTable, trainingTable, trajectoryTable } from './markdown.js';
+import {
+  BY_MONTH_INTRO,
+  byDayTable,
+  byMonthTable,
+  liquidityTable,
+  PAIRED_TESTS_INTRO,
+  pairedTestsTable,
+  trainingTable,
+  trajectoryTable,
+} from './markdown.js';
 import type { ReportData } from './types.js';
 
 /** Escapes text for HTML element content and double-quoted attribute values. */
@@ -88,6 +97,7 @@ th.num, td.num { text-align: right; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 7px; vertical-align: baseline; }
 .kind { color: var(--muted); font-size: 0.78rem; margin-left: 6px; }
 .legend { color: var(--muted); font-size: 0.84rem; margin: 10px 0 0; padding-left: 18px; }
+.intro { color: var(--muted); font-size: 0.88rem; margin: 0 0 10px; }
 figure { margin: 0 0 22px; padding: 16px 18px 12px; border: 1px solid var(--line); border-radius: 8px; }
 .chart-box { position: relative; height: 360px; width: 100%; }
 figcaption { color: var(--muted); font-size: 0.86rem; margin-top: 10px; }
@@ -221,9 +231,14 @@ function resultsSection(data: ReportData): string {
     '<section id="results"><h2>Results</h2>',
     `<div class="table-wrap"><table id="results-table" class="results"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`,
     `<ul class="legend">${legend}</ul>`,
-    asTable('All paired tests', pairedTestsTable(data)),
     '</section>',
   ].join('\n');
+}
+
+/** A section with a heading, an intro paragraph and a table; the `empty` sentence (or nothing) without one. */
+function tableSection(id: string, heading: string, intro: string, model: TableModel | null, empty: string): string {
+  if (model === null) return empty === '' ? '' : `<section id="${id}"><h2>${escapeHtml(heading)}</h2><p class="empty">${escapeHtml(empty)}</p></section>`;
+  return `<section id="${id}"><h2>${escapeHtml(heading)}</h2><p class="intro">${escapeHtml(intro)}</p>${htmlTable(model, ` id="${id}-table"`)}</section>`;
 }
 
 /** The table shown under a chart, for readers who want the numbers. */
@@ -291,6 +306,8 @@ export function renderHtml(data: ReportData, options: HtmlOptions = {}): string 
 </header>
 ${datasetSection(data)}
 ${resultsSection(data)}
+${tableSection('paired-tests', 'Paired tests', PAIRED_TESTS_INTRO, pairedTestsTable(data), '')}
+${tableSection('by-month', 'PA per test month', BY_MONTH_INTRO, byMonthTable(data), 'No per-month results.')}
 <section id="charts"><h2>Charts</h2>
 ${charts.map((chart) => chartFigure(chart, data)).join('\n')}
 </section>

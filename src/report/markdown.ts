@@ -1,6 +1,7 @@
 /**
  * The Markdown report (report.md): the paper's results table extended with uncertainty and tests,
- * PA per test day, by liquidity bucket, the execution trajectory, notes and the full settings.
+ * every paired test, PA per test day and per test month, by liquidity bucket, the execution
+ * trajectory, notes and the full settings.
  * The secondary tables are built here as TableModels, which the HTML report shows as well.
  */
 import {
@@ -16,6 +17,7 @@ import {
   totalOrders,
   type TableModel,
 } from './format.js';
+import { monthOf, paByMonth, testDays } from './derive.js';
 import type { ReportData } from './types.js';
 
 const right = (count: number): Array<'right'> => Array.from({ length: count }, () => 'right' as const);
@@ -24,20 +26,71 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? NaN : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-/** Every paired test that was run, one row each; null when there are none. */
+/** Every paired test that was run, one row each, in report order; null when there are none. */
 export function pairedTestsTable(data: ReportData): TableModel | null {
   const rows = data.strategies.flatMap((strategy) =>
-    strategy.tests.map((test) => [
-      strategy.name,
-      test.against,
-      formatSigned(test.meanDiffBps),
-      formatPValue(test.pValue) + significanceMark(test.pValue),
-      formatPValue(test.pValueByDay) + significanceMark(test.pValueByDay),
-    ]),
+    strategy.tests.map((test) => {
+      const days = testDays(data, strategy, test);
+      return [
+        strategy.name,
+        test.against,
+        formatSigned(test.meanDiffBps),
+        formatPValue(test.pValue),
+        formatPValue(test.pValueByDay) + significanceMark(test.pValueByDay),
+        days === undefined ? NOT_AVAILABLE : String(days),
+      ];
+    }),
   );
   if (rows.length === 0) return null;
-  return { header: ['Strategy', 'Against', 'Δ PA (bps)', 'p (orders)', 'p (days)'], rows, align: ['left', 'left', ...right(3)] };
+  return {
+    header: ['Strategy', 'Against', 'Δ PA (bps)', 'p (orders)', 'p (days)', 'Days'],
+    rows,
+    align: ['left', 'left', ...right(4)],
+  };
 }
+
+/** What the marks of the paired-tests table mean. */
+export const PAIRED_TESTS_INTRO =
+  "Every paired test that was run: mean PA difference (strategy minus reference, bps) on the same orders, the two-sided p-value over orders and on day-level mean differences, and the days behind the latter. Marks on p (days): ** p < 0.01, * p < 0.05; the test on day means is the conservative one, because orders of one day share the market's move.";
+
+/**
+ * Mean PA per calendar month of the test days (rows) and strategy (columns), from PA per day; the
+ * Days column counts the month's test days, and a strategy with PA on fewer of them says how many.
+ */
+export function byMonthTable(data: ReportData): TableModel | null {
+  const strategies = data.strategies.filter((strategy) => strategy.paByDay.length > 0);
+  const perStrategy = strategies.map((strategy) => paByMonth(strategy.paByDay));
+  const dates = distinct([...data.dataset.testDates, ...strategies.flatMap((s) => s.paByDay.map((d) => d.date))]);
+  const daysInMonth = new Map<string, number>();
+  for (const date of dates) {
+    const month = monthOf(date);
+    if (month !== null) daysInMonth.set(month, (daysInMonth.get(month) ?? 0) + 1);
+  }
+  const months = [...new Set(perStrategy.flatMap((list) => list.map((m) => m.month)))].sort();
+  if (months.length === 0) return null;
+  const rows = months.map((month) => {
+    const days = daysInMonth.get(month) ?? 0;
+    return [
+      month,
+      String(days),
+      ...perStrategy.map((list) => {
+        const entry = list.find((m) => m.month === month);
+        if (entry === undefined) return NOT_AVAILABLE;
+        return formatFixed(entry.paBps) + (entry.days === days ? '' : ` (${entry.days} d)`);
+      }),
+    ];
+  });
+  rows.push([
+    'months with PA > 0',
+    '',
+    ...perStrategy.map((list) => `${list.filter((m) => m.paBps > 0).length}/${list.length}`),
+  ]);
+  return { header: ['Month', 'Days', ...strategies.map((s) => s.name)], rows, align: ['left', ...right(strategies.length + 1)] };
+}
+
+/** What the month table shows. */
+export const BY_MONTH_INTRO =
+  'Mean PA (bps) over the orders of each calendar month of the test days (each day weighted by its orders). A strategy with PA on fewer of the month\'s test days shows their number as "(k d)".';
 
 /** Mean PA per test day (rows) and strategy (columns), with the mean of days and the days won. */
 export function byDayTable(data: ReportData): TableModel | null {
@@ -179,15 +232,14 @@ export function renderMarkdown(data: ReportData): string {
     `Generated ${data.generatedAt} by \`${data.command.replace(/`/g, "'")}\`.`,
     datasetSection(data),
     resultsSection(data),
-    paired === null
-      ? ''
-      : tableSection('Paired tests', 'Every paired test that was run: mean PA difference (strategy minus reference, bps) on the same orders.', paired, ''),
+    paired === null ? '' : tableSection('Paired tests', PAIRED_TESTS_INTRO, paired, ''),
     tableSection(
       'PA per test day',
       "Mean PA (bps) over the orders of each test day. Orders of one day share the market's move, so the spread across days is the honest measure of uncertainty.",
       byDayTable(data),
       'No per-day results.',
     ),
+    tableSection('PA per test month', BY_MONTH_INTRO, byMonthTable(data), 'No per-month results.'),
     tableSection(
       'PA by liquidity bucket',
       'Mean PA (bps) by liquidity tercile of the instrument (trailing mean minute volume).',

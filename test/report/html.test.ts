@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CHART_IDS, strategyColour } from '../../src/report/charts.js';
 import { escapeHtml, jsonForScript, renderHtml } from '../../src/report/html.js';
 import type { ReportData } from '../../src/report/types.js';
+import { allBaselines } from './all-baselines.js';
 
 const sample = JSON.parse(
   readFileSync(fileURLToPath(new URL('../fixtures/report/sample-report.json', import.meta.url)), 'utf8'),
@@ -59,6 +60,42 @@ describe('HTML report', () => {
     expect(html).not.toMatch(/>(Infinity|NaN)</);
     // The swatch carries the strategy's chart colour.
     expect(opd).toContain(`background:${strategyColour('OPD', 6)}`);
+  });
+
+  it('has a paired-tests section with every test, both p-values, the days and marks on the day-level p', () => {
+    const page = renderHtml(allBaselines(), { chartJs: '' });
+    const section = /<section id="paired-tests">([\s\S]*?)<\/section>/.exec(page)?.[1] ?? '';
+    expect(section).toContain('<h2>Paired tests</h2>');
+    expect(section).toContain('<table id="paired-tests-table">');
+    expect(section).toContain('** p &lt; 0.01, * p &lt; 0.05');
+    const rows = [...section.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td>((?:<td class="num">[^<]*<\/td>)+)<\/tr>/g)].map((row) => [
+      row[1],
+      row[2],
+      ...[...row[3].matchAll(/<td class="num">([^<]*)<\/td>/g)].map((c) => c[1]),
+    ]);
+    expect(rows.filter((row) => row[0] === 'OPD')).toEqual([
+      ['OPD', 'TWAP', '+6.17', '&lt;0.001', '0.001**', '10'],
+      ['OPD', 'VWAP', '+5.85', '&lt;0.001', '0.004**', '10'],
+      ['OPD', 'AC', '+3.84', '0.020', '0.049*', '10'],
+      ['OPD', 'STATIC', '+1.20', '0.300', '0.700', '9'],
+      ['OPD', 'OPD-S', '+0.98', '0.004', '0.638', '10'],
+    ]);
+    // One row per test of every strategy.
+    expect(rows).toHaveLength(allBaselines().strategies.reduce((n, s) => n + s.tests.length, 0));
+    // The table moved out of the results section's collapsed details.
+    expect(page).not.toContain('All paired tests');
+  });
+
+  it('has a PA-per-month section, and says so when there is no per-day PA', () => {
+    const section = /<section id="by-month">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
+    expect(section).toContain('<h2>PA per test month</h2>');
+    expect(section).toContain('<table id="by-month-table">');
+    expect(section).toMatch(/<tr><td>2019-05<\/td><td class="num">10<\/td><td class="num">0.00<\/td>/);
+    expect(section).toContain('<td>months with PA &gt; 0</td>');
+    const bare: ReportData = { ...sample, strategies: sample.strategies.map((s) => ({ ...s, paByDay: [], tests: [] })) };
+    const page = renderHtml(bare, { chartJs: '' });
+    expect(page).toContain('<section id="by-month"><h2>PA per test month</h2><p class="empty">No per-month results.</p></section>');
+    expect(page).not.toContain('id="paired-tests"');
   });
 
   it('contains the notes (escaped) and the settings appendix', () => {

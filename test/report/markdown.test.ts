@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { ReportData } from '../../src/report/types.js';
+import { allBaselines } from './all-baselines.js';
 
 const sample = JSON.parse(
   readFileSync(fileURLToPath(new URL('../fixtures/report/sample-report.json', import.meta.url)), 'utf8'),
@@ -77,10 +78,68 @@ describe('Markdown report', () => {
     expect(markdown).not.toMatch(/Infinity|NaN/);
   });
 
-  it('lists every paired test, including OPD against OPD-S', () => {
-    expect(rowCells(markdown, 'Paired tests', 'OPD').join('|')).toBe('OPD|TWAP|+6.17|<0.001**|0.001**');
+  it('lists every paired test with both p-values, the days, and marks on the day-level p', () => {
+    expect(headerCells(markdown, 'Paired tests')).toEqual(['Strategy', 'Against', 'Δ PA (bps)', 'p (orders)', 'p (days)', 'Days']);
+    // OPD vs TWAP: p 1.6e-112 per order (no mark: marks follow the day-level p), 0.00122 on days -> **.
+    expect(rowCells(markdown, 'Paired tests', 'OPD').join('|')).toBe('OPD|TWAP|+6.17|<0.001|0.001**|10');
     const body = markdown.split('## Paired tests\n')[1].split('\n## ')[0];
-    expect(body).toContain('| OPD | OPD-S | +0.98 | 0.004** | 0.638 |');
+    // OPD vs OPD-S: 0.0038 per order, 0.638 on days -> unmarked.
+    expect(body).toContain('| OPD | OPD-S | +0.98 | 0.004 | 0.638 | 10 |');
+    expect(body).toContain('| DDQN | TWAP | +4.13 | <0.001 | 0.028* | 10 |');
+    expect(body).toContain('** p < 0.01, * p < 0.05');
+  });
+
+  it('lists every baseline a learned strategy was tested against, in the order of its tests', () => {
+    const withStatic = allBaselines();
+    const text = renderMarkdown(withStatic);
+    const body = text.split('## Paired tests\n')[1].split('\n## ')[0];
+    const opdRows = body.split('\n').filter((line) => line.startsWith('| OPD | '));
+    expect(opdRows).toEqual([
+      '| OPD | TWAP | +6.17 | <0.001 | 0.001** | 10 |',
+      '| OPD | VWAP | +5.85 | <0.001 | 0.004** | 10 |',
+      '| OPD | AC | +3.84 | 0.020 | 0.049* | 10 |',
+      '| OPD | STATIC | +1.20 | 0.300 | 0.700 | 9 |',
+      '| OPD | OPD-S | +0.98 | 0.004 | 0.638 | 10 |',
+    ]);
+    // The main table keeps its vs TWAP columns, whatever the position of the TWAP test.
+    const ddqn = rowCells(text, 'Results', 'DDQN');
+    expect(ddqn.slice(11)).toEqual(['+4.13', '<0.001**', '0.028*']);
+    expect(rowCells(text, 'Results', 'OPD')).toEqual(rowCells(markdown, 'Results', 'OPD'));
+    expect(rowCells(text, 'Results', 'STATIC').slice(11)).toEqual(['+1.10', '0.100', '0.400']);
+  });
+
+  it('tables PA per test month from PA per day, with the days per month', () => {
+    // The fixture's ten test days are all in May 2019, 600 orders each: the month is the mean of the day means.
+    expect(headerCells(markdown, 'PA per test month')).toEqual(['Month', 'Days', 'TWAP', 'VWAP', 'AC', 'DDQN', 'PPO', 'OPD-S', 'OPD', 'OPD-T']);
+    const opd = sample.strategies.find((s) => s.name === 'OPD');
+    const opdMean = (opd?.paByDay ?? []).reduce((sum, d) => sum + d.paBps, 0) / 10;
+    const may = rowCells(markdown, 'PA per test month', '2019-05');
+    expect(may.slice(0, 3)).toEqual(['2019-05', '10', '0.00']);
+    expect(may[8]).toBe(opdMean.toFixed(2));
+
+    const twap = sample.strategies[0];
+    const opdReport = sample.strategies.find((s) => s.name === 'OPD');
+    if (opdReport === undefined) throw new Error('no OPD');
+    const spanning: ReportData = {
+      ...sample,
+      dataset: { ...sample.dataset, testDates: ['2019-04-29', '2019-04-30', '2019-05-02', '2019-05-03'] },
+      strategies: [
+        { ...twap, paByDay: ['2019-04-29', '2019-04-30', '2019-05-02', '2019-05-03'].map((date) => ({ date, paBps: 0, orders: 100 })) },
+        {
+          ...opdReport,
+          paByDay: [
+            { date: '2019-04-29', paBps: 2, orders: 100 },
+            { date: '2019-04-30', paBps: -1, orders: 300 },
+            { date: '2019-05-02', paBps: 4, orders: 200 },
+          ],
+        },
+      ],
+    };
+    const text = renderMarkdown(spanning);
+    // April: (2 * 100 - 1 * 300) / 400 = -0.25; May: OPD has PA on one of the two days.
+    expect(rowCells(text, 'PA per test month', '2019-04')).toEqual(['2019-04', '2', '0.00', '-0.25']);
+    expect(rowCells(text, 'PA per test month', '2019-05')).toEqual(['2019-05', '2', '0.00', '4.00 (1 d)']);
+    expect(rowCells(text, 'PA per test month', 'months with PA > 0')).toEqual(['months with PA > 0', '', '0/2', '1/2']);
   });
 
   it('tables PA per test day, by liquidity bucket and the trajectory', () => {
@@ -112,6 +171,7 @@ describe('Markdown report', () => {
     const text = renderMarkdown(bare);
     expect(text).toContain('## PA by liquidity bucket\n\nNo liquidity breakdown.');
     expect(text).toContain('## PA per test day\n\nNo per-day results.');
+    expect(text).toContain('## PA per test month\n\nNo per-month results.');
     expect(text).toContain('## Execution trajectory\n\nNo trajectories.');
     expect(text).not.toContain('## Training');
     expect(text).not.toContain('## Paired tests');
