@@ -59,9 +59,18 @@ export function strategyReport(run: StrategyRun, episodes: OrderIndex, tests: re
 }
 
 /** Tests each run against TWAP, and OPD against OPD-S when both are present. */
+/**
+ * The paired tests of a run: every strategy against TWAP; learned and oracle ones also against every
+ * other rule baseline present (VWAP, AC, the fitted static schedule); OPD against OPD-S.
+ */
 export function testsFor(run: StrategyRun, runs: readonly StrategyRun[], twap: StrategyRun, episodes: OrderIndex): PairedTest[] {
   const tests: PairedTest[] = [];
   if (run.strategy !== 'TWAP') tests.push(pairedTest(orderColumns(run, episodes), orderColumns(twap, episodes), 'TWAP'));
+  if (run.kind !== 'rule') {
+    for (const rule of runs) {
+      if (rule.kind === 'rule' && rule.strategy !== 'TWAP') tests.push(pairedTest(orderColumns(run, episodes), orderColumns(rule, episodes), rule.strategy));
+    }
+  }
   const opdS = runs.find((r) => r.strategy === 'OPD-S');
   if (run.strategy === 'OPD' && opdS) tests.push(pairedTest(orderColumns(run, episodes), orderColumns(opdS, episodes), 'OPD-S'));
   return tests;

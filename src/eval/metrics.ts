@@ -212,7 +212,7 @@ export function pairedTest(results: OrderResults, reference: OrderResults, again
   const b = pickValues(reference.paBps, both);
   const byOrder = pairedTTest(a, b);
   const byDay = clusteredPairedTest(a, b, pickDays(results.dayKeys, both));
-  return { against, meanDiffBps: byOrder.meanDiff, pValue: byOrder.pValue, pValueByDay: byDay.pValue };
+  return { against, meanDiffBps: byOrder.meanDiff, pValue: byOrder.pValue, pValueByDay: byDay.pValue, days: byDay.days };
 }
 
 /** pairedTest against each named reference, in the given sequence. */

@@ -20,6 +20,7 @@ import { loadPolicy, strategyFromPolicyFile, type PolicyFile } from '../rl/commo
 import { buildEpisodes, selectEpisodes, type EpisodeSet } from '../sim/episodes.js';
 import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
+import { staticStrategyFor } from '../eval/static-fit.js';
 import type { Strategy } from '../strategies/types.js';
 import { synthParams } from '../synth/params.js';
 import { generateSyntheticMarket } from '../synth/market.js';
@@ -177,7 +178,10 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   epBar.stop();
   ui.log(`dataset ${store.meta.name}: ${store.meta.instruments.length} instruments, ${store.meta.split.train.length}/${store.meta.split.validation.length}/${store.meta.split.test.length} train/validation/test days; ${test.count} test orders`);
   // ---- rule baselines -----------------------------------------------------------------------
-  const rules = ['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n));
+  // The fitted static schedule: the best single schedule on the training days (no state at all).
+  const fitted = staticStrategyFor(store, sim);
+  ui.log(`static schedule fitted on ${fitted.fit.days} training days: ${Array.from(fitted.fit.sellShares, (x) => x.toFixed(3)).join(' ')} of Q per period (sell)`);
+  const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy];
   const ruleRuns = rules.map((r) => runStrategy(r, test, sim));
   // ---- learned methods: train (cached, resumable, parallel) -------------------------------------
   const cacheDir = join(s.out, 'cache');
@@ -185,7 +189,19 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const tasks: TrainTask[] = [];
   const order: Method[] = ['OPD-T', 'OPD-S', 'PPO', 'DDQN', 'OPD'];
   for (const m of order.filter((x) => methods.includes(x))) {
-    for (let seed = 1; seed <= seeds; seed++) tasks.push(methodTask(m, seed, budget, lr, { dataDir: store.dir, sim, orders, cacheDir, fingerprint, distill: { mode: s.distillMode, coef: s.distillCoef } }));
+    for (let seed = 1; seed <= seeds; seed++) {
+      tasks.push(
+        methodTask(m, seed, budget, lr, {
+          dataDir: store.dir,
+          sim,
+          orders,
+          cacheDir,
+          fingerprint,
+          distill: { mode: s.distillMode, coef: s.distillCoef },
+          learner: { marketContext: s.marketContext, rewardBaseline: s.rewardBaseline, entropyCoef: s.entropyCoef },
+        }),
+      );
+    }
   }
   const cached = tasks.filter(isDone).length;
   if (cached > 0) ui.log(`reusing ${cached} of ${tasks.length} trainings cached in ${cacheDir}`);

@@ -41,22 +41,34 @@ export function methodTask(
   seed: number,
   budget: Budget,
   learningRate: number,
-  base: { dataDir: string; sim: SimSettings; orders: OrderSettings; cacheDir: string; fingerprint: string; distill?: { mode: 'query' | 'replay'; coef: number } },
+  base: {
+    dataDir: string;
+    sim: SimSettings;
+    orders: OrderSettings;
+    cacheDir: string;
+    fingerprint: string;
+    distill?: { mode: 'query' | 'replay'; coef: number };
+    /** Observation and training-reward settings shared by the learners (see ReproduceSettings). */
+    learner?: { marketContext: boolean; rewardBaseline: 'none' | 'market'; entropyCoef?: number | null };
+  },
 ): TrainTask {
-  const common = { ...budget, seed, learningRate };
+  const l = base.learner;
+  const common = { ...budget, seed, learningRate, marketContext: l?.marketContext ?? false };
+  // The market-neutral baseline applies to the OPD reward (not to Lin and Beling's sparse one, nor DDQN).
+  const opdCommon = { ...common, rewardBaseline: l?.rewardBaseline ?? 'none', ...(l?.entropyCoef != null ? { entropyCoef: l.entropyCoef } : {}) };
   let algo: 'ppo' | 'ddqn' = 'ppo';
   let ppo: PpoSettings | undefined;
   let ddqn: DdqnSettings | undefined;
   let teacher: TrainTask['teacher'];
   switch (method) {
     case 'OPD-T':
-      ppo = PpoSettingsSchema.parse({ ...common, view: 'teacher' });
+      ppo = PpoSettingsSchema.parse({ ...opdCommon, view: 'teacher' });
       break;
     case 'OPD-S':
-      ppo = PpoSettingsSchema.parse({ ...common });
+      ppo = PpoSettingsSchema.parse({ ...opdCommon });
       break;
     case 'OPD':
-      ppo = PpoSettingsSchema.parse({ ...common });
+      ppo = PpoSettingsSchema.parse({ ...opdCommon });
       teacher = { taskId: `OPD-T-s${seed}`, mode: base.distill?.mode ?? 'query', coef: base.distill?.coef ?? 0.01 };
       break;
     case 'PPO':

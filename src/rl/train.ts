@@ -18,6 +18,8 @@ import { ActorCritic } from './common/net/network.js';
 import { DataParallel } from './common/net/parallel.js';
 import { EVALUATION_MODES, POLICY_FORMAT, policyStrategy, savePolicy, type EvaluationMode, type PolicyBars, type PolicyFile } from './common/policy-file.js';
 import { runStrategy } from '../eval/run.js';
+import { maxEntropyPrior, startActorAt } from './common/prior.js';
+import { periodGrid } from '../sim/settings.js';
 import { DdqnLearner } from './ddqn/ddqn.js';
 import type { DdqnSettings } from './ddqn/settings.js';
 import { distillationHook, type DistillMode } from './distill/teacher.js';
@@ -115,6 +117,9 @@ export async function trainPolicy(
   const pubIn = s.marketContext ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
   const shape = { pubIn, privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
   const net = ActorCritic.create(shape, new Rng(s.seed));
+  if (job.algo === 'ppo' && job.settings.initialPolicy === 'twap') {
+    startActorAt(net, maxEntropyPrior(sim.actionMap, 1 / periodGrid(sim, data.bars.barMinutes, data.bars.barsPerDay).periods));
+  }
   let learner;
   let pool: DataParallel | null = null;
   // With threads > 1, rollouts (collection and validation) step half of the environments on a

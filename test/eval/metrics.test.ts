@@ -247,7 +247,7 @@ describe('pairedTest against a reference', () => {
   it('against itself: difference 0, p = 1', () => {
     const strategy = fiveOrders([3, -1, 2, -2, 0]);
     expect(pairedTests(strategy, [{ name: 'self', results: strategy }])).toEqual([
-      { against: 'self', meanDiffBps: 0, pValue: 1, pValueByDay: 1 },
+      { against: 'self', meanDiffBps: 0, pValue: 1, pValueByDay: 1, days: 3 },
     ]);
   });
 
