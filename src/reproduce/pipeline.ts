@@ -198,7 +198,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
           cacheDir,
           fingerprint,
           distill: { mode: s.distillMode, coef: s.distillCoef },
-          learner: { marketContext: s.marketContext, rewardBaseline: s.rewardBaseline, entropyCoef: s.entropyCoef },
+          learner: { marketContext: s.marketContext, rewardBaseline: s.rewardBaseline, entropyCoef: s.entropyCoef, initialPolicy: s.initialPolicy },
         }),
       );
     }

@@ -49,13 +49,18 @@ export function methodTask(
     fingerprint: string;
     distill?: { mode: 'query' | 'replay'; coef: number };
     /** Observation and training-reward settings shared by the learners (see ReproduceSettings). */
-    learner?: { marketContext: boolean; rewardBaseline: 'none' | 'market'; entropyCoef?: number | null };
+    learner?: { marketContext: boolean; rewardBaseline: 'none' | 'market'; entropyCoef?: number | null; initialPolicy?: 'uniform' | 'twap' };
   },
 ): TrainTask {
   const l = base.learner;
   const common = { ...budget, seed, learningRate, marketContext: l?.marketContext ?? false };
   // The market-neutral baseline applies to the OPD reward (not to Lin and Beling's sparse one, nor DDQN).
-  const opdCommon = { ...common, rewardBaseline: l?.rewardBaseline ?? 'none', ...(l?.entropyCoef != null ? { entropyCoef: l.entropyCoef } : {}) };
+  const opdCommon = {
+    ...common,
+    rewardBaseline: l?.rewardBaseline ?? 'none',
+    initialPolicy: l?.initialPolicy ?? 'uniform',
+    ...(l?.entropyCoef != null ? { entropyCoef: l.entropyCoef } : {}),
+  };
   let algo: 'ppo' | 'ddqn' = 'ppo';
   let ppo: PpoSettings | undefined;
   let ddqn: DdqnSettings | undefined;

@@ -1,0 +1,80 @@
+/**
+ * The real-data options end to end: a student trained with the market context, the market-neutral
+ * reward and the TWAP-centred start; the fitted static schedule; evaluation modes; a policy refused
+ * on bars it was not trained on, by backtest and by serve.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { loadPolicy } from '../../src/rl/common/policy-file.js';
+import { policyRuntime } from '../../src/serve/decide.js';
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    const code = await main(['node', 'execlab', ...args]);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'execlab-real-'));
+const one = join(dir, 'one');
+const five = join(dir, 'five');
+const policy = join(dir, 'opd-s', 'policy.json');
+
+describe('real-data options', () => {
+  it('trains a market-context student with the market-neutral reward from the TWAP start', async () => {
+    const synth = ['--instruments', '6', '--days', '10', '--validation-days', '2', '--test-days', '2', '--quiet'];
+    expect((await run('data', 'synth', '--out', one, ...synth)).code).toBe(0);
+    expect((await run('data', 'synth', '--out', five, ...synth, '--bar-minutes', '5')).code).toBe(0);
+    const t = await run(
+      'train', '--algo', 'ppo', '--data', one, '--out', join(dir, 'opd-s'),
+      '--iterations', '2', '--episodes-per-iteration', '16', '--validate-every', '1', '--hidden', '8',
+      '--market-context', '--reward-baseline', 'market', '--initial-policy', 'twap', '--entropy-coef', '0',
+    );
+    expect(t.code).toBe(0);
+    const p = loadPolicy(policy);
+    expect(p.spec.market).toBe(true);
+    expect(p.bars).toEqual({ barMinutes: 1, barsPerDay: 240, session: 'ashare' });
+    expect(['greedy', 'expected']).toContain(p.evaluation);
+    const byMode = p.training.validationPaByMode as Record<string, number>;
+    expect(Object.keys(byMode).sort()).toEqual(['expected', 'greedy']);
+    // The recorded mode is the better one on validation.
+    expect(byMode[p.evaluation!]).toBe(Math.max(byMode.greedy, byMode.expected));
+    const log = readFileSync(join(dir, 'opd-s', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    const shares = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => log[0][`share${k}`]);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(Number.isFinite(log[0].valueExplainedVariance)).toBe(true);
+  });
+
+  it('backtests the policy beside the fitted static schedule, in both evaluation modes', async () => {
+    for (const mode of ['greedy', 'expected']) {
+      const b = await run('backtest', '--data', one, '--strategy', `twap,static,${policy}`, '--policy-mode', mode, '--out', join(dir, `bt-${mode}`));
+      expect(b.code).toBe(0);
+      expect(b.out).toMatch(/\nSTATIC\s+12/);
+      expect(b.out).toMatch(/\nOPD-S\s+12/);
+    }
+    const greedy = readFileSync(join(dir, 'bt-greedy', 'orders.csv'), 'utf8');
+    expect(greedy.split('\n')[0]).toMatch(/share_1,.*share_8/);
+  });
+
+  it('refuses the policy on bars of another length, in backtest and in serve', async () => {
+    const b = await run('backtest', '--data', five, '--strategy', policy, '--out', join(dir, 'bt-five'));
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/trained on 1-minute bars \(240 a day, session 'ashare'\).*5-minute bars \(48 a day/);
+    const p = loadPolicy(policy);
+    expect(() => policyRuntime(p)).toThrow(/market context/);
+    expect(() => policyRuntime({ ...p, spec: { ...p.spec, market: false } }, 48)).toThrow(/trained on 1-minute bars/);
+    expect(policyRuntime({ ...p, spec: { ...p.spec, market: false } }).minutesPerDay).toBe(240);
+  });
+});
