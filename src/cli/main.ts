@@ -9,6 +9,7 @@ import { registerOrdersCommands } from './commands/orders.js';
 import { registerBacktestCommand } from './commands/backtest.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
+import { registerSweepCommand } from './commands/sweep.js';
 import { registerServeCommand } from './commands/serve.js';
 import { runEnvironment } from '../util/environment.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerBacktestCommand(program);
   registerTrainCommand(program);
   registerReproduceCommand(program);
+  registerSweepCommand(program);
   registerServeCommand(program);
   return program;
 }

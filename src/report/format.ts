@@ -3,7 +3,7 @@
  * print the same digits, the same significance marks and the same "n/a" for undefined values.
  */
 import { Document, isScalar, visit } from 'yaml';
-import type { Estimate, PairedTest, ReportData, StrategyReport } from './types.js';
+import type { Estimate, PairedTest, ReportData, StrategyReport, SweepSection } from './types.js';
 
 /** What an undefined value is printed as (SPEC 5: an undefined GLR is neither 0 nor infinity). */
 export const NOT_AVAILABLE = 'n/a';
@@ -203,4 +203,9 @@ export function settingsYaml(settings: Readonly<Record<string, unknown>>): strin
     },
   });
   return document.toString({ lineWidth: 0, flowCollectionPadding: false }).trimEnd();
+}
+
+/** A settings sweep's table: the trial column left-aligned, the rest right-aligned. */
+export function sweepModel(sweep: SweepSection): TableModel {
+  return { header: sweep.header, rows: sweep.rows, align: sweep.header.map((_, k) => (k === 0 ? 'left' : 'right')) };
 }

@@ -14,6 +14,7 @@ import {
   resultsTable,
   settingsYaml,
   significanceMark,
+  sweepModel,
   totalOrders,
   type TableModel,
 } from './format.js';
@@ -250,6 +251,7 @@ export function renderMarkdown(data: ReportData): string {
     training === null
       ? ''
       : tableSection('Training', 'Validation PA (bps): mean over seeds, with [min, max] over seeds.', training, ''),
+    data.sweep ? tableSection('Settings sweep (validation only)', data.sweep.intro, sweepModel(data.sweep), '') : '',
     notesSection(data),
     ['## Settings', '', fenced('yaml', settingsYaml(data.settings))].join('\n'),
   ];

@@ -103,4 +103,13 @@ export interface ReportData {
   readonly settings: Readonly<Record<string, unknown>>;
   /** Free-text findings and caveats (e.g. an ordering that did not hold). */
   readonly notes: readonly string[];
+  /** The settings sweep these settings were chosen by (validation only), when there was one. */
+  readonly sweep?: SweepSection;
+}
+
+/** A settings sweep as the report shows it: one row per trial. */
+export interface SweepSection {
+  readonly intro: string;
+  readonly header: readonly string[];
+  readonly rows: ReadonlyArray<readonly string[]>;
 }

@@ -21,6 +21,7 @@ import { buildEpisodes, selectEpisodes, type EpisodeSet } from '../sim/episodes.
 import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
+import { readSweep, sweepSection } from './sweep.js';
 import type { Strategy } from '../strategies/types.js';
 import { synthParams } from '../synth/params.js';
 import { generateSyntheticMarket } from '../synth/market.js';
@@ -198,7 +199,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
           cacheDir,
           fingerprint,
           distill: { mode: s.distillMode, coef: s.distillCoef },
-          learner: { marketContext: s.marketContext, rewardBaseline: s.rewardBaseline, entropyCoef: s.entropyCoef, initialPolicy: s.initialPolicy },
+          learner: { marketContext: s.marketContext, rewardBaseline: s.rewardBaseline, entropyCoef: s.entropyCoef, initialPolicy: s.initialPolicy, hidden: s.hidden },
         }),
       );
     }
@@ -266,6 +267,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     exampleDay: example,
     settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
     notes: findings(reports),
+    ...(s.sweep ? { sweep: sweepSection(readSweep(s.sweep)) } : {}),
   };
   writeFileAtomic(join(s.out, 'report', 'results.json'), JSON.stringify(report));
   const paths = writeReport(report, join(s.out, 'report'));

@@ -35,6 +35,15 @@ export interface TrainTask {
   readonly iterations: number;
 }
 
+/** Observation, start, reward and size settings a reproduction or a sweep sets for every learner. */
+export interface LearnerOverrides {
+  readonly marketContext: boolean;
+  readonly rewardBaseline: 'none' | 'market';
+  readonly entropyCoef?: number | null;
+  readonly initialPolicy?: 'uniform' | 'twap';
+  readonly hidden?: number | null;
+}
+
 /** Settings of a learned method from the budget (SPEC 7 and 8). */
 export function methodTask(
   method: Method,
@@ -49,11 +58,13 @@ export function methodTask(
     fingerprint: string;
     distill?: { mode: 'query' | 'replay'; coef: number };
     /** Observation and training-reward settings shared by the learners (see ReproduceSettings). */
-    learner?: { marketContext: boolean; rewardBaseline: 'none' | 'market'; entropyCoef?: number | null; initialPolicy?: 'uniform' | 'twap' };
+    learner?: LearnerOverrides;
+    /** Appended to the task id (a sweep's trial), so that trials of one method and seed differ. */
+    idSuffix?: string;
   },
 ): TrainTask {
   const l = base.learner;
-  const common = { ...budget, seed, learningRate, marketContext: l?.marketContext ?? false };
+  const common = { ...budget, seed, learningRate, marketContext: l?.marketContext ?? false, ...(l?.hidden != null ? { hidden: l.hidden } : {}) };
   // The market-neutral baseline applies to the OPD reward (not to Lin and Beling's sparse one, nor DDQN).
   const opdCommon = {
     ...common,
@@ -92,7 +103,7 @@ export function methodTask(
       });
       break;
   }
-  const id = `${method}-s${seed}`;
+  const id = `${method}-s${seed}${base.idSuffix ?? ''}`;
   const key = createHash('sha256')
     .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method, seed, ppo, ddqn, teacher }))
     .digest('hex')
