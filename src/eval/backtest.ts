@@ -15,6 +15,7 @@ import { createRuleStrategy, RULE_STRATEGIES } from '../strategies/registry.js';
 import type { Strategy } from '../strategies/types.js';
 import type { ProgressFn } from '../util/progress.js';
 import { staticStrategyFor } from './static-fit.js';
+import { PLANNER_STRATEGY, requirePlanner } from './planner-model.js';
 import { reportRuns, runStrategies, type Comparison, type OrderIndex } from './compare.js';
 import { concatRuns, type StrategyRun } from './run.js';
 
@@ -99,7 +100,8 @@ interface Resolved {
 function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number, sim: SimSettings, mode: EvaluationMode | null): Resolved {
   if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null };
   if (spec.toLowerCase() === STATIC_STRATEGY) return { strategy: staticStrategyFor(store, sim).strategy, featureStats: null };
-  if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${[...RULE_STRATEGIES, STATIC_STRATEGY].join(', ')} and no such policy file`, 2);
+  if (spec.toLowerCase() === PLANNER_STRATEGY) return { strategy: requirePlanner(store, sim), featureStats: null };
+  if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${[...RULE_STRATEGIES, STATIC_STRATEGY].join(', ')} and no such policy file (the synthetic market also has '${PLANNER_STRATEGY}')`, 2);
   const policy = loadPolicy(spec);
   checkPolicyBars(policy, { barMinutes: store.meta.barMinutes, barsPerDay: store.meta.minutesPerDay, session: store.meta.session.name }, `dataset ${store.dir}`);
   const same = JSON.stringify(policy.featureStats) === JSON.stringify(store.meta.featureStats);

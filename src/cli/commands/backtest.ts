@@ -37,7 +37,7 @@ export function registerBacktestCommand(program: Command): void {
       'Run strategies over the same orders with the one simulator and print the results table (reward x 10^-2, PA in bps with 95% CI and day-clustered standard error, GLR, share PA > 0, fill rate, paired test against TWAP per order and on day means). Writes <out>/orders.csv, <out>/orders.json (per order) and <out>/summary.json.',
     )
     .addHelpText('after', '\nExample:\n  execlab backtest --strategy twap,vwap,ac,runs/opd/policy.json --split test')
-    .option('--strategy <list>', 'comma-separated: twap, vwap, ac, static (the best static schedule fitted on the training split) and/or policy files', 'twap,vwap,ac')
+    .option('--strategy <list>', 'comma-separated: twap, vwap, ac, static (the best static schedule fitted on the training split), planner (synthetic data: the model-aware past-only planner) and/or policy files', 'twap,vwap,ac')
     .option('--data <dir>', 'dataset directory', DEFAULT_DATA_DIR)
     .option('--split <name>', 'train | validation | test | all (ignored with --orders)', 'test')
     .option('--orders <file>', 'order file (CSV: instrument,date,side,quantity); default: one generated order per instrument-day')
