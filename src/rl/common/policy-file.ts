@@ -1,7 +1,9 @@
 /**
  * The policy file: one versioned JSON document holding the network weights and everything needed to
  * rebuild its observation (view, private features, action map, the MDP settings and the feature
- * normalisation it was trained with). `execlab backtest --strategy <file>` runs it.
+ * normalisation it was trained with). `execlab backtest --strategy <file>` runs it. Files are
+ * validated completely when loaded (and before they are saved) and carry an integrity hash
+ * (src/rl/common/policy-validate.ts); loadPolicy is the one way any command reads them.
  */
 import { readFileSync } from 'node:fs';
 import type { FeatureStats } from '../../data/types.js';
@@ -17,8 +19,9 @@ import { publicStepInput, privateStepInput } from './observe.js';
 import { packPublic, publicWidth } from '../../sim/observation.js';
 import type { InferenceSession } from './net/network.js';
 import { ParallelInferenceSession } from './net/parallel-inference.js';
+import { POLICY_FORMAT, policyIntegrity, validatePolicyDocument } from './policy-validate.js';
 
-export const POLICY_FORMAT = 'execlab-policy/1';
+export { POLICY_FORMAT };
 
 export interface PolicyFile {
   readonly format: typeof POLICY_FORMAT;
@@ -37,6 +40,8 @@ export interface PolicyFile {
   readonly dataset: string;
   readonly training: Readonly<Record<string, unknown>>;
   readonly createdAt: string;
+  /** `sha256:<hex>` of the rest of the document (canonical JSON); written by savePolicy, checked by loadPolicy. */
+  readonly integrity?: string;
 }
 
 /** The bar grid of a policy's training data: the periods it knows are whole bars of this length. */
@@ -70,19 +75,35 @@ export function checkPolicyBars(policy: PolicyFile, data: PolicyBars, where: str
   }
 }
 
+/**
+ * Writes a policy file with its integrity hash. The document is validated as loadPolicy would, so
+ * no run writes a file it could not load back (e.g. weights that diverged to NaN).
+ */
 export function savePolicy(path: string, policy: PolicyFile): void {
-  writeFileAtomic(path, JSON.stringify(policy));
+  const { integrity: _old, ...rest } = policy;
+  const doc = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  validatePolicyDocument(doc, `${path} (not written)`);
+  writeFileAtomic(path, JSON.stringify({ ...doc, integrity: policyIntegrity(doc) }));
 }
 
+/**
+ * Reads a policy file, validated completely (src/rl/common/policy-validate.ts): every refusal names
+ * the file and the field. Used by backtest, serve, reproduce and distillation alike.
+ */
 export function loadPolicy(path: string): PolicyFile {
-  let doc: PolicyFile;
+  let text: string;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as PolicyFile;
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new ExecLabError(`cannot read policy file ${path}: ${(err as Error).message}`);
   }
-  if (doc.format !== POLICY_FORMAT) throw new ExecLabError(`${path}: not an ExecLab policy file (format '${String(doc.format)}', expected '${POLICY_FORMAT}')`);
-  return doc;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ExecLabError(`${path}: not JSON (${(err as Error).message}); the policy file is truncated or damaged: restore it or train the policy again`);
+  }
+  return validatePolicyDocument(doc, path);
 }
 
 /**
