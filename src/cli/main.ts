@@ -12,6 +12,7 @@ import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerSweepCommand } from './commands/sweep.js';
 import { registerServeCommand } from './commands/serve.js';
 import { runEnvironment } from '../util/environment.js';
+import { printable } from '../util/text.js';
 
 export function buildProgram(): Command {
   const program = new Command('execlab')
@@ -19,6 +20,9 @@ export function buildProgram(): Command {
     .option('-V, --version', 'print the version and what this machine runs it on')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError()
+    // commander echoes what was typed (an unknown flag, a bad value): never raw control characters.
+    // Set before the commands are added, which inherit it.
+    .configureOutput({ writeErr: (text) => process.stderr.write(printable(text, true)) })
     .exitOverride();
   // Built only when asked for (commander's .version() wants the text at start-up).
   program.on('option:version', () => {
@@ -49,11 +53,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode;
     const debug = argv.includes('--debug');
     if (err instanceof ExecLabError) {
-      process.stderr.write(`execlab: ${err.message}\n`);
+      process.stderr.write(`execlab: ${printable(err.message, true)}\n`);
       if (debug) process.stderr.write(`${err.stack ?? ''}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`execlab: unexpected error: ${(err as Error).message ?? String(err)}\n`);
+    process.stderr.write(`execlab: unexpected error: ${printable((err as Error).message ?? String(err), true)}\n`);
     if (debug) process.stderr.write(`${(err as Error).stack ?? ''}\n`);
     else process.stderr.write('(run again with --debug for the stack trace)\n');
     return 1;

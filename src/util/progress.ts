@@ -1,4 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
+import { printable } from './text.js';
 
 /** A progress callback: library code reports (done, total) and optional status text; the CLI draws it. */
 export type ProgressFn = (done: number, total: number, status?: string) => void;
@@ -21,7 +22,9 @@ export function progressBar(label: string, quiet = false): ProgressBar {
     );
     let started = false;
     return {
-      update(done, total, status = '') {
+      update(done, total, raw = '') {
+        // The status may name an input file: no control characters on the terminal.
+        const status = printable(raw);
         if (!started) {
           bar.start(total, done, { status });
           started = true;
@@ -42,7 +45,7 @@ export function progressBar(label: string, quiet = false): ProgressBar {
       const now = Date.now();
       if (done < total && now - last < 5000) return;
       last = now;
-      process.stderr.write(`${label}: ${done}/${total} (${((now - t0) / 1000).toFixed(1)} s) ${status}\n`);
+      process.stderr.write(`${label}: ${done}/${total} (${((now - t0) / 1000).toFixed(1)} s) ${printable(status)}\n`);
     },
     stop() {},
   };

@@ -3,6 +3,7 @@ import { mergeSettings, readConfigFile } from '../../config/validate.js';
 import { ExecLabError } from '../../errors.js';
 import { importBars, type ImportResult } from '../../data/import/importer.js';
 import { progressBar } from '../../util/progress.js';
+import { printable } from '../../util/text.js';
 
 const HELP_AFTER = `
 Inputs: files or directories (searched recursively for *.csv, *.csv.gz and *.parquet). Rows may
@@ -109,6 +110,6 @@ export function registerDataImport(data: Command): void {
       } finally {
         bar.stop();
       }
-      process.stdout.write(`${report(result)}\n`);
+      process.stdout.write(`${printable(report(result), true)}\n`);
     });
 }

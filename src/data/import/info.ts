@@ -3,6 +3,7 @@
  * rendering, both pure functions of the dataset's meta.json.
  */
 import type { DatasetMeta } from '../types.js';
+import { printable } from '../../util/text.js';
 
 export interface DateRange {
   readonly count: number;
@@ -108,7 +109,10 @@ function provenanceText(meta: DatasetMeta): string[] {
   return [`${meta.source}${text && text !== '{}' ? `: ${text.length > 160 ? `${text.slice(0, 157)}...` : text}` : ''}`];
 }
 
-/** The human-readable report (what `execlab data info` prints). */
+/**
+ * The human-readable report (what `execlab data info` prints). Codes, paths and column names come
+ * from user files: control characters in them are shown as escapes.
+ */
 export function formatDataInfo(meta: DatasetMeta, dir: string | null = null): string {
   const info = dataInfo(meta, dir);
   const lines: string[] = [];
@@ -150,5 +154,5 @@ export function formatDataInfo(meta: DatasetMeta, dir: string | null = null): st
     lines.push(`  ${'feature'.padEnd(10)}${'median'.padStart(12)}${'scale'.padStart(12)}`);
     for (const f of info.featureStats) lines.push(`  ${f.feature.padEnd(10)}${num(f.median).padStart(12)}${num(f.scale).padStart(12)}`);
   }
-  return `${lines.join('\n')}\n`;
+  return printable(`${lines.join('\n')}\n`, true);
 }
