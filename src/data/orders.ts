@@ -5,6 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ExecLabError } from '../errors.js';
+import { csvField } from '../eval/outputs.js';
+import { printable } from '../util/text.js';
 import { Rng } from '../util/random.js';
 import type { DatasetStore } from './store.js';
 import type { ProgressFn } from '../util/progress.js';
@@ -71,10 +73,30 @@ export function generateOrders(
 }
 
 const HEADER = 'instrument,date,side,quantity';
+const COLUMNS = ['instrument', 'date', 'side', 'quantity'] as const;
 
+/** Errors listed at most per order file; the rest are counted. */
+export const MAX_LISTED_ERRORS = 20;
+
+/** An order may ask for at most this many times the shares its instrument traded that day. */
+export const MAX_QUANTITY_TO_VOLUME = 100;
+
+/** The line of the order file each parsed order came from (for file:line messages after parsing). */
+const sourceLine = new WeakMap<Order, number>();
+
+/**
+ * One field of the order file: RFC 4180 quoting (csvField, shared with the backtest outputs), and
+ * also quoted when it starts or ends with a space, which the reader trims from unquoted fields.
+ */
+function orderField(value: string | number): string {
+  const text = csvField(value);
+  return text === String(value) && /^\s|\s$/.test(text) ? `"${text}"` : text;
+}
+
+/** The order file's text: header `instrument,date,side,quantity`, one line per order, fields quoted as needed. */
 export function formatOrdersCsv(orders: readonly Order[]): string {
   const lines = [HEADER];
-  for (const o of orders) lines.push(`${o.instrument},${o.date},${o.side},${o.quantity}`);
+  for (const o of orders) lines.push([o.instrument, o.date, o.side, o.quantity].map(orderField).join(','));
   return `${lines.join('\n')}\n`;
 }
 
@@ -82,29 +104,141 @@ export function writeOrdersCsv(path: string, orders: readonly Order[]): void {
   writeFileSync(path, formatOrdersCsv(orders));
 }
 
-/** Parses an order file; every bad line is an error naming the file, the line and the reason. */
+/** One record of a CSV text: its fields and the line it starts on (1-based). */
+interface CsvRecord {
+  readonly line: number;
+  readonly fields: string[];
+}
+
+/**
+ * Splits CSV text into records (RFC 4180): quoted fields may hold commas, doubled quotes and line
+ * breaks; unquoted fields are trimmed; CR LF and LF both end a record; blank lines are skipped.
+ * An unterminated quote is an error at the line where its record starts.
+ */
+function csvRecords(text: string, file: string): CsvRecord[] {
+  const out: CsvRecord[] = [];
+  const n = text.length;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let line = 1;
+  while (i < n) {
+    const start = line;
+    const fields: string[] = [];
+    let blank = true;
+    for (;;) {
+      // One field, then a comma (next field) or the end of the record.
+      let j = i;
+      while (j < n && (text[j] === ' ' || text[j] === '\t')) j++;
+      let field: string;
+      if (text[j] === '"') {
+        let value = '';
+        let k = j + 1;
+        for (;;) {
+          const q = text.indexOf('"', k);
+          if (q < 0) throw new ExecLabError(`${file}:${start}: unterminated quoted field (a '"' without its closing quote)`);
+          const piece = text.slice(k, q);
+          value += piece;
+          for (const c of piece) if (c === '\n') line++;
+          if (text[q + 1] === '"') {
+            value += '"';
+            k = q + 2;
+          } else {
+            k = q + 1;
+            break;
+          }
+        }
+        // Spaces after the closing quote are allowed; anything else up to the separator is kept.
+        let e = k;
+        while (e < n && text[e] !== ',' && text[e] !== '\n' && text[e] !== '\r') e++;
+        field = value + text.slice(k, e).trim();
+        i = e;
+        blank = false;
+      } else {
+        let e = j;
+        while (e < n && text[e] !== ',' && text[e] !== '\n' && text[e] !== '\r') e++;
+        field = text.slice(i, e).trim();
+        if (field !== '') blank = false;
+        i = e;
+      }
+      fields.push(field);
+      if (text[i] === ',') {
+        blank = false;
+        i++;
+        continue;
+      }
+      if (text[i] === '\r') i++;
+      if (text[i] === '\n') i++;
+      line++;
+      break;
+    }
+    if (!blank) out.push({ line: start, fields });
+  }
+  return out;
+}
+
+/** Collects file:line errors; throws them all at once in file order, at most MAX_LISTED_ERRORS listed. */
+class ErrorList {
+  private readonly items: Array<{ readonly at: number; readonly message: string }> = [];
+
+  constructor(private readonly what: string) {}
+
+  /** `at` orders the messages (the order's index in the file). */
+  add(at: number, message: string): void {
+    this.items.push({ at, message });
+  }
+
+  throwIfAny(): void {
+    const count = this.items.length;
+    if (count === 0) return;
+    const lines = this.items.sort((a, b) => a.at - b.at).slice(0, MAX_LISTED_ERRORS).map((e) => e.message);
+    if (count === 1) throw new ExecLabError(lines[0]);
+    const more = count > lines.length ? `\n  ... and ${count - lines.length} more` : '';
+    throw new ExecLabError(`${count} ${this.what}:\n  ${lines.join('\n  ')}${more}`);
+  }
+}
+
+/** Quantity text as a positive finite number, or null. Only plain decimal numbers (no hex, no 'Infinity'). */
+function quantityOf(text: string): number | null {
+  if (!/^[+]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)) return null;
+  const q = Number(text);
+  return Number.isFinite(q) && q > 0 ? q : null;
+}
+
+/**
+ * Parses an order file. Every bad line is an error naming the file, the line and the reason; all of
+ * them (up to MAX_LISTED_ERRORS) are reported at once. Columns may come in any order, with others
+ * beside them; names are matched without regard to case.
+ */
 export function parseOrdersCsv(text: string, file = '<orders>'): Order[] {
-  const lines = text.split(/\r?\n/);
-  const header = lines[0]?.trim().toLowerCase().split(',').map((s) => s.trim());
-  const cols = ['instrument', 'date', 'side', 'quantity'];
-  if (!header || cols.some((c) => !header.includes(c))) {
-    throw new ExecLabError(`${file}:1: expected a header with columns ${cols.join(',')}, got '${lines[0] ?? ''}'`);
+  const records = csvRecords(text, file);
+  const shown = (s: string): string => `'${printable(s)}'`;
+  const header = records[0]?.fields.map((h) => h.toLowerCase());
+  if (!header || COLUMNS.some((c) => !header.includes(c))) {
+    const first = text.split(/\r?\n/)[0] ?? '';
+    throw new ExecLabError(`${file}:1: expected a header with columns ${COLUMNS.join(',')}, got ${shown(first)}`);
   }
-  const at = cols.map((c) => header.indexOf(c));
+  const at = COLUMNS.map((c) => header.indexOf(c));
+  const errors = new ErrorList('bad lines');
   const out: Order[] = [];
-  for (let n = 1; n < lines.length; n++) {
-    const line = lines[n].trim();
-    if (line === '') continue;
-    const f = line.split(',').map((s) => s.trim());
-    if (f.length !== header.length) throw new ExecLabError(`${file}:${n + 1}: expected ${header.length} fields, got ${f.length}`);
+  for (const { line, fields: f } of records.slice(1)) {
+    const where = `${file}:${line}`;
+    if (f.length !== header.length) {
+      errors.add(line, `${where}: expected ${header.length} fields (as in the header), got ${f.length}`);
+      continue;
+    }
     const [instrument, date, side, qty] = at.map((i) => f[i]);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ExecLabError(`${file}:${n + 1}: date '${date}' is not YYYY-MM-DD`);
-    if (side !== 'sell' && side !== 'buy') throw new ExecLabError(`${file}:${n + 1}: side '${side}' must be sell or buy`);
-    const quantity = Number(qty);
-    if (!Number.isFinite(quantity) || quantity <= 0) throw new ExecLabError(`${file}:${n + 1}: quantity '${qty}' must be a positive number`);
-    if (instrument === '') throw new ExecLabError(`${file}:${n + 1}: empty instrument`);
-    out.push({ instrument, date, side, quantity });
+    const quantity = quantityOf(qty);
+    if (instrument === '') errors.add(line, `${where}: empty instrument`);
+    else if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
+      errors.add(line, `${where}: date ${shown(date)} is not a calendar date YYYY-MM-DD`);
+    } else if (side !== 'sell' && side !== 'buy') errors.add(line, `${where}: side ${shown(side)} must be sell or buy`);
+    else if (quantity === null) errors.add(line, `${where}: quantity ${shown(qty)} must be a positive number (shares)`);
+    else {
+      const order: Order = { instrument, date, side, quantity };
+      sourceLine.set(order, line);
+      out.push(order);
+    }
   }
+  errors.throwIfAny();
   return out;
 }
 
@@ -118,12 +252,48 @@ export function readOrdersCsv(path: string): Order[] {
   return parseOrdersCsv(text, path);
 }
 
-/** Checks every order against the dataset: known instrument, a date of the dataset, valid that day. */
+/**
+ * Checks every order against the dataset: a known instrument, a trading day of the dataset, and a
+ * quantity of at most MAX_QUANTITY_TO_VOLUME times the shares the instrument traded that day (an order
+ * larger than that is a unit or typing error, and would give meaningless results). Orders of an
+ * instrument-day that is not valid pass here (the backtest skips and counts them). Every problem is
+ * reported at once, with the file and line of the order.
+ */
 export function checkOrdersAgainst(store: DatasetStore, orders: readonly Order[], file = '<orders>'): void {
-  const codes = new Set(store.meta.instruments);
+  const codes = new Map(store.meta.instruments.map((c, i) => [c, i]));
   const dates = new Set(store.meta.dates);
+  const errors = new ErrorList('orders the dataset cannot run');
+  const where = (o: Order, k: number): string => (sourceLine.has(o) ? `${file}:${sourceLine.get(o)}` : `${file}: order ${k + 1}`);
+  const byDate = new Map<string, number[]>();
   for (const [k, o] of orders.entries()) {
-    if (!codes.has(o.instrument)) throw new ExecLabError(`${file}: order ${k + 1}: instrument '${o.instrument}' is not in the dataset`);
-    if (!dates.has(o.date)) throw new ExecLabError(`${file}: order ${k + 1}: date ${o.date} is not a trading day of the dataset`);
+    if (!codes.has(o.instrument)) errors.add(k, `${where(o, k)}: instrument '${printable(o.instrument)}' is not in the dataset`);
+    else if (!dates.has(o.date)) errors.add(k, `${where(o, k)}: date ${o.date} is not a trading day of the dataset`);
+    else if (!(Number.isFinite(o.quantity) && o.quantity > 0)) errors.add(k, `${where(o, k)}: quantity ${o.quantity} must be a positive number (shares)`);
+    else {
+      let list = byDate.get(o.date);
+      if (!list) byDate.set(o.date, (list = []));
+      list.push(k);
+    }
   }
+  for (const date of store.meta.dates) {
+    const list = byDate.get(date);
+    if (!list) continue;
+    const { bars } = store.loadDay(date);
+    const m = bars.minutes;
+    for (const k of list) {
+      const o = orders[k];
+      const i = codes.get(o.instrument) as number;
+      if (!bars.valid[i]) continue;
+      let traded = 0;
+      for (let j = 0; j < m; j++) traded += bars.volume[i * m + j];
+      if (o.quantity > MAX_QUANTITY_TO_VOLUME * traded) {
+        errors.add(
+          k,
+          `${where(o, k)}: quantity ${o.quantity} is more than ${MAX_QUANTITY_TO_VOLUME} times the volume ${printable(o.instrument)} traded on ${date} ` +
+            `(${traded.toLocaleString('en-US')} shares); check the unit (shares, not lots or currency)`,
+        );
+      }
+    }
+  }
+  errors.throwIfAny();
 }
