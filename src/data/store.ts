@@ -12,6 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTable, tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import { z } from 'zod';
 import { ContextBuilder, DEFAULT_CONTEXT_SETTINGS, type ContextSettings } from './context.js';
 import { fitFeatureStats } from './features.js';
 import type { DataSplit, DatasetMeta, DayContext, DayPanel, MarketDay, QualityReport, SessionCalendar } from './types.js';
@@ -25,15 +26,94 @@ function writeArrow(path: string, columns: Record<string, Float64Array | Uint8Ar
   writeFileSync(path, tableToIPC(table, 'file'));
 }
 
-function readArrow(path: string): Table {
-  if (!existsSync(path)) throw new ExecLabError(`dataset file missing: ${path}`);
-  return tableFromIPC(readFileSync(path));
+/** What to do about a damaged dataset at `dir`: re-create it the way it was made. */
+function remedy(dir: string, source?: unknown): string {
+  if (source === 'synthetic') return `re-create the dataset with 'execlab data synth --out ${dir}' (with the settings recorded in its meta.json provenance)`;
+  if (source === 'import') return `re-import the dataset with 'execlab data import <inputs> --out ${dir}' (its inputs are listed in meta.json, provenance.inputs)`;
+  return `re-create the dataset with 'execlab data import <inputs> --out ${dir}' or 'execlab data synth --out ${dir}'`;
 }
 
-function column<T extends Float64Array | Uint8Array | Uint16Array>(table: Table, name: string): T {
-  const child = table.getChild(name);
-  if (!child) throw new ExecLabError(`dataset column '${name}' missing`);
-  return child.toArray() as T;
+/** A file of the dataset at `dir` that cannot be used: names it, says why and what to do. */
+function damagedFile(dir: string, path: string, why: string, source?: unknown): ExecLabError {
+  return new ExecLabError(`dataset file ${path} ${why}: the dataset at '${dir}' is damaged or incomplete; ${remedy(dir, source)}`);
+}
+
+function readArrow(path: string, fail: (why: string) => ExecLabError): Table {
+  if (!existsSync(path)) throw fail('is missing');
+  let table: Table;
+  try {
+    table = tableFromIPC(readFileSync(path));
+  } catch (err) {
+    throw fail(`is unreadable (not a complete Arrow IPC file: ${(err as Error).message})`);
+  }
+  if (!table || typeof table.getChild !== 'function') throw fail('is unreadable (not an Arrow IPC file)');
+  return table;
+}
+
+/** The column `name` of `table` as a typed array of exactly `length` values of the type the writer wrote. */
+function column<T extends Float64Array | Uint8Array | Uint16Array>(
+  table: Table,
+  name: string,
+  type: new (n: number) => T,
+  length: number,
+  fail: (why: string) => ExecLabError,
+): T {
+  let values: unknown;
+  try {
+    values = table.getChild(name)?.toArray();
+  } catch (err) {
+    throw fail(`is unreadable (column '${name}': ${(err as Error).message})`);
+  }
+  if (values === undefined || values === null) throw fail(`has no column '${name}'`);
+  if (!(values instanceof type)) throw fail(`has a column '${name}' of the wrong type (expected ${type.name})`);
+  if ((values as T).length !== length) throw fail(`has ${(values as T).length} values in column '${name}', expected ${length} (a truncated or foreign file)`);
+  return values as T;
+}
+
+/** A JSON-readable shape check of meta.json (what the store relies on), with the fields it names. */
+const DateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+const MetaSchema = z.looseObject({
+  formatVersion: z.number(),
+  name: z.string(),
+  source: z.enum(['synthetic', 'import']),
+  provenance: z.record(z.string(), z.unknown()),
+  session: z.looseObject({ name: z.string(), segments: z.array(z.looseObject({ start: z.string(), end: z.string() })).min(1) }),
+  barMinutes: z.number().int().positive(),
+  minutesPerDay: z.number().int().positive(),
+  dates: z.array(DateText),
+  instruments: z.array(z.string()),
+  split: z.looseObject({ train: z.array(DateText), validation: z.array(DateText), test: z.array(DateText) }),
+  featureStats: z.looseObject({ names: z.array(z.string()), median: z.array(z.number()), scale: z.array(z.number()), fittedOn: z.array(DateText) }),
+  quality: z.looseObject({ rowsRead: z.number(), files: z.number(), repairs: z.array(z.unknown()), exclusions: z.array(z.unknown()), instrumentDaysKept: z.number(), instrumentDaysExcluded: z.number() }),
+  avgPriceSource: z.enum(['bar', 'ohlc']),
+});
+
+/** Reads and checks `<dir>/meta.json`; every problem names the file and says what to do. */
+function readMeta(dir: string): DatasetMeta {
+  const path = join(dir, 'meta.json');
+  if (!existsSync(path)) throw new ExecLabError(`no dataset at '${dir}' (missing meta.json); create one with 'execlab data synth' or 'execlab data import'`);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw damagedFile(dir, path, `is not valid JSON (${(err as Error).message})`);
+  }
+  const source = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).source : undefined;
+  if (typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>).formatVersion === 'number' && (value as Record<string, unknown>).formatVersion !== 1) {
+    throw new ExecLabError(`dataset '${dir}' has format version ${String((value as Record<string, unknown>).formatVersion)}, this ExecLab reads version 1; ${remedy(dir, source)}`);
+  }
+  const parsed = MetaSchema.safeParse(value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw damagedFile(dir, path, `does not describe a dataset (${problems.join('; ')})`, source);
+  }
+  const meta = parsed.data as unknown as DatasetMeta;
+  const known = new Set(meta.dates);
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const stray = meta.split[name].find((d) => !known.has(d));
+    if (stray !== undefined) throw damagedFile(dir, path, `is inconsistent (split.${name} names ${stray}, which is not one of its dates)`, source);
+  }
+  return meta;
 }
 
 /** Everything a dataset needs besides its days; the writer adds dates, split, stats and quality. */
@@ -181,35 +261,35 @@ export class DatasetStore {
   private readonly cache = new Map<string, DayPanel>();
 
   constructor(readonly dir: string, meta?: DatasetMeta) {
-    if (meta) {
-      this.meta = meta;
-    } else {
-      const path = join(dir, 'meta.json');
-      if (!existsSync(path)) throw new ExecLabError(`no dataset at '${dir}' (missing meta.json); create one with 'execlab data synth' or 'execlab data import'`);
-      this.meta = JSON.parse(readFileSync(path, 'utf8')) as DatasetMeta;
-      if (this.meta.formatVersion !== 1) throw new ExecLabError(`dataset '${dir}' has format version ${String(this.meta.formatVersion)}, this ExecLab reads version 1`);
-    }
+    this.meta = meta ?? readMeta(dir);
     for (const [i, d] of this.meta.dates.entries()) this.dateIndex.set(d, i);
+  }
+
+  /** Reads one of the day's Arrow files; a missing, truncated or foreign file is an error naming it. */
+  private arrow(path: string): { table: Table; fail: (why: string) => ExecLabError } {
+    const fail = (why: string): ExecLabError => damagedFile(this.dir, path, why, this.meta.source);
+    return { table: readArrow(path, fail), fail };
   }
 
   private bars(date: string): DayPanel {
     const hit = this.cache.get(date);
     if (hit) return hit;
-    const t = readArrow(join(this.dir, 'bars', `${date}.arrow`));
-    const c = readArrow(join(this.dir, 'context', `${date}.arrow`));
-    const valid = column<Uint8Array>(c, 'valid');
-    const open = column<Float64Array>(t, 'open');
+    const n = this.meta.instruments.length;
+    const size = n * this.meta.minutesPerDay;
+    const b = this.arrow(join(this.dir, 'bars', `${date}.arrow`));
+    const c = this.arrow(join(this.dir, 'context', `${date}.arrow`));
+    const bar = (name: string): Float64Array => column(b.table, name, Float64Array, size, b.fail);
     const panel: DayPanel = {
       date,
-      minutes: open.length / valid.length,
-      instrumentCount: valid.length,
-      open,
-      high: column(t, 'high'),
-      low: column(t, 'low'),
-      close: column(t, 'close'),
-      avgPrice: column(t, 'avgPrice'),
-      volume: column(t, 'volume'),
-      valid,
+      minutes: this.meta.minutesPerDay,
+      instrumentCount: n,
+      open: bar('open'),
+      high: bar('high'),
+      low: bar('low'),
+      close: bar('close'),
+      avgPrice: bar('avgPrice'),
+      volume: bar('volume'),
+      valid: column(c.table, 'valid', Uint8Array, n, c.fail),
     };
     // Keep at most two days: the common access pattern is day d and its previous day.
     if (this.cache.size >= 2) this.cache.delete(this.cache.keys().next().value as string);
@@ -219,16 +299,19 @@ export class DatasetStore {
 
   /** The day's bars, its context and the previous trading day's bars. */
   loadDay(date: string): MarketDay {
+    if (!this.dateIndex.has(date)) throw new ExecLabError(`${date} is not a trading day of the dataset at '${this.dir}' (${this.meta.dates[0] ?? '?'} .. ${this.meta.dates[this.meta.dates.length - 1] ?? '?'})`);
     const bars = this.bars(date);
-    const c = readArrow(join(this.dir, 'context', `${date}.arrow`));
-    const p = readArrow(join(this.dir, 'context', `${date}.profile.arrow`));
+    const n = this.meta.instruments.length;
+    const c = this.arrow(join(this.dir, 'context', `${date}.arrow`));
+    const p = this.arrow(join(this.dir, 'context', `${date}.profile.arrow`));
+    const ctx = <T extends Float64Array | Uint16Array>(name: string, type: new (k: number) => T): T => column(c.table, name, type, n, c.fail);
     const context: DayContext = {
       date,
-      prevClose: column(c, 'prevClose'),
-      meanMinuteVolume: column(c, 'meanMinuteVolume'),
-      dailySigma: column(c, 'dailySigma'),
-      historyDays: column(c, 'historyDays'),
-      volumeProfile: column(p, 'volumeProfile'),
+      prevClose: ctx('prevClose', Float64Array),
+      meanMinuteVolume: ctx('meanMinuteVolume', Float64Array),
+      dailySigma: ctx('dailySigma', Float64Array),
+      historyDays: ctx('historyDays', Uint16Array),
+      volumeProfile: column(p.table, 'volumeProfile', Float64Array, n * this.meta.minutesPerDay, p.fail),
     };
     const i = this.dateIndex.get(date);
     const prevDate = i !== undefined && i > 0 ? this.meta.dates[i - 1] : undefined;
