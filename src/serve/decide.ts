@@ -15,30 +15,38 @@ import { checkPolicyBars, expectedShare, policyBars, type PolicyFile } from '../
 import { PUBLIC_FEATURES, summariseMinutes } from '../sim/observation.js';
 import { periodGrid, type PeriodGrid } from '../sim/settings.js';
 
-const Bars = z.object({
-  open: z.array(z.number().positive()),
-  high: z.array(z.number().positive()),
-  low: z.array(z.number().positive()),
-  close: z.array(z.number().positive()),
-  /** The minutes' average traded prices; (O + 2H + 2L + C) / 6 when absent (SPEC 2). */
-  avgPrice: z.array(z.number().positive()).optional(),
+/**
+ * Sane ranges: every number finite, prices in [1e-6, 1e9], volumes and quantities at most 1e15 shares.
+ * Within them every feature the network reads is finite (a mean minute volume of 5e-324 is not: it
+ * overflows the volume feature to NaN).
+ */
+const PRICE = z.number().min(1e-6).max(1e9);
+const SHARES = z.number().min(0).max(1e15);
+
+const Bars = z.strictObject({
+  open: z.array(PRICE),
+  high: z.array(PRICE),
+  low: z.array(PRICE),
+  close: z.array(PRICE),
+  /** The minutes' average traded prices; (O + 2H + 2L + C) / 6 when absent (SPEC 2); clamped into [low, high] as the import does. */
+  avgPrice: z.array(PRICE).optional(),
   /** Shares. */
-  volume: z.array(z.number().min(0)),
+  volume: z.array(SHARES),
 });
 
-export const DecisionRequestSchema = z.object({
+export const DecisionRequestSchema = z.strictObject({
   side: z.enum(['sell', 'buy']),
   /** Order quantity Q in shares. */
-  quantity: z.number().positive(),
+  quantity: SHARES.positive(),
   /** Shares executed in each period so far (its length is the index of the period to decide). */
-  executed: z.array(z.number().min(0)).default([]),
-  /** The shares of Q the policy asked for in the past periods (Lin and Beling's state); default executed / Q. */
+  executed: z.array(SHARES).default([]),
+  /** The shares of Q the policy asked for in the past periods (Lin and Beling's state; as many as executed); default executed / Q. */
   pastShares: z.array(z.number().min(0).max(1)).optional(),
   /** The previous trading day's close. */
-  previousClose: z.number().positive(),
+  previousClose: PRICE,
   /** Mean minute volume (shares) over the previous trading days (SPEC 6: 30 days). */
-  meanMinuteVolume: z.number().positive(),
-  /** The previous trading day's bars (all minutes of the session); omit when unknown. */
+  meanMinuteVolume: z.number().min(1e-6).max(1e15),
+  /** The previous trading day's bars (every minute of the session); omit when unknown. */
   previousDay: Bars.optional(),
   /** Today's bars so far: exactly the minutes before the decision time. */
   today: Bars,
@@ -68,6 +76,9 @@ export interface PolicyRuntime {
  * values that differ are refused (the periods would not be the ones it learned).
  */
 export function policyRuntime(policy: PolicyFile, minutesPerDay?: number, barMinutes?: number): PolicyRuntime {
+  for (const [what, v] of [['minutes per day', minutesPerDay], ['bar minutes', barMinutes]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ExecLabError(`${what} ${v}: expected a positive integer`, 2);
+  }
   if (policy.spec.view !== 'student') throw new ExecLabError(`policy '${policy.name}' sees the future (teacher view): it can be evaluated but not deployed`);
   if (policy.spec.market) {
     throw new ExecLabError(`policy '${policy.name}' reads the market context (the cross-section of the day's instruments), which /decide cannot rebuild from one instrument's bars: run it with execlab backtest, or train without --market-context to serve it`, 2);
@@ -77,33 +88,64 @@ export function policyRuntime(policy: PolicyFile, minutesPerDay?: number, barMin
   return { policy, net: ActorCritic.fromJSON(policy.network), grid: periodGrid(policy.sim, own.barMinutes, own.barsPerDay), minutesPerDay: own.barsPerDay };
 }
 
-function panel(bars: z.infer<typeof Bars>, minutes: number, what: string): DayPanel {
+/**
+ * Checks one set of bars: every array as long as open (and as `minutes` when given), high >= low,
+ * open and close within [low, high].
+ */
+function checkBars(bars: z.infer<typeof Bars>, what: string, minutes?: number, needed?: string): void {
   const n = bars.open.length;
-  for (const k of ['high', 'low', 'close', 'volume'] as const) {
-    if (bars[k].length !== n) throw new ExecLabError(`${what}.${k} has ${bars[k].length} values, ${what}.open has ${n}`, 2);
+  for (const k of ['high', 'low', 'close', 'volume', 'avgPrice'] as const) {
+    const a = bars[k];
+    if (a && a.length !== n) throw new ExecLabError(`${what}.${k} has ${a.length} values, ${what}.open has ${n}`, 2);
   }
+  if (minutes !== undefined && n !== minutes) throw new ExecLabError(`${what} has ${n} minutes; expected ${needed ?? minutes}`, 2);
+  for (let m = 0; m < n; m++) {
+    const h = bars.high[m];
+    const l = bars.low[m];
+    if (h < l) throw new ExecLabError(`${what}.high[${m}] = ${h} is below ${what}.low[${m}] = ${l}`, 2);
+    for (const k of ['open', 'close'] as const) {
+      const v = bars[k][m];
+      if (v < l || v > h) throw new ExecLabError(`${what}.${k}[${m}] = ${v} is outside [${what}.low[${m}], ${what}.high[${m}]] = [${l}, ${h}]`, 2);
+    }
+  }
+}
+
+/** A checked set of bars as a one-instrument panel of `minutes` minutes (the rest of the day zero). */
+function panel(bars: z.infer<typeof Bars>, minutes: number): DayPanel {
+  const n = bars.open.length;
+  if (n > minutes) throw new ExecLabError(`${n} bars for a day of ${minutes} minutes`, 2);
   const pad = (a: readonly number[]): Float64Array => {
     const out = new Float64Array(minutes);
-    out.set(a.slice(0, minutes));
+    out.set(a);
     return out;
   };
-  const avg = bars.avgPrice ?? bars.open.map((o, m) => (o + 2 * bars.high[m] + 2 * bars.low[m] + bars.close[m]) / 6);
+  const avg = bars.avgPrice
+    ? bars.avgPrice.map((a, m) => Math.min(bars.high[m], Math.max(bars.low[m], a)))
+    : bars.open.map((o, m) => (o + 2 * bars.high[m] + 2 * bars.low[m] + bars.close[m]) / 6);
   return { date: '', minutes, instrumentCount: 1, open: pad(bars.open), high: pad(bars.high), low: pad(bars.low), close: pad(bars.close), avgPrice: pad(avg), volume: pad(bars.volume), valid: Uint8Array.of(1) };
 }
 
-/** The decision for the next period. Throws ExecLabError (exit code 2) on inconsistent input. */
+/**
+ * The decision for the next period. Throws ExecLabError (exit code 2) on invalid or inconsistent
+ * input, checked in full before anything is computed; nothing is kept between calls.
+ */
 export function decide(rt: PolicyRuntime, input: DecisionRequest): Decision {
   const parsed = DecisionRequestSchema.safeParse(input);
-  if (!parsed.success) throw new ExecLabError(`invalid request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 2);
+  if (!parsed.success) throw new ExecLabError(`invalid request: ${parsed.error.issues.slice(0, 8).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`, 2);
   const req = parsed.data;
   const { grid, net, policy } = rt;
   const M = rt.minutesPerDay;
   const T = grid.periods;
   const t = req.executed.length;
   if (t >= T) throw new ExecLabError(`executed has ${t} periods: the order's ${T} periods are over`, 2);
+  if (req.pastShares && req.pastShares.length !== t) throw new ExecLabError(`pastShares has ${req.pastShares.length} values; executed has ${t} (one per past period)`, 2);
+  const done = req.executed.reduce((a, b) => a + b, 0);
+  if (done > req.quantity * (1 + 1e-9)) throw new ExecLabError(`executed sums to ${done}, more than the quantity ${req.quantity}`, 2);
+  checkBars(req.today, 'today');
   if (req.today.open.length !== grid.start[t]) {
     throw new ExecLabError(`today has ${req.today.open.length} minutes; deciding period ${t} needs exactly the ${grid.start[t]} minutes before it`, 2);
   }
+  if (req.previousDay) checkBars(req.previousDay, 'previousDay', M, `the policy's ${M} (every minute of the session)`);
   const ctx: DayContext = {
     date: '',
     prevClose: Float64Array.of(req.previousClose),
@@ -115,10 +157,10 @@ export function decide(rt: PolicyRuntime, input: DecisionRequest): Decision {
   const S = T + 1;
   const pub = new Float32Array(S * PUBLIC_FEATURES);
   if (req.previousDay) {
-    const prev = normaliseFeatures(rawMinuteFeatures(panel(req.previousDay, M, 'previousDay'), ctx), policy.featureStats);
+    const prev = normaliseFeatures(rawMinuteFeatures(panel(req.previousDay, M), ctx), policy.featureStats);
     summariseMinutes(prev, 0, 0, M, pub, 0);
   }
-  const today = normaliseFeatures(rawMinuteFeatures(panel(req.today, M, 'today'), ctx), policy.featureStats);
+  const today = normaliseFeatures(rawMinuteFeatures(panel(req.today, M), ctx), policy.featureStats);
   for (let k = 0; k < t; k++) summariseMinutes(today, 0, grid.start[k], grid.start[k + 1], pub, (k + 1) * PUBLIC_FEATURES);
   const pf = policy.spec.privateFeatures;
   const session = net.inference(1);
@@ -134,8 +176,9 @@ export function decide(rt: PolicyRuntime, input: DecisionRequest): Decision {
     if (pf === 3) priv[2] = k === 0 ? 0 : (req.pastShares?.[k - 1] ?? req.executed[k - 1] / req.quantity);
     session.stepPrivate(priv);
   }
-  if (remaining < -1e-9 * req.quantity) throw new ExecLabError(`executed sums to more than the quantity ${req.quantity}`, 2);
   session.heads(logits, null);
+  // Cannot happen within the ranges above; a guard so that no answer carries NaN.
+  if (!logits.every(Number.isFinite)) throw new ExecLabError('the request gives the network non-finite inputs: check its prices and volumes', 2);
   const action = argmax(logits, 0, A);
   // The policy's evaluation mode, as in backtests: the likeliest action's share or the expected share.
   const share = policy.evaluation === 'expected' ? expectedShare(logits, 0, policy.spec.actionMap) : policy.spec.actionMap[action];

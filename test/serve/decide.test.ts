@@ -26,7 +26,7 @@ const policy: PolicyFile = {
   featureStats: store.meta.featureStats,
   dataset: 'memory',
   training: {},
-  createdAt: '',
+  createdAt: '2025-01-01T00:00:00.000Z',
 };
 
 function requestFor(i: number, t: number, executed: number[]): DecisionRequest {
@@ -76,10 +76,10 @@ describe('serving a policy', () => {
     try {
       const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string };
       expect(health.status).toBe('ok');
-      const ok = await fetch(`http://127.0.0.1:${port}/decide`, { method: 'POST', body: JSON.stringify(requestFor(1, 0, [])) });
+      const ok = await fetch(`http://127.0.0.1:${port}/decide`, { method: 'POST', body: JSON.stringify(requestFor(1, 0, [])), headers: { 'content-type': 'application/json' } });
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { period: number }).period).toBe(0);
-      const bad = await fetch(`http://127.0.0.1:${port}/decide`, { method: 'POST', body: '{"side":"short"}' });
+      const bad = await fetch(`http://127.0.0.1:${port}/decide`, { method: 'POST', body: '{"side":"short"}', headers: { 'content-type': 'application/json' } });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toMatch(/side/);
     } finally {

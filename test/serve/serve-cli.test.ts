@@ -1,0 +1,76 @@
+/** `execlab serve` refuses bad settings with one clean line (in process, through the CLI entry point). */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { MINUTE_FEATURES } from '../../src/data/features.js';
+import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { POLICY_FORMAT, savePolicy } from '../../src/rl/common/policy-file.js';
+import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
+import { Rng } from '../../src/util/random.js';
+
+async function run(...args: string[]): Promise<{ code: number; err: string }> {
+  const err: string[] = [];
+  const e = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    return { code: await main(['node', 'execlab', ...args]), err: err.join('') };
+  } finally {
+    process.stderr.write = e;
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'execlab-serve-cli-'));
+const policy = join(dir, 'policy.json');
+savePolicy(policy, {
+  format: POLICY_FORMAT,
+  name: 'S',
+  algo: 'ppo',
+  spec: { view: 'student', privateFeatures: 2, actionMap: [...DEFAULT_SIM_SETTINGS.actionMap] },
+  network: ActorCritic.create({ pubIn: 18, privIn: 2, hidden: 4, mlp: [4], actions: 5 }, new Rng(1)).toJSON(),
+  sim: DEFAULT_SIM_SETTINGS,
+  featureStats: { names: [...MINUTE_FEATURES], median: [1, 1, 1, 1, 1, 0.5], scale: [0.01, 0.01, 0.01, 0.01, 0.01, 0.3], fittedOn: [] },
+  dataset: 'x',
+  training: { settings: {}, distillation: null, best: { iteration: 1, paBps: 0, reward: 0 }, iterations: 1, stoppedEarly: false, history: [] },
+  createdAt: '2025-01-01T00:00:00.000Z',
+});
+
+describe('execlab serve', () => {
+  it('refuses a port outside 0..65535', async () => {
+    const r = await run('serve', '--policy', policy, '--port', '70000');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--port 70000: expected an integer from 0 to 65535/);
+    expect(r.err).not.toMatch(/unexpected error/);
+  });
+
+  it('refuses --minutes-per-day 0', async () => {
+    const r = await run('serve', '--policy', policy, '--minutes-per-day', '0', '--port', '0');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--minutes-per-day 0: expected a positive integer/);
+  });
+
+  it('refuses a busy port with one line, not a stack', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const r = await run('serve', '--policy', policy, '--port', String(port));
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split('\n')).toEqual([`execlab: port ${port} on 127.0.0.1 is already in use: stop what listens there or choose another --port (0 = any free port)`]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses a damaged policy file, naming the file and the field', async () => {
+    const doc = JSON.parse(readFileSync(policy, 'utf8')) as Record<string, any>;
+    doc.spec.actionMap[4] = 5;
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify(doc));
+    const r = await run('serve', '--policy', bad, '--port', '0');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain(`${bad}: spec.actionMap[4]`);
+  });
+});
