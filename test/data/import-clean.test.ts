@@ -3,6 +3,7 @@ import { ASHARE_SESSION, US_SESSION } from '../../src/data/calendar.js';
 import {
   aggregateBars,
   cleanInstrumentDay,
+  dayJump,
   EXCLUDE,
   sessionGrid,
   slotOf,
@@ -202,6 +203,100 @@ describe('cleanInstrumentDay', () => {
     expect(r.counts.avgApproximated).toBe(1);
     expect(r.counts.avgClamped).toBe(1);
     expect(r.bars.avgPrice[2]).toBe(r.bars.high[2]);
+  });
+});
+
+describe('implausible values (issue 4)', () => {
+  /** Every price of a kept day within a factor 2 of its median close, volumes finite. */
+  function expectPlausible(b: { open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array; avgPrice: Float64Array; volume: Float64Array }, ref: number): void {
+    for (const a of [b.open, b.high, b.low, b.close, b.avgPrice]) for (const x of a) expect(x / ref).toBeGreaterThan(0.5), expect(x / ref).toBeLessThan(2);
+    for (const v of b.volume) expect(Number.isFinite(v) && v >= 0).toBe(true);
+  }
+
+  it('clamps a high of 1e300 (or a low of 1e-9) to the bar\'s open/close range and counts it', () => {
+    const bars = day();
+    bars[5].high = 1e300;
+    bars[6].low = 1e-9;
+    bars[7].high = 'Infinity' as never;
+    const r = kept(rowsOf(bars));
+    expect(r.counts.implausibleClamped).toBe(3);
+    expect(r.bars.high[4]).toBe(Math.max(Number(bars[5].open), Number(bars[5].close)));
+    expect(r.bars.low[5]).toBe(Math.min(Number(bars[6].open), Number(bars[6].close)));
+    expect(r.counts.ohlcClamped).toBe(0);
+    expectPlausible(r.bars, 10);
+  });
+
+  it('forward-fills a bar whose open or close is far from the day\'s median close, and counts it', () => {
+    const bars = day();
+    bars[10].close = 1e300;
+    bars[11].open = 31; // three times the median close of 10
+    bars[12].close = 4.9;
+    const r = kept(rowsOf(bars));
+    expect(r.counts.implausibleFilled).toBe(3);
+    expect(r.counts.badPriceFilled).toBe(0);
+    expect(r.bars.close[9]).toBe(Number(bars[9].close));
+    expect(r.bars.volume[9]).toBe(Number(bars[10].volume) * 100); // volume kept
+    expectPlausible(r.bars, 10);
+  });
+
+  it('leaves a large but plausible move alone (a factor 1.5 from the median)', () => {
+    const bars = day();
+    Object.assign(bars[200], { open: 14.9, high: 15, low: 14.8, close: 14.9 });
+    const r = kept(rowsOf(bars));
+    expect(r.counts.implausibleFilled + r.counts.implausibleClamped).toBe(0);
+    expect(r.bars.close[199]).toBe(14.9);
+  });
+
+  it('excludes a day with more implausible bars than --max-bad-price-bars', () => {
+    const bars = day();
+    for (let k = 30; k < 40; k++) bars[k].close = 1000;
+    const x = cleanInstrumentDay(rowsOf(bars), settings);
+    expect(x.kept).toBe(false);
+    if (!x.kept) {
+      expect(x.reason).toBe(EXCLUDE.badPrices);
+      expect(x.fillPrice).toBeLessThan(20);
+    }
+  });
+
+  it('treats prices above 1e9 as bad even when the whole day is at that level', () => {
+    const bars = day().map((b) => ({ ...b, open: 1e300, high: 1e300, low: 1e300, close: 1e300 }));
+    const x = cleanInstrumentDay(rowsOf(bars), settings);
+    expect(x.kept).toBe(false);
+    if (!x.kept) {
+      expect(x.reason).toBe(EXCLUDE.badPrices);
+      expect(Number.isNaN(x.fillPrice)).toBe(true);
+    }
+  });
+
+  it('excludes a day with an absurd volume (non-finite, or 10^4 times the day\'s median) and keeps a large block', () => {
+    for (const v of [1e300, Infinity, 50 * 20_000]) {
+      const bars = day();
+      bars[50].volume = v;
+      const x = cleanInstrumentDay(rowsOf(bars), settings);
+      expect(x.kept).toBe(false);
+      if (!x.kept) expect(x.reason).toBe(EXCLUDE.volume);
+    }
+    const block = day();
+    block[50].volume = 50 * 1000;
+    expect(kept(rowsOf(block)).bars.volume[49]).toBe(50 * 1000 * 100);
+  });
+
+  it('the band and the volume factor are settings', () => {
+    const bars = day();
+    bars[11].open = 31;
+    expect(kept(rowsOf(bars), { ...settings, maxPriceRatio: 4 }).counts.implausibleFilled).toBe(0);
+    const big = day();
+    big[50].volume = 50 * 20_000;
+    expect(cleanInstrumentDay(rowsOf(big), { ...settings, maxVolumeRatio: 1e5 }).kept).toBe(true);
+  });
+
+  it('dayJump: a day an order of magnitude from the last kept close is a jump unless the day before confirmed the new level', () => {
+    expect(dayJump(10.5, 10, NaN, 10)).toBe(false);
+    expect(dayJump(1000, 10, NaN, 10)).toBe(true);
+    expect(dayJump(0.5, 10, NaN, 10)).toBe(true);
+    expect(dayJump(1000, NaN, NaN, 10)).toBe(false); // the first day: nothing to compare with
+    expect(dayJump(1000, 10, 990, 10)).toBe(false); // a level change (a split): the second day at the new level is kept
+    expect(dayJump(10, 10, 1000, 10)).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { barLabel, US_SESSION } from '../../src/data/calendar.js';
 import { aggregateBars } from '../../src/data/import/clean.js';
 import { importBars, type ImportResult } from '../../src/data/import/importer.js';
+import { formatDataInfo } from '../../src/data/import/info.js';
 import type { DatasetMeta } from '../../src/data/types.js';
 import { DatasetStore } from '../../src/data/store.js';
 import { ExecLabError } from '../../src/errors.js';
@@ -111,7 +112,7 @@ describe('importBars on CSV', () => {
   });
 
   it('counts instrument-days kept and excluded by reason, with examples', () => {
-    expect(exclusions).toEqual({ absent: 1, suspended: 1, 'too many missing minutes': 1, 'bad prices': 1 });
+    expect(exclusions).toEqual({ absent: 1, suspended: 1, 'too many missing minutes': 1, 'bad prices': 1, 'implausible volume': 0, 'price jump': 0 });
     expect(meta.quality.instrumentDaysKept).toBe(12);
     expect(meta.quality.instrumentDaysExcluded).toBe(4);
     expect(meta.quality.examples?.absent).toEqual([`DDD.SZ ${D1}`]);
@@ -151,6 +152,55 @@ describe('importBars on CSV', () => {
     expect(Array.from(d3.valid)).toEqual([1, 1, 0, 0]);
     const d4 = store.loadDay(D4).bars;
     expect(Array.from(d4.valid)).toEqual([1, 1, 1, 1]);
+  });
+});
+
+describe('implausible values (issue 4)', () => {
+  it('clamps a high of 1e300, excludes an order-of-magnitude jump and an absurd volume, counts each; the store holds no absurd value', async () => {
+    const dir = tmp('implausible-in');
+    const days = [...DATES, '2024-01-08', '2024-01-09'];
+    const rows: Bar[] = [];
+    for (const [k, d] of days.entries()) {
+      const a = dayBars('AAA.SH', d, 10);
+      if (k === 0) a[5].high = 1e300; // the user's bar: kept, its high clamped
+      // BBB: day 3 at 1000 times its level (a data error), day 4 back.
+      const b = dayBars('BBB.SZ', d, k === 2 ? 20_000 : 20);
+      // CCC: a 20:1 re-denomination from day 3 on: day 3 is a jump, day 4 confirms the level.
+      const c = dayBars('CCC.SH', d, k >= 2 ? 100 : 5);
+      const e = dayBars('EEE.SZ', d, 30);
+      if (k === 1) e[100].volume = 1e300;
+      rows.push(...a, ...b, ...c, ...e);
+    }
+    writeFileSync(join(dir, 'all.csv'), toCsv(rows));
+    const out = join(tmp('implausible-out'), 'ds');
+    const r = await importBars({ inputs: [dir], out });
+    const repairs = Object.fromEntries(r.meta.quality.repairs.map((x) => [x.rule, x.count]));
+    const exclusions = Object.fromEntries(r.meta.quality.exclusions.map((x) => [x.reason, x.count]));
+    expect(repairs['implausible high/low clamped to open/close']).toBe(1);
+    expect(r.meta.quality.examples?.['implausible high/low clamped to open/close']).toEqual([`AAA.SH ${D1} (1)`]);
+    expect(exclusions['price jump']).toBe(2);
+    expect(r.meta.quality.examples?.['price jump']).toEqual([`BBB.SZ ${D3}`, `CCC.SH ${D3}`]);
+    expect(exclusions['implausible volume']).toBe(1);
+    expect(r.meta.quality.examples?.['implausible volume']).toEqual([`EEE.SZ ${D2}`]);
+    const store = new DatasetStore(out);
+    for (const d of days) {
+      const b = store.loadDay(d).bars;
+      for (let i = 0; i < b.instrumentCount; i++) {
+        for (let m = 0; m < 240; m++) {
+          const j = i * 240 + m;
+          for (const x of [b.open[j], b.high[j], b.low[j], b.close[j], b.avgPrice[j]]) expect(x).toBeLessThan(200);
+          expect(b.volume[j]).toBeLessThan(1e7);
+        }
+      }
+    }
+    const d3 = store.loadDay(D3).bars;
+    expect(Array.from(d3.valid)).toEqual([1, 0, 0, 1]);
+    // The excluded jump day holds the last kept close, not the bad level.
+    expect(d3.close[240]).toBe(store.loadDay(D2).bars.close[2 * 240 - 1]);
+    expect(Array.from(store.loadDay(D4).bars.valid)).toEqual([1, 1, 1, 1]);
+    const info = formatDataInfo(r.meta, out);
+    expect(info).toMatch(/price jump\s+2\s+e\.g\. BBB\.SZ 2024-01-04, CCC\.SH 2024-01-04/);
+    expect(info).toMatch(/implausible high\/low clamped to open\/close\s+1/);
   });
 });
 

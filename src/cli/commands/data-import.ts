@@ -15,7 +15,8 @@ code=code,time=time,open=open,high=high,low=low,close=close,volume=volume, --vol
 most common gap between consecutive bars of one instrument-day; a given value that the timestamps
 contradict is refused), --bar-minutes: the input bar length, --labels end,
 --validation-days 1, --test-days 1 (last day test, the day before validation, the rest train),
---max-missing-share 0.2, --max-bad-price-bars 5.
+--max-missing-share 0.2, --max-bad-price-bars 5, --max-price-ratio 2, --max-volume-ratio 10000,
+--max-day-jump 10.
 
 Columns: FIELD=COLUMN pairs over the defaults. Fields: code, time, open, high, low, close, volume,
 optional date (separate date column; time then holds only the clock), avgPrice (the bar's average
@@ -24,7 +25,7 @@ average price is approximated as (open + 2 high + 2 low + close) / 6.
 
 Config file (YAML or JSON): the same settings in camelCase (inputs, out, format, columns,
 volumeUnit, session, barMinutes, inputMinutes, labels, validationDays, testDays, maxMissingShare,
-maxBadPriceBars, maxRowsInMemory, timezone, name, force); flags given on the command line win.
+maxBadPriceBars, maxPriceRatio, maxVolumeRatio, maxDayJump, maxRowsInMemory, timezone, name, force); flags given on the command line win.
 
 Output: --out is replaced only when it is new, empty or an ExecLab dataset (a directory with a
 dataset meta.json); --force also replaces another directory. Never a file, an input (or a directory
@@ -85,6 +86,9 @@ export function registerDataImport(data: Command): void {
     .option('--test-days <n>', 'last days used as test split (default 1)')
     .option('--max-missing-share <x>', 'exclude an instrument-day missing more than this share of minutes (default 0.2)')
     .option('--max-bad-price-bars <n>', 'exclude an instrument-day with more bad-price bars than this (default 5)')
+    .option('--max-price-ratio <x>', "a price more than this factor from the instrument-day's median close is implausible (default 2)")
+    .option('--max-volume-ratio <x>', "a bar volume more than this many times the day's median bar volume is absurd: the day is excluded (default 10000)")
+    .option('--max-day-jump <x>', 'exclude an instrument-day whose median close is more than this factor from the last kept close (default 10)')
     .option('--max-rows-in-memory <n>', 'rows held in memory while reading; beyond, rows spill to temporary files per day (default 8000000)')
     .option('--timezone <iana>', 'time zone of UTC Parquet timestamps (default from the session)')
     .option('--name <name>', "dataset name (default the output directory's name)")

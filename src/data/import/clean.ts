@@ -16,6 +16,8 @@ export const EXCLUDE = {
   suspended: 'suspended',
   missing: 'too many missing minutes',
   badPrices: 'bad prices',
+  volume: 'implausible volume',
+  jump: 'price jump',
 } as const;
 export type ExclusionReason = (typeof EXCLUDE)[keyof typeof EXCLUDE];
 
@@ -74,9 +76,28 @@ export interface CleanSettings {
   readonly auxKind: 'avgPrice' | 'turnover' | null;
   /** Exclude the instrument-day when more than this share of grid minutes has no row. */
   readonly maxMissingShare: number;
-  /** Exclude the instrument-day when more bars than this have a non-positive or NaN price. */
+  /** Exclude the instrument-day when more bars than this have a bad (non-positive, NaN or implausible) price. */
   readonly maxBadPriceBars: number;
+  /**
+   * A price more than this factor above or below the instrument-day's median close is implausible
+   * (a high or low is clamped to the bar's open/close range, an open or close makes a bad-price bar).
+   * Default DEFAULT_MAX_PRICE_RATIO.
+   */
+  readonly maxPriceRatio?: number;
+  /** A bar's volume more than this many times the day's median traded-bar volume is absurd (the day is excluded). Default DEFAULT_MAX_VOLUME_RATIO. */
+  readonly maxVolumeRatio?: number;
 }
+
+/** Default band around the instrument-day's median close (daily limit moves are 10-30%; a factor 2 is far outside). */
+export const DEFAULT_MAX_PRICE_RATIO = 2;
+/** Default: a bar 10^4 times the day's median bar volume is a data error, not a trade. */
+export const DEFAULT_MAX_VOLUME_RATIO = 1e4;
+/** Default factor between an instrument-day's median close and the last kept close beyond which the day is a jump. */
+export const DEFAULT_MAX_DAY_JUMP = 10;
+/** No share trades above this price in any currency: a larger value is a data error. */
+export const MAX_PRICE = 1e9;
+/** No bar trades more shares than this: a larger volume is a data error. */
+export const MAX_BAR_VOLUME = 1e13;
 
 /** Rows of one instrument-day in read order (any order, duplicates allowed). */
 export interface InstrumentDayRows {
@@ -110,6 +131,10 @@ export interface CleanCounts {
   missingFilled: number;
   /** Bars with a non-positive or NaN price: prices forward-filled, volume kept. */
   badPriceFilled: number;
+  /** Bars whose open or close was implausible (above MAX_PRICE or outside the band around the median close): forward-filled, volume kept. */
+  implausibleFilled: number;
+  /** Bars whose high or low alone was implausible: clamped to the bar's open/close range. */
+  implausibleClamped: number;
   /** Bars whose high/low did not bound open/close (or high < low): clamped to the max/min of OHLC. */
   ohlcClamped: number;
   /** NaN or negative volumes set to 0. */
@@ -145,6 +170,8 @@ export function emptyCounts(): CleanCounts {
     unsorted: 0,
     missingFilled: 0,
     badPriceFilled: 0,
+    implausibleFilled: 0,
+    implausibleClamped: 0,
     ohlcClamped: 0,
     badVolume: 0,
     avgApproximated: 0,
@@ -191,11 +218,13 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
   // 2. Gather onto the grid; sanitise volume.
   const g = allocBars(G);
   const present = new Uint8Array(G);
+  /** 1: a non-positive or NaN price; 2: an implausible open or close. */
   const bad = new Uint8Array(G);
   let onGrid = 0;
   let totalVolume = 0;
-  let badCount = 0;
-  let fillPrice = NaN;
+  let absurdVolume = false;
+  const closes: number[] = [];
+  const volumes: number[] = [];
   for (let m = 0; m < G; m++) {
     const k = src[m];
     if (k < 0) continue;
@@ -210,21 +239,39 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
     g.low[m] = l;
     g.close[m] = c;
     let v = rows.volume[k] * s.volumeUnit;
-    if (!(v >= 0)) {
+    if (Number.isNaN(v) || v < 0) {
       v = 0;
       counts.badVolume++;
+    } else if (v > MAX_BAR_VOLUME) {
+      absurdVolume = true;
     }
     g.volume[m] = v;
     totalVolume += v;
+    if (v > 0) volumes.push(v);
     if (rows.aux) g.avgPrice[m] = rows.aux[k];
-    if (!(o > 0 && h > 0 && l > 0 && c > 0) || !Number.isFinite(o + h + l + c)) {
-      bad[m] = 1;
-      badCount++;
-    } else {
-      fillPrice = c;
-    }
+    // A high or low of Infinity is implausible, not bad: it is clamped below (NaN and <= 0 are bad).
+    if (!(o > 0 && h > 0 && l > 0 && c > 0) || !Number.isFinite(o + c)) bad[m] = 1;
+    else if (o > MAX_PRICE || c > MAX_PRICE) bad[m] = 2;
+    else closes.push(c);
   }
   counts.onGrid = onGrid;
+
+  // The instrument-day's own price level: the median close of its bars with usable prices, and the
+  // band of plausible prices around it. Opens and closes outside it make bad-price bars.
+  const ratio = s.maxPriceRatio ?? DEFAULT_MAX_PRICE_RATIO;
+  const ref = median(closes);
+  const lo = ref / ratio;
+  const hi = Math.min(ref * ratio, MAX_PRICE);
+  let badCount = 0;
+  let fillPrice = NaN;
+  for (let m = 0; m < G; m++) {
+    if (!present[m]) continue;
+    if (bad[m] === 0 && !(g.open[m] >= lo && g.open[m] <= hi && g.close[m] >= lo && g.close[m] <= hi)) bad[m] = 2;
+    if (bad[m] !== 0) badCount++;
+    else fillPrice = g.close[m];
+  }
+  const volumeLimit = (s.maxVolumeRatio ?? DEFAULT_MAX_VOLUME_RATIO) * median(volumes);
+  if (volumes.some((v) => v > volumeLimit)) absurdVolume = true;
 
   // 3. Exclusions, in this order.
   const exclude = (reason: ExclusionReason): CleanResult => ({ kept: false, reason, counts, fillPrice });
@@ -232,6 +279,7 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
   if (totalVolume === 0) return exclude(EXCLUDE.suspended);
   if ((G - onGrid) / G > s.maxMissingShare) return exclude(EXCLUDE.missing);
   if (badCount > s.maxBadPriceBars || badCount === onGrid) return exclude(EXCLUDE.badPrices);
+  if (absurdVolume) return exclude(EXCLUDE.volume);
 
   // 4. Repairs: forward fill (leading gaps take the first valid open), OHLC clamp, average price.
   let first = 0;
@@ -243,11 +291,17 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
       const c = g.close[m];
       let h = g.high[m];
       let l = g.low[m];
-      const hi = Math.max(o, h, l, c);
-      const lo = Math.min(o, h, l, c);
-      if (h !== hi || l !== lo) {
-        h = g.high[m] = hi;
-        l = g.low[m] = lo;
+      // An implausible high or low (the open and close are plausible): clamped to the bar's open/close range.
+      if (!(h <= hi && h >= lo) || !(l <= hi && l >= lo)) {
+        if (!(h <= hi && h >= lo)) h = g.high[m] = Math.max(o, c);
+        if (!(l <= hi && l >= lo)) l = g.low[m] = Math.min(o, c);
+        counts.implausibleClamped++;
+      }
+      const top = Math.max(o, h, l, c);
+      const bottom = Math.min(o, h, l, c);
+      if (h !== top || l !== bottom) {
+        h = g.high[m] = top;
+        l = g.low[m] = bottom;
         counts.ohlcClamped++;
       }
       const v = g.volume[m];
@@ -269,7 +323,8 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
       last = c;
     } else {
       if (present[m]) {
-        counts.badPriceFilled++;
+        if (bad[m] === 1) counts.badPriceFilled++;
+        else counts.implausibleFilled++;
         if (g.volume[m] === 0) counts.zeroVolume++;
       } else {
         counts.missingFilled++;
@@ -280,6 +335,33 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
   }
 
   return { kept: true, bars: aggregateBars(g, s.barMinutes / s.grid.gridMinutes), counts };
+}
+
+/** Median of a list (NaN when empty); the list is sorted in place. */
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  xs.sort((a, b) => a - b);
+  const h = xs.length >> 1;
+  return xs.length % 2 ? xs[h] : (xs[h - 1] + xs[h]) / 2;
+}
+
+/** The median close of a cleaned instrument-day (the level compared across days by dayJump). */
+export function medianClose(bars: DayBars): number {
+  return median(Array.from(bars.close));
+}
+
+/**
+ * Whether an instrument-day whose median close is `level` is a jump: more than a factor `maxJump`
+ * from the instrument's last kept close (`lastKept`, NaN when there is none: never a jump). A new
+ * level that the previous trading day already showed (`previousJump`: the median close of a day
+ * excluded as a jump just before, else NaN) is accepted: a split or a re-denomination loses one day,
+ * a one-day data error loses only that day.
+ */
+export function dayJump(level: number, lastKept: number, previousJump: number, maxJump = DEFAULT_MAX_DAY_JUMP): boolean {
+  const far = (a: number, b: number): boolean => Math.abs(Math.log(a / b)) > Math.log(maxJump);
+  if (!(lastKept > 0) || !(level > 0)) return false;
+  if (!far(level, lastKept)) return false;
+  return !(previousJump > 0 && !far(level, previousJump));
 }
 
 /**

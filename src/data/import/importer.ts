@@ -20,7 +20,7 @@ import type { ProgressFn } from '../../util/progress.js';
 import { describeCleanup, removeStaleTemporaries } from '../../util/stale-temporaries.js';
 import { validateSettings } from '../../config/validate.js';
 import { detectBarLength, resolveBarLengths, type BarLengths } from './bar-length.js';
-import { cleanInstrumentDay, EXCLUDE, sessionGrid, type CleanCounts, type CleanSettings } from './clean.js';
+import { cleanInstrumentDay, dayJump, EXCLUDE, medianClose, sessionGrid, type CleanCounts, type CleanSettings } from './clean.js';
 import { readCsvFile, type ReadTarget } from './csv.js';
 import { readParquetFile, SESSION_TIMEZONES } from './parquet.js';
 import { assertUsable } from './kept.js';
@@ -37,6 +37,8 @@ export const REPAIR_RULES: ReadonlyArray<{ readonly key: keyof CleanCounts; read
   { key: 'outsideRows', rule: 'rows outside the session dropped', scope: 'rows' },
   { key: 'missingFilled', rule: 'missing minutes forward-filled', scope: 'kept' },
   { key: 'badPriceFilled', rule: 'bad-price bars forward-filled', scope: 'kept' },
+  { key: 'implausibleFilled', rule: 'implausible-price bars forward-filled', scope: 'kept' },
+  { key: 'implausibleClamped', rule: 'implausible high/low clamped to open/close', scope: 'kept' },
   { key: 'ohlcClamped', rule: 'inconsistent OHLC clamped', scope: 'kept' },
   { key: 'badVolume', rule: 'bad volumes set to 0', scope: 'kept' },
   { key: 'avgApproximated', rule: 'missing average prices approximated', scope: 'kept', avgColumnOnly: true },
@@ -44,7 +46,7 @@ export const REPAIR_RULES: ReadonlyArray<{ readonly key: keyof CleanCounts; read
   { key: 'zeroVolume', rule: 'zero-volume minutes kept', scope: 'kept' },
 ];
 
-export const EXCLUSION_ORDER = [EXCLUDE.absent, EXCLUDE.suspended, EXCLUDE.missing, EXCLUDE.badPrices] as const;
+export const EXCLUSION_ORDER = [EXCLUDE.absent, EXCLUDE.suspended, EXCLUDE.missing, EXCLUDE.badPrices, EXCLUDE.volume, EXCLUDE.jump] as const;
 
 /** Examples kept per exclusion reason or repair rule. */
 const MAX_EXAMPLES = 5;
@@ -206,6 +208,8 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     auxKind,
     maxMissingShare: s.maxMissingShare,
     maxBadPriceBars: s.maxBadPriceBars,
+    maxPriceRatio: s.maxPriceRatio,
+    maxVolumeRatio: s.maxVolumeRatio,
   };
   const rules = REPAIR_RULES.filter((r) => auxKind !== null || !r.avgColumnOnly);
   const repairTotals = new Map<string, number>(rules.map((r) => [r.rule, 0]));
@@ -221,6 +225,8 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
   let excluded = 0;
   const keptDates = new Set<string>();
   const lastClose = new Float64Array(n).fill(NaN);
+  /** Median close of the instrument's previous trading day when that day was excluded as a jump, else NaN. */
+  const jumpLevel = new Float64Array(n).fill(NaN);
 
   const provenance: Record<string, unknown> = {
     importer: 'execlab data import',
@@ -234,6 +240,9 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     labels: s.labels,
     maxMissingShare: s.maxMissingShare,
     maxBadPriceBars: s.maxBadPriceBars,
+    maxPriceRatio: s.maxPriceRatio,
+    maxVolumeRatio: s.maxVolumeRatio,
+    maxDayJump: s.maxDayJump,
     timezone,
   };
   let writer: DatasetWriter;
@@ -282,6 +291,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
         const b = gd.start[i + 1];
         const base = i * M;
         if (a === b) {
+          jumpLevel[i] = NaN;
           exclusionTotals.set(EXCLUDE.absent, (exclusionTotals.get(EXCLUDE.absent) ?? 0) + 1);
           example(EXCLUDE.absent, `${instruments[i]} ${date}`);
           excluded++;
@@ -293,7 +303,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
           panel.avgPrice.fill(p, base, base + M);
           continue;
         }
-        const res = cleanInstrumentDay(
+        const cleaned = cleanInstrumentDay(
           {
             count: b - a,
             sec: gd.sec.subarray(a, b),
@@ -306,6 +316,14 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
           },
           cleanSettings,
         );
+        // Across days: a day an order of magnitude from the instrument's last kept close is a jump
+        // (a unit or vendor error), excluded unless the day before already showed the new level.
+        let res = cleaned;
+        const level = cleaned.kept ? medianClose(cleaned.bars) : NaN;
+        if (cleaned.kept && dayJump(level, lastClose[i], jumpLevel[i], s.maxDayJump)) {
+          res = { kept: false, reason: EXCLUDE.jump, counts: cleaned.counts, fillPrice: lastClose[i] };
+        }
+        jumpLevel[i] = res.kept || !cleaned.kept ? NaN : level;
         const c = res.counts;
         dropped.auctionBar += c.auctionRows;
         dropped.outsideSession += c.outsideRows;

@@ -99,7 +99,7 @@ function provenanceText(meta: DatasetMeta): string[] {
     if (p.columns && typeof p.columns === 'object') {
       lines.push(`columns: ${Object.entries(p.columns as Record<string, string>).map(([k, v]) => (k === v ? k : `${k}=${v}`)).join(', ')}`);
     }
-    const settings = ['volumeUnit', 'inputMinutes', 'labels', 'maxMissingShare', 'maxBadPriceBars', 'timezone']
+    const settings = ['volumeUnit', 'inputMinutes', 'labels', 'maxMissingShare', 'maxBadPriceBars', 'maxPriceRatio', 'maxVolumeRatio', 'maxDayJump', 'timezone']
       .filter((k) => p[k] !== undefined)
       .map((k) => `${k} ${String(p[k])}${k === 'inputMinutes' && p.inputMinutesFrom === 'detected' ? ' (detected)' : ''}`);
     if (settings.length) lines.push(settings.join(', '));

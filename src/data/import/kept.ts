@@ -14,6 +14,8 @@ const HINTS: Readonly<Record<string, string>> = {
   [EXCLUDE.badPrices]: 'check the price columns of --columns',
   [EXCLUDE.suspended]: 'every bar has zero volume: check the volume column of --columns',
   [EXCLUDE.absent]: 'no instrument has rows on these days',
+  [EXCLUDE.volume]: 'a bar volume is absurd next to the day\'s others: check the volume column of --columns and --volume-unit, or raise --max-volume-ratio',
+  [EXCLUDE.jump]: 'prices moved by an order of magnitude from one day to the next: check that every file has prices in the same unit, or raise --max-day-jump',
 };
 
 function reasonsText(q: QualityReport): string {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SESSIONS } from '../calendar.js';
+import { DEFAULT_MAX_DAY_JUMP, DEFAULT_MAX_PRICE_RATIO, DEFAULT_MAX_VOLUME_RATIO } from './clean.js';
 import { parseColumnMapping, type ColumnMapping } from './columns.js';
 
 /** Default output directory of an import: data/<session>, e.g. data/ashare. */
@@ -55,6 +56,12 @@ export const ImportSettingsSchema = z
     maxMissingShare: z.coerce.number().min(0).max(1).default(0.2),
     /** Exclude an instrument-day when more bars than this have a non-positive or NaN price. */
     maxBadPriceBars: z.coerce.number().int().min(0).default(5),
+    /** A price more than this factor from the instrument-day's median close is implausible (docs/DATA.md, "Plausible prices and volumes"). */
+    maxPriceRatio: z.coerce.number().gt(1).max(1000).default(DEFAULT_MAX_PRICE_RATIO),
+    /** A bar's volume more than this many times the instrument-day's median bar volume is absurd: the day is excluded. */
+    maxVolumeRatio: z.coerce.number().gt(1).default(DEFAULT_MAX_VOLUME_RATIO),
+    /** An instrument-day whose median close is more than this factor from the last kept close is a jump: excluded. */
+    maxDayJump: z.coerce.number().gt(1).default(DEFAULT_MAX_DAY_JUMP),
     /** Rows held in memory while reading; past it, rows are spilled to temporary files per day (bounded memory at any size). */
     maxRowsInMemory: z.coerce.number().int().min(1).default(8_000_000),
     /** Time zone for UTC-adjusted Parquet timestamps; default from the session (Asia/Shanghai, America/New_York). */
