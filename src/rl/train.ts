@@ -150,6 +150,8 @@ export async function trainPolicy(
         haltAfter: io.haltAfter,
         inference: twoThreads?.factory ?? null,
         replicas: pool ? pool.replicas : 1,
+        // Compared on --resume: a run continued with other settings is refused, naming them.
+        settings: { algo: job.algo, ...s, sim, distillation: job.algo === 'ppo' && job.teacher ? { teacher: job.teacher.policy.name, mode: job.teacher.mode, coef: job.teacher.coef } : null },
       },
     );
   } finally {

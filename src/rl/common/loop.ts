@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ExecLabError } from '../../errors.js';
 import { ExecutionEnv } from '../../sim/env.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
@@ -71,7 +72,23 @@ interface LoopState {
   params: string;
   /** Network replicas per gradient (data-parallel PPO): a resumed run must use as many. */
   replicas?: number;
+  /** The run's settings (LoopIo.settings); a resumed run must have the same. Absent in older checkpoints. */
+  settings?: Record<string, unknown>;
 }
+
+/** A validation point as JSON wrote it (NaN and -Infinity become null). */
+const PointSchema = z.object({ iteration: z.number().int().min(0), paBps: z.number().nullable(), reward: z.number().nullable() });
+const LoopStateSchema = z.object({
+  iteration: z.number().int().min(0),
+  best: PointSchema,
+  bestParams: z.string(),
+  history: z.array(PointSchema),
+  sinceBest: z.number().int().min(0),
+  learner: z.unknown(),
+  params: z.string(),
+  replicas: z.number().int().positive().optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
 
 export interface LoopIo {
   /** Directory for checkpoint.json and metrics.jsonl; null = in memory only. */
@@ -87,11 +104,91 @@ export interface LoopIo {
    * replica's, so a run resumes only with the replica count it was checkpointed with.
    */
   readonly replicas?: number;
+  /**
+   * The run's settings (JSON-safe: learner settings, simulator, ...), stored in the checkpoint; a
+   * resume with any that differ is refused, each named (`key: checkpoint X, now Y`).
+   */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Where resume notes go (default: a line on stderr). */
+  readonly onNotice?: (message: string) => void;
+}
+
+/** Nested settings as dotted keys with JSON values: { sim: { alpha: 100 } } -> { 'sim.alpha': '100' }. */
+function flatten(value: unknown, prefix = '', out: Map<string, string> = new Map()): Map<string, string> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (value !== undefined) out.set(prefix, JSON.stringify(value));
+  return out;
+}
+
+/** `key: checkpoint X, now Y` for every setting that differs. */
+export function settingsDiff(checkpoint: unknown, now: unknown): string[] {
+  const a = flatten(checkpoint);
+  const b = flatten(JSON.parse(JSON.stringify(now ?? {})));
+  const keys = [...new Set([...a.keys(), ...b.keys()])];
+  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${k}: checkpoint ${a.get(k) ?? '(absent)'}, now ${b.get(k) ?? '(absent)'}`);
+}
+
+function decodeParams(b64: string, size: number, what: string): Float32Array {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw new Error(`${what}: not base64`);
+  const bytes = Buffer.byteLength(b64, 'base64');
+  if (bytes % 4 !== 0) throw new Error(`${what}: ${bytes} bytes, not a whole number of float32 values`);
+  if (bytes !== size * 4) throw new Error(`${what}: ${bytes / 4} values; the network has ${size}`);
+  return base64ToF32(b64);
+}
+
+/**
+ * Reads the checkpoint to resume from: every failure is an ExecLabError naming the file and what to
+ * do (delete the run directory or run without --resume).
+ */
+function cannotResume(ckpt: string, dir: string, why: string): ExecLabError {
+  return new ExecLabError(`${ckpt}: cannot resume: ${why}; delete ${dir} to start over, or run without --resume`, 2);
+}
+
+function readCheckpoint(ckpt: string, dir: string): LoopState {
+  const cannot = (why: string): ExecLabError => cannotResume(ckpt, dir, why);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(ckpt, 'utf8'));
+  } catch (err) {
+    throw cannot(`the checkpoint is truncated or damaged (${err instanceof SyntaxError ? 'not JSON: ' : ''}${(err as Error).message})`);
+  }
+  const parsed = LoopStateSchema.safeParse(doc);
+  if (!parsed.success) {
+    throw cannot(`the checkpoint is damaged (${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')})`);
+  }
+  const state = parsed.data as LoopState;
+  return { ...state, best: { ...state.best, paBps: state.best.paBps ?? -Infinity, reward: state.best.reward ?? -Infinity } };
+}
+
+/**
+ * The metrics log to continue: lines up to the checkpoint's iteration. A last line cut short (a
+ * write interrupted by the kill) is dropped, and said; a damaged line before it is an error.
+ */
+function keptLogLines(log: string, iteration: number, notice: (m: string) => void): string[] {
+  const lines = readFileSync(log, 'utf8').split('\n');
+  const complete = lines.pop() === '';
+  const kept: string[] = [];
+  for (let k = 0; k < lines.length; k++) {
+    let it: unknown;
+    try {
+      it = (JSON.parse(lines[k]) as { iteration?: unknown }).iteration;
+    } catch {
+      it = undefined;
+    }
+    if (typeof it !== 'number') {
+      if (k === lines.length - 1 && !complete) break;
+      throw new ExecLabError(`${log}:${k + 1}: not a JSON log line with an iteration; delete the run directory to start over, or run without --resume`, 2);
+    }
+    if (it <= iteration) kept.push(lines[k]);
+  }
+  if (!complete) notice(`${log}: dropped its incomplete last line (a write cut short); the resumed run writes it again`);
+  return kept;
 }
 
 export async function runLoop(learner: Learner, validation: EpisodeSet, sim: SimSettings, settings: LoopSettings, io: LoopIo): Promise<LoopResult> {
   const { net } = learner;
-  let state: LoopState = {
+  const initial: LoopState = {
     iteration: 0,
     best: { iteration: 0, paBps: -Infinity, reward: -Infinity },
     bestParams: f32ToBase64(net.params),
@@ -100,12 +197,23 @@ export async function runLoop(learner: Learner, validation: EpisodeSet, sim: Sim
     learner: null,
     params: '',
     replicas: io.replicas ?? 1,
+    settings: io.settings === undefined ? undefined : (JSON.parse(JSON.stringify(io.settings)) as Record<string, unknown>),
   };
+  let state = initial;
   const ckpt = io.dir ? join(io.dir, 'checkpoint.json') : null;
   const log = io.dir ? join(io.dir, 'metrics.jsonl') : null;
   if (io.dir) mkdirSync(io.dir, { recursive: true });
   if (io.resume && ckpt && existsSync(ckpt)) {
-    state = JSON.parse(readFileSync(ckpt, 'utf8')) as LoopState;
+    state = readCheckpoint(ckpt, io.dir!);
+    if (state.settings !== undefined && io.settings !== undefined) {
+      const diff = settingsDiff(state.settings, io.settings);
+      if (diff.length > 0) {
+        throw new ExecLabError(
+          `${ckpt}: this run was given other settings than it was checkpointed with: ${diff.join('; ')}. Resume with the checkpoint's settings, or start over in another --out directory (or without --resume)`,
+          2,
+        );
+      }
+    }
     const was = state.replicas ?? 1;
     const now = io.replicas ?? 1;
     if (was !== now) {
@@ -114,12 +222,22 @@ export async function runLoop(learner: Learner, validation: EpisodeSet, sim: Sim
         2,
       );
     }
-    state.best = { ...state.best, paBps: state.best.paBps ?? -Infinity };
-    net.params.set(base64ToF32(state.params));
-    learner.loadState(state.learner);
+    // Also what an older checkpoint (no settings recorded) of another network shape shows.
+    try {
+      net.params.set(decodeParams(state.params, net.params.length, 'params'));
+      decodeParams(state.bestParams, net.params.length, 'bestParams');
+    } catch (err) {
+      throw cannotResume(ckpt, io.dir!, (err as Error).message);
+    }
+    state.settings = initial.settings ?? state.settings;
+    try {
+      learner.loadState(state.learner);
+    } catch (err) {
+      throw new ExecLabError(`${ckpt}: cannot resume: the learner's state in the checkpoint is damaged (${(err as Error).message}); delete ${io.dir} to start over, or run without --resume`, 2);
+    }
     // Drop log lines written after the checkpoint: the resumed run writes them again, identically.
     if (log && existsSync(log)) {
-      const kept = readFileSync(log, 'utf8').split('\n').filter((l) => l && (JSON.parse(l) as { iteration: number }).iteration <= state.iteration);
+      const kept = keptLogLines(log, state.iteration, io.onNotice ?? ((m) => process.stderr.write(`${m}\n`)));
       writeFileSync(log, kept.map((l) => `${l}\n`).join(''));
     }
   } else if (log) {
