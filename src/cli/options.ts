@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { readConfigFile, mergeSettings } from '../config/validate.js';
 import { ExecLabError } from '../errors.js';
+import type { DatasetStore } from '../data/store.js';
 
 /** Default dataset location: where `execlab data synth` writes the embedded synthetic market. */
 export const DEFAULT_DATA_DIR = 'data/synthetic';
@@ -35,4 +36,31 @@ export function userSettings(cmd: Command, omit: readonly string[] = ['config'])
   }
   const file = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
   return mergeSettings(file, typed);
+}
+
+function splitCounts(store: DatasetStore): string {
+  const sp = store.meta.split;
+  return `train ${sp.train.length}, validation ${sp.validation.length}, test ${sp.test.length}`;
+}
+
+/** Refuses a split of the dataset that has no days (a dataset imported with --test-days 0, or of one day). */
+export function requireSplitDays(store: DatasetStore, split: 'train' | 'validation' | 'test' | 'all'): void {
+  if (store.datesOf(split).length > 0) return;
+  const have = (['train', 'validation', 'test'] as const).filter((k) => store.meta.split[k].length > 0);
+  throw new ExecLabError(
+    `the ${split} split of the dataset '${store.dir}' has no days (${splitCounts(store)}); use --split ${[...have, 'all'].join(' or ')}, or re-import with more days or --${split}-days`,
+    2,
+  );
+}
+
+/** Refuses a dataset without the splits that `what` needs (training validates on the validation split). */
+export function requireSplits(store: DatasetStore, what: string, names: ReadonlyArray<'validation' | 'test'>): void {
+  const missing = names.filter((k) => store.meta.split[k].length === 0);
+  if (missing.length === 0) return;
+  const flags = missing.map((k) => `--${k}-days`).join(' and ');
+  throw new ExecLabError(
+    `${what} needs ${names.length > 1 ? `${names.join(' and ')} splits` : `a ${names[0]} split`}: the dataset '${store.dir}' has no ${missing.join(' or ')} days (${splitCounts(store)}); ` +
+      `re-import it with more trading days and ${flags} of 1 or more (backtests run on any split it has: --split train or all)`,
+    2,
+  );
 }

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ExecLabError } from '../errors.js';
 import { csvField } from '../eval/outputs.js';
+import { ProblemList } from '../util/problems.js';
 import { printable } from '../util/text.js';
 import { Rng } from '../util/random.js';
 import type { DatasetStore } from './store.js';
@@ -74,9 +75,6 @@ export function generateOrders(
 
 const HEADER = 'instrument,date,side,quantity';
 const COLUMNS = ['instrument', 'date', 'side', 'quantity'] as const;
-
-/** Errors listed at most per order file; the rest are counted. */
-export const MAX_LISTED_ERRORS = 20;
 
 /** An order may ask for at most this many times the shares its instrument traded that day. */
 export const MAX_QUANTITY_TO_VOLUME = 100;
@@ -175,25 +173,11 @@ function csvRecords(text: string, file: string): CsvRecord[] {
   return out;
 }
 
-/** Collects file:line errors; throws them all at once in file order, at most MAX_LISTED_ERRORS listed. */
-class ErrorList {
-  private readonly items: Array<{ readonly at: number; readonly message: string }> = [];
-
-  constructor(private readonly what: string) {}
-
-  /** `at` orders the messages (the order's index in the file). */
-  add(at: number, message: string): void {
-    this.items.push({ at, message });
-  }
-
-  throwIfAny(): void {
-    const count = this.items.length;
-    if (count === 0) return;
-    const lines = this.items.sort((a, b) => a.at - b.at).slice(0, MAX_LISTED_ERRORS).map((e) => e.message);
-    if (count === 1) throw new ExecLabError(lines[0]);
-    const more = count > lines.length ? `\n  ... and ${count - lines.length} more` : '';
-    throw new ExecLabError(`${count} ${this.what}:\n  ${lines.join('\n  ')}${more}`);
-  }
+/** Throws the problems as one error: the message itself when there is one, else the listing. */
+function throwIfAny(problems: ProblemList, what: string): void {
+  if (problems.count === 0) return;
+  if (problems.count === 1) throw new ExecLabError(problems.listed()[0]);
+  throw new ExecLabError(problems.text(`${problems.count} ${what}`));
 }
 
 /** Quantity text as a positive finite number, or null. Only plain decimal numbers (no hex, no 'Infinity'). */
@@ -205,7 +189,7 @@ function quantityOf(text: string): number | null {
 
 /**
  * Parses an order file. Every bad line is an error naming the file, the line and the reason; all of
- * them (up to MAX_LISTED_ERRORS) are reported at once. Columns may come in any order, with others
+ * them (up to MAX_LISTED_PROBLEMS) are reported at once. Columns may come in any order, with others
  * beside them; names are matched without regard to case.
  */
 export function parseOrdersCsv(text: string, file = '<orders>'): Order[] {
@@ -217,28 +201,28 @@ export function parseOrdersCsv(text: string, file = '<orders>'): Order[] {
     throw new ExecLabError(`${file}:1: expected a header with columns ${COLUMNS.join(',')}, got ${shown(first)}`);
   }
   const at = COLUMNS.map((c) => header.indexOf(c));
-  const errors = new ErrorList('bad lines');
+  const errors = new ProblemList();
   const out: Order[] = [];
   for (const { line, fields: f } of records.slice(1)) {
     const where = `${file}:${line}`;
     if (f.length !== header.length) {
-      errors.add(line, `${where}: expected ${header.length} fields (as in the header), got ${f.length}`);
+      errors.add(`${where}: expected ${header.length} fields (as in the header), got ${f.length}`, line);
       continue;
     }
     const [instrument, date, side, qty] = at.map((i) => f[i]);
     const quantity = quantityOf(qty);
-    if (instrument === '') errors.add(line, `${where}: empty instrument`);
+    if (instrument === '') errors.add(`${where}: empty instrument`, line);
     else if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)) || new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) !== date) {
-      errors.add(line, `${where}: date ${shown(date)} is not a calendar date YYYY-MM-DD`);
-    } else if (side !== 'sell' && side !== 'buy') errors.add(line, `${where}: side ${shown(side)} must be sell or buy`);
-    else if (quantity === null) errors.add(line, `${where}: quantity ${shown(qty)} must be a positive number (shares)`);
+      errors.add(`${where}: date ${shown(date)} is not a calendar date YYYY-MM-DD`, line);
+    } else if (side !== 'sell' && side !== 'buy') errors.add(`${where}: side ${shown(side)} must be sell or buy`, line);
+    else if (quantity === null) errors.add(`${where}: quantity ${shown(qty)} must be a positive number (shares)`, line);
     else {
       const order: Order = { instrument, date, side, quantity };
       sourceLine.set(order, line);
       out.push(order);
     }
   }
-  errors.throwIfAny();
+  throwIfAny(errors, 'bad lines');
   return out;
 }
 
@@ -262,13 +246,13 @@ export function readOrdersCsv(path: string): Order[] {
 export function checkOrdersAgainst(store: DatasetStore, orders: readonly Order[], file = '<orders>'): void {
   const codes = new Map(store.meta.instruments.map((c, i) => [c, i]));
   const dates = new Set(store.meta.dates);
-  const errors = new ErrorList('orders the dataset cannot run');
+  const errors = new ProblemList();
   const where = (o: Order, k: number): string => (sourceLine.has(o) ? `${file}:${sourceLine.get(o)}` : `${file}: order ${k + 1}`);
   const byDate = new Map<string, number[]>();
   for (const [k, o] of orders.entries()) {
-    if (!codes.has(o.instrument)) errors.add(k, `${where(o, k)}: instrument '${printable(o.instrument)}' is not in the dataset`);
-    else if (!dates.has(o.date)) errors.add(k, `${where(o, k)}: date ${o.date} is not a trading day of the dataset`);
-    else if (!(Number.isFinite(o.quantity) && o.quantity > 0)) errors.add(k, `${where(o, k)}: quantity ${o.quantity} must be a positive number (shares)`);
+    if (!codes.has(o.instrument)) errors.add(`${where(o, k)}: instrument '${printable(o.instrument)}' is not in the dataset`, k);
+    else if (!dates.has(o.date)) errors.add(`${where(o, k)}: date ${o.date} is not a trading day of the dataset`, k);
+    else if (!(Number.isFinite(o.quantity) && o.quantity > 0)) errors.add(`${where(o, k)}: quantity ${o.quantity} must be a positive number (shares)`, k);
     else {
       let list = byDate.get(o.date);
       if (!list) byDate.set(o.date, (list = []));
@@ -288,12 +272,12 @@ export function checkOrdersAgainst(store: DatasetStore, orders: readonly Order[]
       for (let j = 0; j < m; j++) traded += bars.volume[i * m + j];
       if (o.quantity > MAX_QUANTITY_TO_VOLUME * traded) {
         errors.add(
-          k,
           `${where(o, k)}: quantity ${o.quantity} is more than ${MAX_QUANTITY_TO_VOLUME} times the volume ${printable(o.instrument)} traded on ${date} ` +
             `(${traded.toLocaleString('en-US')} shares); check the unit (shares, not lots or currency)`,
+          k,
         );
       }
     }
   }
-  errors.throwIfAny();
+  throwIfAny(errors, 'orders the dataset cannot run');
 }

@@ -128,12 +128,21 @@ export interface DatasetHeader {
   readonly avgPriceSource: DatasetMeta['avgPriceSource'];
 }
 
-/** How dates are split when the caller gives counts: the last days are test, the ones before validation. */
+/**
+ * How dates are split when the caller gives counts: the last days are test, the ones before
+ * validation, the rest training. Validation and test may be empty (a dataset to backtest only);
+ * training needs at least one day, where the feature statistics are fitted.
+ */
 export function splitByCounts(dates: readonly string[], validationDays: number, testDays: number): DataSplit {
   const n = dates.length;
-  if (validationDays < 1 || testDays < 1 || n < validationDays + testDays + 1) {
+  if (!(Number.isInteger(validationDays) && validationDays >= 0 && Number.isInteger(testDays) && testDays >= 0)) {
+    throw new ExecLabError(`validation and test days must be whole numbers >= 0, got ${validationDays} and ${testDays}`, 2);
+  }
+  if (n < validationDays + testDays + 1) {
     throw new ExecLabError(
-      `cannot split ${n} trading days into train / ${validationDays} validation / ${testDays} test days: need at least ${validationDays + testDays + 1}`,
+      `cannot split ${n} trading day${n === 1 ? '' : 's'} into train / ${validationDays} validation / ${testDays} test days: need at least ${validationDays + testDays + 1} ` +
+        `(at least one training day, where the feature statistics are fitted); give fewer --validation-days / --test-days (0 is allowed: a dataset for backtests on --split train or all)`,
+      2,
     );
   }
   return {
@@ -141,6 +150,32 @@ export function splitByCounts(dates: readonly string[], validationDays: number, 
     validation: dates.slice(n - validationDays - testDays, n - testDays),
     test: dates.slice(n - testDays),
   };
+}
+
+/** Days of validation and test an import or a generator uses when none are given. */
+export const DEFAULT_SPLIT_DAYS = 1;
+
+/**
+ * The split of `dates` by the given counts; a count not given defaults to DEFAULT_SPLIT_DAYS, and when
+ * the dates are too few for the defaults (one or two days) the default counts shrink (test first kept,
+ * then validation) so that training keeps one day. Returns the split and, when it shrank, a note
+ * saying so. Counts that were given are never changed (too many is an error).
+ */
+export function resolveSplit(dates: readonly string[], validationDays?: number, testDays?: number): { split: DataSplit; note: string | null } {
+  const n = dates.length;
+  let v = validationDays ?? DEFAULT_SPLIT_DAYS;
+  let t = testDays ?? DEFAULT_SPLIT_DAYS;
+  let note: string | null = null;
+  if (n < v + t + 1 && (validationDays === undefined || testDays === undefined)) {
+    const room = Math.max(0, n - 1);
+    if (testDays === undefined) t = Math.min(t, Math.max(0, room - (validationDays ?? 0)));
+    if (validationDays === undefined) v = Math.min(v, Math.max(0, room - t));
+    const defaults = [validationDays === undefined ? `${DEFAULT_SPLIT_DAYS} validation` : null, testDays === undefined ? `${DEFAULT_SPLIT_DAYS} test` : null].filter(Boolean).join(' and ');
+    note =
+      `split: ${n} trading day${n === 1 ? ' is' : 's are'} too few for the default ${defaults} day: train ${n - v - t}, validation ${v}, test ${t} days` +
+      `${t === 0 ? '; backtest it with --split train or all' : ''}${v === 0 ? '; training needs a validation split (more days)' : ''}`;
+  }
+  return { split: splitByCounts(dates, v, t), note };
 }
 
 /**

@@ -73,6 +73,8 @@ export interface ExclusionCount {
 export interface QualityReport {
   readonly rowsRead: number;
   readonly files: number;
+  /** Input files that had a header but no rows (imports; absent in older datasets). */
+  readonly filesWithoutRows?: readonly string[];
   readonly repairs: ReadonlyArray<{ readonly rule: string; readonly count: number }>;
   readonly exclusions: readonly ExclusionCount[];
   readonly instrumentDaysKept: number;

@@ -402,16 +402,77 @@ describe('malformed files', () => {
     await expect(importBars({ inputs: [dir], out: join(tmp('bad-gz-out'), 'ds') })).rejects.toThrow(/x\.csv\.gz:4: unparsable number/);
   });
 
-  it('rejects too few days for the split and bad settings, naming key and value', async () => {
+  it('rejects more validation and test days than the dates allow, and bad settings, naming key and value', async () => {
     const dir = tmp('few');
-    writeFileSync(join(dir, 'a.csv'), toCsv(dayBars('AAA.SH', D1)));
+    writeFileSync(join(dir, 'a.csv'), toCsv([...dayBars('AAA.SH', D1), ...dayBars('AAA.SH', D2), ...dayBars('AAA.SH', D3)]));
     const out = join(tmp('few-out'), 'ds');
-    await expect(importBars({ inputs: [dir], out })).rejects.toThrow(/cannot split 1 trading days/);
+    await expect(importBars({ inputs: [dir], out, validationDays: 2, testDays: 1 })).rejects.toThrow(
+      /cannot split 3 trading days into train \/ 2 validation \/ 1 test days: need at least 4 .*--validation-days \/ --test-days/,
+    );
     expect(existsSync(out)).toBe(false);
     await expect(importBars({ inputs: [dir], barMinutes: 7 })).rejects.toThrow(/barMinutes: got 7/);
     await expect(importBars({ inputs: [dir], session: 'lse' })).rejects.toThrow(/session: got "lse"; .*ashare/);
     await expect(importBars({ inputs: [dir], columns: 'code=symbol,bogus=x' })).rejects.toThrow(/unknown field 'bogus'/);
     await expect(importBars({ inputs: [join(dir, 'nope.csv')] })).rejects.toThrow(/input not found/);
+    await expect(importBars({ inputs: [dir], validationDays: -1 })).rejects.toThrow(/validationDays: got -1/);
+  });
+
+  it('lists every malformed file (up to 20 problems) in one error, and writes nothing', async () => {
+    const dir = tmp('several-bad');
+    writeFileSync(join(dir, 'a-good.csv'), toCsv(dayBars('AAA.SH', D1)));
+    for (const name of ['bad-fields.csv', 'bad-header.csv', 'bad-number.csv', 'bad-time.csv']) writeFileSync(join(dir, name), readFileSync(join(FIXTURES, name)));
+    const parent = tmp('several-bad-out');
+    const err = (await importBars({ inputs: [dir], out: join(parent, 'ds') }).catch((e: unknown) => e)) as ExecLabError;
+    expect(err).toBeInstanceOf(ExecLabError);
+    expect(err.message).toMatch(/4 problems in 4 of 5 input files/);
+    expect(err.message).toMatch(/bad-fields\.csv:3: wrong field count/);
+    expect(err.message).toMatch(/bad-header\.csv:1: missing column 'time'/);
+    expect(err.message).toMatch(/bad-number\.csv:4: unparsable number/);
+    expect(err.message).toMatch(/bad-time\.csv:5: bad timestamp/);
+    expect(readdirSync(parent)).toEqual([]);
+    // Many bad lines: the first 20 listed, the rest counted.
+    const many = tmp('many-bad');
+    const rows = dayBars('AAA.SH', D1).map((b, k) => (k % 2 ? { ...b, high: 'x1' } : b));
+    writeFileSync(join(many, 'x.csv'), toCsv(rows));
+    const e2 = (await importBars({ inputs: [many], out: join(parent, 'ds') }).catch((e: unknown) => e)) as ExecLabError;
+    expect(e2.message).toMatch(/120 problems in 1 of 1 input file;/);
+    expect(e2.message.split('\n').filter((l) => /x\.csv:\d+:/.test(l))).toHaveLength(20);
+    expect(e2.message).toMatch(/\.\.\. and 100 more/);
+  });
+
+  it('counts and reports a file with a header and no rows', async () => {
+    const dir = tmp('header-only');
+    writeFileSync(join(dir, 'a.csv'), toCsv([...dayBars('AAA.SH', D1), ...dayBars('AAA.SH', D2), ...dayBars('AAA.SH', D3)]));
+    writeFileSync(join(dir, 'b-empty.csv'), 'code,time,open,high,low,close,volume\n');
+    const out = join(tmp('header-only-out'), 'ds');
+    const r = await importBars({ inputs: [dir], out });
+    expect(r.notes.join('\n')).toMatch(/1 input file has a header and no rows: .*b-empty\.csv/);
+    expect(r.meta.quality.files).toBe(2);
+    expect(r.meta.quality.filesWithoutRows).toEqual([join(dir, 'b-empty.csv')]);
+    expect(formatDataInfo(r.meta, out)).toMatch(/Rows read\s+723 from 2 files \(1 with no rows: .*b-empty\.csv\)/);
+  });
+});
+
+describe('datasets of one or two days (issue 11)', () => {
+  it('imports one day as training only and two days as train and test, and says so', async () => {
+    const one = tmp('one-day');
+    writeFileSync(join(one, 'a.csv'), toCsv([...dayBars('AAA.SH', D1), ...dayBars('BBB.SZ', D1, 20)]));
+    const r1 = await importBars({ inputs: [one], out: join(tmp('one-day-out'), 'ds') });
+    expect(r1.meta.split).toEqual({ train: [D1], validation: [], test: [] });
+    expect(r1.notes.join('\n')).toMatch(/split: 1 trading day is too few for the default 1 validation and 1 test day: train 1, validation 0, test 0 days/);
+    const two = tmp('two-days');
+    writeFileSync(join(two, 'a.csv'), toCsv([...dayBars('AAA.SH', D1), ...dayBars('AAA.SH', D2)]));
+    const r2 = await importBars({ inputs: [two], out: join(tmp('two-days-out'), 'ds') });
+    expect(r2.meta.split).toEqual({ train: [D1], validation: [], test: [D2] });
+  });
+
+  it('takes --validation-days 0 and --test-days 0 as given', async () => {
+    const dir = writeCsvFiles(tmp('zero-split'), scenario().files);
+    const r = await importBars({ inputs: [dir], out: join(tmp('zero-split-out'), 'ds'), validationDays: 0, testDays: 0 });
+    expect(r.meta.split).toEqual({ train: DATES, validation: [], test: [] });
+    const t = await importBars({ inputs: [dir], out: join(tmp('zero-val-out'), 'ds'), validationDays: 0, testDays: 2 });
+    expect(t.meta.split).toEqual({ train: [D1, D2], validation: [], test: [D3, D4] });
+    expect(t.notes.join('\n')).not.toMatch(/too few/);
   });
 });
 

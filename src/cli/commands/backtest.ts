@@ -10,7 +10,7 @@ import { SimSettingsSchema } from '../../sim/settings.js';
 import { DEFAULT_AC_SETTINGS } from '../../strategies/almgren-chriss.js';
 import { runEnvironment } from '../../util/environment.js';
 import { progressBar } from '../../util/progress.js';
-import { DEFAULT_DATA_DIR, toInt, toNumber, userSettings } from '../options.js';
+import { DEFAULT_DATA_DIR, requireSplitDays, toInt, toNumber, userSettings } from '../options.js';
 
 const BacktestSchema = z.object({
   strategy: z.string().min(1).default('twap,vwap,ac'),
@@ -65,6 +65,7 @@ export function registerBacktestCommand(program: Command): void {
       }
       const s = validateSettings(BacktestSchema, loose, 'backtest settings');
       const store = openDataset(s.data);
+      if (s.orders === null) requireSplitDays(store, s.split);
       const sim = SimSettingsSchema.parse({ fill: { participationCap: s.participationCap, lotSize: s.lotSize, noFillWithoutVolume: s.noFillWithoutVolume } });
       const bar = progressBar('backtest data');
       const result = runBacktest(

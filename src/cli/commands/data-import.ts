@@ -14,7 +14,8 @@ code=code,time=time,open=open,high=high,low=low,close=close,volume=volume, --vol
 (A-share lots -> shares), --session ashare, --input-minutes: detected from the timestamps (the
 most common gap between consecutive bars of one instrument-day; a given value that the timestamps
 contradict is refused), --bar-minutes: the input bar length, --labels end,
---validation-days 1, --test-days 1 (last day test, the day before validation, the rest train),
+--validation-days 1, --test-days 1 (last day test, the day before validation, the rest train; 0 is
+allowed, and with one or two days the defaults shrink so that one training day is kept),
 --max-missing-share 0.2, --max-bad-price-bars 5, --max-price-ratio 2, --max-volume-ratio 10000,
 --max-day-jump 10.
 
@@ -82,8 +83,8 @@ export function registerDataImport(data: Command): void {
     .option('--bar-minutes <n>', 'dataset bar length: 1 | 5 | 10 | 15 | 30 (default the input bar length; larger aggregates)')
     .option('--input-minutes <n>', 'bar length of the input files (default: detected from the timestamps)')
     .option('--labels <end|start>', "bar time label is the bar's end (default) or start")
-    .option('--validation-days <n>', 'validation days before the test days (default 1)')
-    .option('--test-days <n>', 'last days used as test split (default 1)')
+    .option('--validation-days <n>', 'validation days before the test days, 0 or more (default 1)')
+    .option('--test-days <n>', 'last days used as test split, 0 or more (default 1)')
     .option('--max-missing-share <x>', 'exclude an instrument-day missing more than this share of minutes (default 0.2)')
     .option('--max-bad-price-bars <n>', 'exclude an instrument-day with more bad-price bars than this (default 5)')
     .option('--max-price-ratio <x>', "a price more than this factor from the instrument-day's median close is implausible (default 2)")

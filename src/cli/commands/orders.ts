@@ -4,7 +4,7 @@ import { validateSettings } from '../../config/validate.js';
 import { generateOrders, OrderSettingsSchema, writeOrdersCsv } from '../../data/orders.js';
 import { openDataset } from '../../data/store.js';
 import { progressBar } from '../../util/progress.js';
-import { DEFAULT_DATA_DIR, toInt, toNumber, userSettings } from '../options.js';
+import { DEFAULT_DATA_DIR, requireSplitDays, toInt, toNumber, userSettings } from '../options.js';
 
 const GenerateSchema = OrderSettingsSchema.extend({
   data: z.string().default(DEFAULT_DATA_DIR),
@@ -33,6 +33,7 @@ export function registerOrdersCommands(program: Command): void {
     .action(function (this: Command) {
       const s = validateSettings(GenerateSchema, userSettings(this), 'orders settings');
       const store = openDataset(s.data);
+      requireSplitDays(store, s.split);
       const bar = progressBar('orders');
       const list = generateOrders(store, store.datesOf(s.split), s, bar.update);
       bar.stop();

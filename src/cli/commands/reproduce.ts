@@ -4,7 +4,8 @@ import { reproduce } from '../../reproduce/pipeline.js';
 import { ReproduceSettingsSchema } from '../../reproduce/settings.js';
 import { resultsTable } from '../../report/console.js';
 import { progressBar } from '../../util/progress.js';
-import { userSettings } from '../options.js';
+import { openDataset } from '../../data/store.js';
+import { requireSplits, userSettings } from '../options.js';
 import { addSchemaOptions } from '../schema-options.js';
 
 export function registerReproduceCommand(program: Command): void {
@@ -31,6 +32,7 @@ export function registerReproduceCommand(program: Command): void {
     const loose = userSettings(this);
     if (typeof loose.methods === 'string') loose.methods = loose.methods.split(',');
     const s = validateSettings(ReproduceSettingsSchema, loose, 'reproduce settings');
+    if (s.data !== null) requireSplits(openDataset(s.data), 'reproduce', ['validation', 'test']);
     const out = await reproduce(
       s,
       { bar: (label) => progressBar(label), log: (line) => process.stderr.write(`${line}\n`) },

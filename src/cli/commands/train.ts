@@ -10,7 +10,7 @@ import { PpoSettingsSchema } from '../../rl/ppo/settings.js';
 import { MAX_EPISODES_IN_MEMORY, prepareTrainingData, trainPolicy, type TrainJob } from '../../rl/train.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { progressBar } from '../../util/progress.js';
-import { DEFAULT_DATA_DIR, userSettings } from '../options.js';
+import { DEFAULT_DATA_DIR, requireSplits, userSettings } from '../options.js';
 import { addSchemaOptions } from '../schema-options.js';
 
 /** `execlab train`: one policy, PPO (OPD-T, OPD-S, OPD, Lin-Beling PPO) or DDQN. */
@@ -56,6 +56,7 @@ export function registerTrainCommand(program: Command): void {
     if (!Number.isInteger(threads) || threads < 1) throw new ExecLabError(`--threads '${String(opts.threads)}': expected an integer >= 1`, 2);
     const loose = userSettings(this, own);
     const store = openDataset(String(opts.data));
+    requireSplits(store, 'training', ['validation']);
     const sim = SimSettingsSchema.parse({});
     const orders = OrderSettingsSchema.parse({ seed: Number(opts.ordersSeed) });
     let job: TrainJob;

@@ -16,12 +16,19 @@ import { resolveColumns, type ColumnIndex, type ColumnMapping } from './columns.
 import type { RowCollector } from './rows.js';
 import { parseClockString, parseTimestampString } from './timestamp.js';
 import { parseNumberBytes } from './values.js';
+import type { ProblemList } from '../../util/problems.js';
 
 export interface ReadTarget {
   readonly mapping: ColumnMapping;
   readonly collector: RowCollector;
   /** Called with the number of (compressed) file bytes consumed since the last call. */
   readonly onBytes?: (bytes: number) => void;
+  /**
+   * Where a bad row is recorded (file:line: reason) before reading goes on with the next row, so one
+   * run lists every bad line; without it the first bad row throws. Problems with the file as a whole
+   * (a missing column, a corrupt gzip stream) always throw.
+   */
+  readonly problems?: ProblemList;
 }
 
 /** True when the file starts with the gzip magic bytes 1f 8b. */
@@ -144,13 +151,14 @@ export class CsvBarParser {
           en = this.ends;
           maxF = st.length;
         } else if (quoted) {
-          this.quotedLine(buf.toString('utf8', lineStart, e));
+          this.guarded(() => this.quotedLine(buf.toString('utf8', lineStart, e)));
         } else if (!(n === 0 && e === lineStart)) {
           if (n < maxF) {
             st[n] = fieldStart;
             en[n] = e;
           }
-          this.row(buf, n + 1);
+          if (this.target.problems) this.guarded(() => this.row(buf, n + 1));
+          else this.row(buf, n + 1);
         }
         lineStart = fieldStart = i + 1;
         n = 0;
@@ -160,6 +168,20 @@ export class CsvBarParser {
       }
     }
     return lineStart;
+  }
+
+  /** Runs a row's parse; with a problem list, a bad row is recorded there and skipped. */
+  private guarded(parse: () => void): void {
+    const problems = this.target.problems;
+    if (!problems) return parse();
+    try {
+      parse();
+    } catch (err) {
+      if (!(err instanceof ExecLabError)) throw err;
+      problems.add(err.message);
+      // A bad row may have interned its code or date before failing: the file is reported as bad,
+      // and the import fails, so nothing of it is used.
+    }
   }
 
   private header(text: string): void {

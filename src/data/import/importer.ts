@@ -13,11 +13,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { barsPerDay, SESSIONS } from '../calendar.js';
-import { datasetTarget, DatasetWriter, splitByCounts } from '../store.js';
+import { datasetTarget, DatasetWriter, resolveSplit } from '../store.js';
 import type { DatasetMeta, DayPanel, QualityReport } from '../types.js';
 import { ExecLabError } from '../../errors.js';
 import type { ProgressFn } from '../../util/progress.js';
 import { describeCleanup, removeStaleTemporaries } from '../../util/stale-temporaries.js';
+import { ProblemList } from '../../util/problems.js';
 import { validateSettings } from '../../config/validate.js';
 import { detectBarLength, resolveBarLengths, type BarLengths } from './bar-length.js';
 import { cleanInstrumentDay, dayJump, EXCLUDE, medianClose, sessionGrid, type CleanCounts, type CleanSettings } from './clean.js';
@@ -156,37 +157,70 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
   const sizes = files.map((f) => statSync(f).size);
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const collector = new RowCollector(auxKind !== null, `${target}.rows-tmp-${process.pid}`, s.maxRowsInMemory);
+  // Every bad row and file is collected, so that one run lists every fix needed (up to a limit).
+  const problems = new ProblemList();
+  const badFiles = new Set<number>();
+  const rowsPerFile: number[] = [];
   let bytesDone = 0;
   try {
     for (const [k, file] of files.entries()) {
       const status = `reading ${basename(file)} (${k + 1}/${files.length})`;
       onProgress?.(bytesDone, totalBytes, status);
+      const before = { rows: collector.rows, problems: problems.count };
+      const fileBytes = { done: 0 };
       const target: ReadTarget = {
         mapping,
         collector,
+        problems,
         onBytes: (b) => {
           bytesDone += b;
+          fileBytes.done += b;
           onProgress?.(bytesDone, totalBytes, status);
         },
       };
-      if (formatOf(file, s.format) === 'parquet') await readParquetFile(file, target, timezone);
-      else await readCsvFile(file, target);
+      try {
+        if (formatOf(file, s.format) === 'parquet') await readParquetFile(file, target, timezone);
+        else await readCsvFile(file, target);
+      } catch (err) {
+        if (!(err instanceof ExecLabError)) throw err;
+        problems.add(err.message);
+        // The rest of the file was not read: progress skips over it.
+        bytesDone += Math.max(0, sizes[k] - fileBytes.done);
+      }
+      if (problems.count > before.problems) badFiles.add(k);
+      rowsPerFile.push(collector.rows - before.rows);
     }
-    if (collector.rows === 0) throw new ExecLabError(`no bar rows in ${files.join(', ')}`);
+    if (problems.count > 0) {
+      throw new ExecLabError(
+        problems.text(
+          `${problems.count} problem${problems.count === 1 ? '' : 's'} in ${badFiles.size} of ${files.length} input file${files.length === 1 ? '' : 's'}; ` +
+            `nothing was written (an existing dataset at '${out}' is unchanged). Fix these and run the import again`,
+        ),
+      );
+    }
+    if (collector.rows === 0) throw new ExecLabError(`no bar rows in ${files.join(', ')} (every file has a header and no rows)`);
   } catch (err) {
     collector.dispose();
     throw err;
+  }
+  const filesWithoutRows = files.filter((_, k) => rowsPerFile[k] === 0);
+  if (filesWithoutRows.length > 0) {
+    const shown = filesWithoutRows.slice(0, 5).join(', ');
+    const n = filesWithoutRows.length;
+    notes.push(`${n} input file${n === 1 ? ' has' : 's have'} a header and no rows: ${shown}${n > 5 ? `, ... (${n - 5} more)` : ''}`);
   }
 
   // Bar lengths, dates, split and universe.
   const dayOrder = collector.dates.map((date, id) => ({ date, id })).sort((a, b) => (a.date < b.date ? -1 : 1));
   const dates = dayOrder.map((d) => d.date);
-  let split: ReturnType<typeof splitByCounts>;
+  let split: ReturnType<typeof resolveSplit>['split'];
   let bars: BarLengths;
   try {
     bars = resolveBarLengths(detectBarLength(collector.gaps.counts, session), s);
     notes.unshift(bars.note);
-    split = splitByCounts(dates, s.validationDays, s.testDays);
+    const resolved = resolveSplit(dates, s.validationDays, s.testDays);
+    split = resolved.split;
+    if (resolved.note !== null) notes.push(resolved.note);
   } catch (err) {
     collector.dispose();
     throw err;
@@ -230,7 +264,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
 
   const provenance: Record<string, unknown> = {
     importer: 'execlab data import',
-    inputs: files.map((f, k) => ({ path: f, format: formatOf(f, s.format), bytes: sizes[k] })),
+    inputs: files.map((f, k) => ({ path: f, format: formatOf(f, s.format), bytes: sizes[k], rows: rowsPerFile[k] })),
     columns: mapping,
     volumeUnit: s.volumeUnit,
     session: s.session,
@@ -372,6 +406,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     const quality: QualityReport = {
       rowsRead: collector.rows,
       files: files.length,
+      filesWithoutRows,
       repairs: [...repairTotals].map(([rule, count]) => ({ rule, count })),
       exclusions: [...exclusionTotals].map(([reason, count]) => ({ reason, count })),
       instrumentDaysKept: kept,

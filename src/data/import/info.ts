@@ -32,6 +32,8 @@ export interface DataInfo {
   readonly repairs: ReadonlyArray<{ readonly rule: string; readonly count: number; readonly examples: readonly string[] }>;
   readonly rowsRead: number;
   readonly files: number;
+  /** Input files with a header and no rows. */
+  readonly filesWithoutRows: readonly string[];
   /** Where the rows went (imports only): read = used + dropped. */
   readonly rows: Readonly<Record<string, unknown>> | null;
   readonly featureStats: ReadonlyArray<{ readonly feature: string; readonly median: number; readonly scale: number }>;
@@ -68,6 +70,7 @@ export function dataInfo(meta: DatasetMeta, dir: string | null = null): DataInfo
     repairs: q.repairs.map((r) => ({ rule: r.rule, count: r.count, examples: examples[r.rule] ?? [] })),
     rowsRead: q.rowsRead,
     files: q.files,
+    filesWithoutRows: q.filesWithoutRows ?? [],
     rows: rows && typeof rows === 'object' ? (rows as Record<string, unknown>) : null,
     featureStats: meta.featureStats.names.map((feature, j) => ({ feature, median: meta.featureStats.median[j], scale: meta.featureStats.scale[j] })),
     featureStatsFittedOn: range(meta.featureStats.fittedOn),
@@ -142,7 +145,9 @@ export function formatDataInfo(meta: DatasetMeta, dir: string | null = null): st
   for (const r of info.repairs) {
     lines.push(`  ${r.rule.padEnd(width)}${int(r.count).padStart(10)}${r.examples.length ? `   e.g. ${r.examples.slice(0, 3).join(', ')}` : ''}`);
   }
-  row('Rows read', `${int(info.rowsRead)} from ${int(info.files)} file${info.files === 1 ? '' : 's'}`);
+  const empty = info.filesWithoutRows;
+  const emptyText = empty.length > 0 ? ` (${int(empty.length)} with no rows: ${empty.slice(0, 3).join(', ')}${empty.length > 3 ? ', ...' : ''})` : '';
+  row('Rows read', `${int(info.rowsRead)} from ${int(info.files)} file${info.files === 1 ? '' : 's'}${emptyText}`);
   if (info.rows) {
     const r = info.rows as { used?: number; dropped?: Record<string, number> };
     const drops = Object.entries(r.dropped ?? {}).map(([k, v]) => `${k.replace(/([A-Z])/g, ' $1').toLowerCase()} ${int(v)}`);

@@ -1,6 +1,6 @@
 /**
  * An import must produce a usable dataset: at least one kept instrument-day, and one in each of the
- * train, validation and test splits. Otherwise it fails before anything is replaced, with the
+ * train, validation and test splits that has dates (validation and test may be empty). Otherwise it fails before anything is replaced, with the
  * exclusion reasons, instead of writing a dataset that the next command cannot use ("no orders to
  * backtest").
  */
@@ -45,7 +45,8 @@ export function assertUsable(q: QualityReport, split: DataSplit, keptDates: Read
   }
   for (const name of ['train', 'validation', 'test'] as const) {
     const dates = split[name];
-    if (dates.some((d) => keptDates.has(d))) continue;
+    // An empty split was asked for (--validation-days 0, --test-days 0): nothing to check.
+    if (dates.length === 0 || dates.some((d) => keptDates.has(d))) continue;
     const range = dates.length === 1 ? dates[0] : `${dates[0]} .. ${dates[dates.length - 1]}`;
     throw new ExecLabError(
       `the ${name} split (${range}) has no kept instrument-day: every instrument-day on ${dates.length === 1 ? 'that date' : 'those dates'} was excluded ` +

@@ -126,7 +126,7 @@ export async function readParquetFile(path: string, target: ReadTarget, timezone
     } catch (err) {
       throw new ExecLabError(`${path}: cannot read rows ${rowStart + 1}-${rowEnd}: ${(err as Error).message}`);
     }
-    for (let k = 0; k < rows.length; k++) {
+    const readRow = (k: number): void => {
       const r = rows[k];
       const where = `${path}:row ${rowStart + k + 1}`;
       const rawCode = r[0];
@@ -166,6 +166,18 @@ export async function readParquetFile(path: string, target: ReadTarget, timezone
       };
       const aux = cols.aux >= 0 ? v(wanted.length - 1, cols.auxKind as string) : NaN;
       collector.push(day, code, sec, v(2, 'open'), v(3, 'high'), v(4, 'low'), v(5, 'close'), v(6, 'volume'), aux);
+    };
+    for (let k = 0; k < rows.length; k++) {
+      if (!target.problems) {
+        readRow(k);
+        continue;
+      }
+      try {
+        readRow(k);
+      } catch (err) {
+        if (!(err instanceof ExecLabError)) throw err;
+        target.problems.add(err.message);
+      }
     }
     rowStart = rowEnd;
     if (target.onBytes) {

@@ -50,8 +50,10 @@ export const ImportSettingsSchema = z
     barMinutes: z.coerce.number().pipe(z.literal(DATASET_BAR_MINUTES)).optional(),
     /** Whether a bar's time label is its end (A-share vendors: 09:31 = 09:30-09:31) or its start. */
     labels: z.enum(['end', 'start']).default('end'),
-    validationDays: z.coerce.number().int().min(1).default(1),
-    testDays: z.coerce.number().int().min(1).default(1),
+    /** Validation days, just before the test days; default 1 (0 with too few days, see resolveSplit). 0 = no validation split. */
+    validationDays: z.coerce.number().int().min(0).optional(),
+    /** The last days, the test split; default 1 (0 with a single day). 0 = no test split. */
+    testDays: z.coerce.number().int().min(0).optional(),
     /** Exclude an instrument-day when more than this share of its minutes is missing. */
     maxMissingShare: z.coerce.number().min(0).max(1).default(0.2),
     /** Exclude an instrument-day when more bars than this have a non-positive or NaN price. */
