@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { readConfigFile, mergeSettings } from '../config/validate.js';
 import { ExecLabError } from '../errors.js';
 import type { DatasetStore } from '../data/store.js';
+import { settingOfAttribute } from './schema-options.js';
 
 /** Default dataset location: where `execlab data synth` writes the embedded synthetic market. */
 export const DEFAULT_DATA_DIR = 'data/synthetic';
@@ -10,7 +11,7 @@ export const DEFAULT_DATA_DIR = 'data/synthetic';
 export function toNumber(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new ExecLabError(`option ${flag}: '${value}' is not a number`, 2);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new ExecLabError(`option ${flag}: got '${value}', expected a number`, 2);
     return n;
   };
 }
@@ -18,24 +19,39 @@ export function toNumber(flag: string) {
 export function toInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n)) throw new ExecLabError(`option ${flag}: '${value}' is not an integer`, 2);
+    if (value.trim() === '' || !Number.isInteger(n)) throw new ExecLabError(`option ${flag}: got '${value}', expected a whole number`, 2);
     return n;
   };
 }
 
+/** The options of `cmd` the user typed (not commander's defaults), by setting key, and the flag of each. */
+export function typedFlags(cmd: Command, omit: readonly string[] = ['config']): { values: Record<string, unknown>; flagOf: Record<string, string> } {
+  const opts = cmd.opts() as Record<string, unknown>;
+  const values: Record<string, unknown> = {};
+  const flagOf: Record<string, string> = {};
+  for (const option of cmd.options) {
+    const attribute = option.attributeName();
+    const source = cmd.getOptionValueSource(attribute);
+    if (source !== 'cli' && source !== 'env') continue;
+    const { key, negated } = settingOfAttribute(cmd, attribute);
+    if (omit.includes(key) || omit.includes(attribute)) continue;
+    // A negated flag (--no-fill-without-volume) of a setting `noX` means noX: true.
+    values[key] = negated ? !opts[attribute] : opts[attribute];
+    flagOf[key] = option.long ?? option.flags;
+  }
+  return { values, flagOf };
+}
+
 /**
  * The command's options that came from the command line (not commander's defaults), merged over the
- * config file given with --config. The result is loose input for a zod schema.
+ * config file given with --config. The result is loose input for a zod schema; it records where each
+ * setting came from, which validateSettings names next to a bad value.
  */
 export function userSettings(cmd: Command, omit: readonly string[] = ['config']): Record<string, unknown> {
-  const opts = cmd.opts() as Record<string, unknown>;
-  const typed: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(opts)) {
-    if (omit.includes(k)) continue;
-    if (cmd.getOptionValueSource(k) === 'cli' || cmd.getOptionValueSource(k) === 'env') typed[k] = v;
-  }
-  const file = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
-  return mergeSettings(file, typed);
+  const path = (cmd.opts() as Record<string, unknown>).config;
+  const file = typeof path === 'string' ? readConfigFile(path) : {};
+  const { values, flagOf } = typedFlags(cmd, omit);
+  return mergeSettings(file, values, { file: typeof path === 'string' ? path : undefined, flags: flagOf });
 }
 
 function splitCounts(store: DatasetStore): string {

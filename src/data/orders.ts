@@ -24,17 +24,17 @@ export interface Order {
 
 export const OrderSettingsSchema = z.object({
   /** Random seed of the order sizes and (for mixed) sides. */
-  seed: z.number().int().min(0).default(7),
+  seed: z.number().int().min(0).max(4294967295).default(7).describe('random seed of the order sizes (and sides, for mixed)'),
   /** 'sell' (liquidation, the paper's setting), 'buy', or 'mixed' (each order's side drawn 50/50). */
-  side: z.enum(['sell', 'buy', 'mixed']).default('sell'),
+  side: z.enum(['sell', 'buy', 'mixed']).default('sell').describe("side of the orders; 'mixed' draws each order's side 50/50"),
   /** log-mean of Q / (the day's mean minute volume): SPEC 9 / the released code, -3.28. */
-  sizeLogMean: z.number().default(-3.28),
+  sizeLogMean: z.number().min(-20).max(5).default(-3.28).describe("log-mean of Q / the day's mean minute volume (SPEC 9)"),
   /** log-std of the same ratio: 1.14. */
-  sizeLogStd: z.number().min(0).default(1.14),
+  sizeLogStd: z.number().min(0).max(5).default(1.14).describe("log-std of Q / the day's mean minute volume"),
   /** Round Q up to whole lots of this many shares (1 = no rounding). */
-  lotSize: z.number().int().positive().default(100),
+  lotSize: z.number().int().positive().max(1_000_000).default(100).describe('round Q up to whole lots of this many shares (1 = no rounding)'),
   /** Orders per valid instrument-day. */
-  perInstrumentDay: z.number().int().positive().default(1),
+  perInstrumentDay: z.number().int().positive().max(1000).default(1).describe('orders per valid instrument-day'),
 });
 export type OrderSettings = z.infer<typeof OrderSettingsSchema>;
 

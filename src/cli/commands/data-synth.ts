@@ -5,41 +5,31 @@ import { describeCleanup, removeStaleTemporaries } from '../../util/stale-tempor
 import { datasetTarget } from '../../data/store.js';
 import { DEFAULT_SYNTH_PARAMS, SynthParamsSchema } from '../../synth/params.js';
 import { generateSyntheticMarket } from '../../synth/market.js';
-import { DEFAULT_DATA_DIR } from '../options.js';
+import { DEFAULT_DATA_DIR, typedFlags } from '../options.js';
+import { addSchemaOptions } from '../schema-options.js';
 
-/** Flag name -> parameter key; the value is parsed as a number (zod reports anything that is not one). */
-const NUMERIC_FLAGS = {
-  seed: 'seed',
-  instruments: 'instruments',
-  days: 'days',
-  predictability: 'predictability',
-  validationDays: 'validationDays',
-  testDays: 'testDays',
-  barMinutes: 'barMinutes',
-} as const;
-
-function numeric(value: string): number | string {
-  const x = Number(value);
-  return value.trim() !== '' && Number.isFinite(x) ? x : value;
-}
+/** Help of the generator settings that have a flag (every other one can be set in --config). */
+const FLAG_HELP: Readonly<Record<string, string>> = {
+  seed: 'random seed; the same settings and seed give identical bars',
+  instruments: 'number of instruments',
+  days: `number of trading days, consecutive weekdays from ${DEFAULT_SYNTH_PARAMS.startDate}`,
+  predictability: 'strength of the past-only intraday signal; 0 = no past-only policy beats TWAP in expectation',
+  validationDays: 'days in the validation split, just before the test days',
+  testDays: 'days in the test split, the last days',
+  barMinutes: 'bar length in minutes: 1 (240 A-share bars a day) or 5 (48 bars)',
+};
 
 /** `execlab data synth`: generate the synthetic market (docs/SYNTHETIC_MARKET.md) as a dataset. */
 export function registerDataSynth(data: Command): void {
-  const d = DEFAULT_SYNTH_PARAMS;
-  data
+  const cmd = data
     .command('synth')
     .description('generate the synthetic minute-bar market (the project default dataset) and write it as a dataset')
     .option('--out <dir>', 'dataset directory to write (replaced only once the new dataset is complete, and only if new, empty or a dataset)', DEFAULT_DATA_DIR)
     .option('--force', 'also replace an --out directory that is not a dataset (everything in it is deleted)')
-    .option('--seed <n>', `random seed; the same settings and seed give identical bars (default ${d.seed})`)
-    .option('--instruments <n>', `number of instruments (default ${d.instruments})`)
-    .option('--days <n>', `number of trading days, consecutive weekdays from ${d.startDate} (default ${d.days})`)
-    .option('--predictability <x>', `strength of the past-only intraday signal; 0 = no past-only policy beats TWAP in expectation (default ${d.predictability})`)
-    .option('--validation-days <n>', `days in the validation split, just before the test days (default ${d.validationDays})`)
-    .option('--test-days <n>', `days in the test split, the last days (default ${d.testDays})`)
-    .option('--bar-minutes <n>', `bar length in minutes: 1 (240 A-share bars a day) or 5 (48 bars) (default ${d.barMinutes})`)
-    .option('--config <file>', 'YAML or JSON file with any generator setting (see docs/SYNTHETIC_MARKET.md); flags win over it')
-    .option('--quiet', 'no progress bar')
+    .option('--config <file>', 'YAML or JSON file with any generator setting, keys in camelCase (see docs/SYNTHETIC_MARKET.md); flags win over it')
+    .option('--quiet', 'no progress bar');
+  addSchemaOptions(cmd, SynthParamsSchema, { only: Object.keys(FLAG_HELP), help: FLAG_HELP });
+  cmd
     .addHelpText(
       'after',
       `
@@ -49,16 +39,14 @@ tick size, ...) can be set in --config; the file may also name the output direct
 is replaced only with --force. Temporaries of killed runs next to it (<out>.tmp-<pid>) are removed.
 Example:  execlab data synth --out data/synthetic --seed 7 --predictability 0`,
     )
-    .action((opts: Record<string, string | boolean | undefined>, cmd: Command) => {
-      const file = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
+    .action((opts: Record<string, string | boolean | undefined>, command: Command) => {
+      const path = typeof opts.config === 'string' ? opts.config : undefined;
+      const file = path !== undefined ? readConfigFile(path) : {};
+      // The config file may name the output directory too; the rest are generator parameters.
       const { out: fileOut, ...fileSettings } = file;
-      const flags: Record<string, unknown> = {};
-      for (const [flag, key] of Object.entries(NUMERIC_FLAGS)) {
-        const v = opts[flag];
-        if (typeof v === 'string') flags[key] = numeric(v);
-      }
-      const params = validateSettings(SynthParamsSchema, mergeSettings(fileSettings, flags), 'synthetic market settings');
-      const outFromFlag = cmd.getOptionValueSource('out') === 'cli';
+      const flags = typedFlags(command, ['config', 'out', 'force', 'quiet']);
+      const params = validateSettings(SynthParamsSchema, mergeSettings(fileSettings, flags.values, { file: path, flags: flags.flagOf }), 'synthetic market settings');
+      const outFromFlag = command.getOptionValueSource('out') === 'cli';
       const outDir = !outFromFlag && typeof fileOut === 'string' ? fileOut : String(opts.out);
       const force = opts.force === true;
       const cleanup = describeCleanup(removeStaleTemporaries(datasetTarget(outDir, { force })));

@@ -6,7 +6,23 @@ import { resultsTable } from '../../report/console.js';
 import { progressBar } from '../../util/progress.js';
 import { openDataset } from '../../data/store.js';
 import { requireSplits, userSettings } from '../options.js';
-import { addSchemaOptions } from '../schema-options.js';
+import { addSchemaOptions, narrowNumbers } from '../schema-options.js';
+import { MAX_EPISODES_IN_MEMORY } from '../../rl/train.js';
+
+/**
+ * `execlab reproduce` settings as the CLI accepts them: the pipeline's schema with ranges a
+ * practitioner would use, and no unknown keys (a typo in a config file would silently run the default).
+ */
+export const ReproduceCliSchema = narrowNumbers(ReproduceSettingsSchema, {
+  seeds: (n) => n.max(100),
+  predictability: (n) => n.max(20),
+  workers: (n) => n.max(256),
+  learningRate: (n) => n.max(1),
+  distillCoef: (n) => n.max(100),
+  entropyCoef: (n) => n.max(1),
+  iterations: (n) => n.max(1_000_000),
+  episodesPerIteration: (n) => n.max(MAX_EPISODES_IN_MEMORY),
+}).strict();
 
 export function registerReproduceCommand(program: Command): void {
   const cmd = program
@@ -27,11 +43,11 @@ export function registerReproduceCommand(program: Command): void {
       ].join('\n'),
     )
     .option('--config <file>', 'YAML or JSON file with any of these settings (flags win)');
-  addSchemaOptions(cmd, ReproduceSettingsSchema);
+  addSchemaOptions(cmd, ReproduceCliSchema);
   cmd.action(async function (this: Command) {
     const loose = userSettings(this);
     if (typeof loose.methods === 'string') loose.methods = loose.methods.split(',');
-    const s = validateSettings(ReproduceSettingsSchema, loose, 'reproduce settings');
+    const s = validateSettings(ReproduceCliSchema, loose, 'reproduce settings');
     if (s.data !== null) requireSplits(openDataset(s.data), 'reproduce', ['validation', 'test']);
     const out = await reproduce(
       s,

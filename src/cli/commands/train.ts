@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { validateSettings } from '../../config/validate.js';
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { settingSources, validateSettings } from '../../config/validate.js';
 import { OrderSettingsSchema } from '../../data/orders.js';
 import { openDataset } from '../../data/store.js';
 import { ExecLabError } from '../../errors.js';
@@ -11,7 +13,128 @@ import { MAX_EPISODES_IN_MEMORY, prepareTrainingData, trainPolicy, type TrainJob
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { progressBar } from '../../util/progress.js';
 import { DEFAULT_DATA_DIR, requireSplits, userSettings } from '../options.js';
-import { addSchemaOptions } from '../schema-options.js';
+import { addSchemaOptions, fieldDefault, narrowNumbers } from '../schema-options.js';
+
+/** More threads than this machine has cores only slow a run down (2 always works: results are the same). */
+export const MAX_TRAIN_THREADS = Math.max(2, availableParallelism());
+
+/** The settings of `execlab train` itself (data, output, distillation, threads); the learner's come from its schema. */
+export const TrainOwnSchema = z.object({
+  algo: z.enum(['ppo', 'ddqn']).describe('learning algorithm: PPO (OPD-T, OPD-S, OPD, Lin-Beling PPO) or Double DQN'),
+  data: z.string().min(1).default(DEFAULT_DATA_DIR).describe('dataset directory'),
+  out: z.string().min(1).default('runs/train').describe('output directory'),
+  name: z.string().min(1).nullable().default(null).describe('display name of the method in reports'),
+  teacher: z.string().min(1).nullable().default(null).describe('distil from this trained teacher policy.json (OPD); PPO only'),
+  distillMode: z.enum(['query', 'replay']).default('query').describe("with --teacher: 'query' asks the teacher on the student's state (the paper), 'replay' replays the teacher's own actions"),
+  distillCoef: z.number().min(0).max(100).default(0.01).describe('with --teacher: weight mu of the distillation loss, >= 0 (SPEC 8: 0.01)'),
+  resume: z.boolean().default(false).describe('continue from <out>/checkpoint.json'),
+  threads: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TRAIN_THREADS, `at most ${MAX_TRAIN_THREADS} (the cores of this machine)`)
+    .default(1)
+    .describe(
+      'threads to use. With 2 or more, rollouts and validation step the environments on 2 threads (same results as 1), and PPO computes each minibatch gradient on n network replicas (the same update up to float rounding; a PPO run resumes only with the same n)',
+    ),
+  ordersSeed: z.number().int().min(0).max(4294967295).default(7).describe('seed of the training and validation orders'),
+});
+
+const hidden = (n: z.ZodNumber): z.ZodNumber => n.min(1).max(1024);
+const rate = (n: z.ZodNumber): z.ZodNumber => n.max(1);
+const count = (max: number) => (n: z.ZodNumber): z.ZodNumber => n.max(max);
+const seed = (n: z.ZodNumber): z.ZodNumber => n.max(4294967295);
+
+/**
+ * The learners' settings as the CLI accepts them: the library schemas (src/rl) with ranges a
+ * practitioner would use (a learning rate in (0, 1], a clip in (0, 1], a GRU of at most 1024 units,
+ * at most MAX_EPISODES_IN_MEMORY episodes an iteration), so that a typo fails at once instead of
+ * deep in a run (`--hidden 100000`: "Invalid typed array length").
+ */
+export const PpoCliSchema = narrowNumbers(PpoSettingsSchema, {
+  iterations: count(1_000_000),
+  episodesPerIteration: count(MAX_EPISODES_IN_MEMORY),
+  epochs: count(100),
+  minibatchTransitions: count(1_000_000),
+  learningRate: rate,
+  clip: rate,
+  valueCoef: count(100),
+  valueClip: count(100),
+  entropyCoef: rate,
+  maxGradNorm: count(1e6),
+  klTarget: rate,
+  sparseThresholdBps: count(10_000),
+  hidden,
+  validateEvery: count(1_000_000),
+  patience: count(1_000_000),
+  seed,
+});
+export const DdqnCliSchema = narrowNumbers(DdqnSettingsSchema, {
+  iterations: count(1_000_000),
+  episodesPerIteration: count(MAX_EPISODES_IN_MEMORY),
+  updatesPerIteration: count(100_000),
+  minibatchTransitions: count(1_000_000),
+  bufferEpisodes: count(1_000_000),
+  learningRate: rate,
+  targetUpdateEvery: count(1_000_000),
+  epsilonDecayIterations: count(1_000_000),
+  huberDelta: count(1e6),
+  maxGradNorm: count(1e6),
+  sparseThresholdBps: count(10_000),
+  hidden,
+  validateEvery: count(1_000_000),
+  patience: count(1_000_000),
+  seed,
+});
+
+const PPO_KEYS = Object.keys(PpoCliSchema.shape);
+const DDQN_KEYS = Object.keys(DdqnCliSchema.shape);
+
+function schemaFor(algo: 'ppo' | 'ddqn') {
+  const learner = algo === 'ppo' ? PpoCliSchema : DdqnCliSchema;
+  return TrainOwnSchema.extend(learner.shape)
+    .strict()
+    .superRefine((s, ctx) => {
+      if (algo === 'ddqn' && s.teacher !== null) {
+        ctx.addIssue({ code: 'custom', path: ['teacher'], message: 'distillation is PPO only; --algo ddqn cannot use a teacher' });
+      }
+    });
+}
+
+/**
+ * Checks what does not fit --algo before the schema does: a setting of the other learner, and
+ * distillation settings without a teacher (both would be ignored silently).
+ */
+function checkCombinations(loose: Record<string, unknown>): void {
+  const algo = loose.algo;
+  if (algo !== 'ppo' && algo !== 'ddqn') return;
+  const own = Object.keys(TrainOwnSchema.shape);
+  const mine = algo === 'ppo' ? PPO_KEYS : DDQN_KEYS;
+  const other = algo === 'ppo' ? DDQN_KEYS : PPO_KEYS;
+  const sources = settingSources(loose);
+  const lines: string[] = [];
+  for (const key of Object.keys(loose)) {
+    if (own.includes(key) || mine.includes(key) || !other.includes(key)) continue;
+    lines.push(`  ${key}: a ${algo === 'ppo' ? 'DDQN' : 'PPO'} setting; it does not apply to --algo ${algo}${sources[key] ? ` (from ${sources[key]})` : ''}`);
+  }
+  if (loose.teacher === undefined || loose.teacher === null) {
+    for (const key of ['distillMode', 'distillCoef']) {
+      if (loose[key] !== undefined) lines.push(`  ${key}: got ${JSON.stringify(loose[key])}; it applies only with --teacher (distillation)${sources[key] ? ` (from ${sources[key]})` : ''}`);
+    }
+  }
+  if (lines.length > 0) throw new ExecLabError(`invalid train settings:\n${lines.join('\n')}`, 2);
+}
+
+/** The help text's default of a setting both learners have, when their defaults differ. */
+function sharedDefaults(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of PPO_KEYS.filter((k) => DDQN_KEYS.includes(k))) {
+    const p = fieldDefault(PpoCliSchema.shape[key as keyof typeof PpoCliSchema.shape] as z.ZodType).value;
+    const d = fieldDefault(DdqnCliSchema.shape[key as keyof typeof DdqnCliSchema.shape] as z.ZodType).value;
+    if (JSON.stringify(p) !== JSON.stringify(d)) out[key] = `[default: ${JSON.stringify(p)}; with --algo ddqn: ${JSON.stringify(d)}]`;
+  }
+  return out;
+}
 
 /** `execlab train`: one policy, PPO (OPD-T, OPD-S, OPD, Lin-Beling PPO) or DDQN. */
 export function registerTrainCommand(program: Command): void {
@@ -19,7 +142,7 @@ export function registerTrainCommand(program: Command): void {
     .command('train')
     .summary('train a policy (PPO: OPD-T, OPD-S, OPD, Lin-Beling PPO; or DDQN)')
     .description(
-      'Train a policy on the training split, validating on the validation split; the best checkpoint by validation PA is written to <out>/policy.json, with <out>/metrics.jsonl and <out>/checkpoint.json. PPO settings apply with --algo ppo, DDQN settings with --algo ddqn; --config file.yaml may hold any of them.',
+      'Train a policy on the training split, validating on the validation split; the best checkpoint by validation PA is written to <out>/policy.json, with <out>/metrics.jsonl and <out>/checkpoint.json. PPO settings apply with --algo ppo, DDQN settings with --algo ddqn (another learner\'s setting is refused); --config file.yaml may hold any of them, keys in camelCase.',
     )
     .addHelpText(
       'after',
@@ -33,45 +156,28 @@ export function registerTrainCommand(program: Command): void {
         '  execlab train --algo ddqn --out runs/ddqn',
       ].join('\n'),
     )
-    .requiredOption('--algo <algo>', 'ppo | ddqn')
-    .option('--data <dir>', 'dataset directory', DEFAULT_DATA_DIR)
-    .option('--out <dir>', 'output directory', 'runs/train')
-    .option('--name <name>', 'display name of the method in reports (default from the settings)')
-    .option('--teacher <policy.json>', 'distil from this trained teacher (OPD); PPO only')
-    .option('--distill-mode <mode>', "query: ask the teacher on the student's state (the paper); replay: the teacher's own actions", 'query')
-    .option('--distill-coef <mu>', 'weight mu of the distillation loss (SPEC 8: 0.01)', '0.01')
-    .option('--resume', 'continue from <out>/checkpoint.json')
-    .option('--threads <n>', 'threads to use. With 2 or more, rollouts and validation step the environments on 2 threads (same results as 1), and PPO computes each minibatch gradient on n network replicas (the same update up to float rounding; a PPO run resumes only with the same n)', '1')
-    .option('--orders-seed <n>', 'seed of the training and validation orders', '7')
-    .option('--config <file>', 'YAML or JSON file with settings (flags win)');
-  addSchemaOptions(cmd, PpoSettingsSchema);
-  const ddqnOnly = Object.keys(DdqnSettingsSchema.shape).filter((k) => !(k in PpoSettingsSchema.shape));
-  addSchemaOptions(cmd, DdqnSettingsSchema.pick(Object.fromEntries(ddqnOnly.map((k) => [k, true])) as never));
+    .option('--config <file>', 'YAML or JSON file with settings, keys in camelCase (flags win)');
+  addSchemaOptions(cmd, TrainOwnSchema, { defaultHelp: { name: '(default from the settings: OPD-T, OPD, PPO, OPD-S or DDQN)', teacher: '(default: none)' } });
+  addSchemaOptions(cmd, PpoCliSchema, { defaultHelp: sharedDefaults() });
+  addSchemaOptions(cmd, DdqnCliSchema, { only: DDQN_KEYS.filter((k) => !PPO_KEYS.includes(k)) });
   cmd.action(async function (this: Command) {
-    const opts = this.opts() as Record<string, string | boolean | undefined>;
-    const algo = opts.algo;
-    if (algo !== 'ppo' && algo !== 'ddqn') throw new ExecLabError(`--algo '${String(algo)}': expected ppo or ddqn`, 2);
-    const own = ['algo', 'data', 'out', 'name', 'teacher', 'distillMode', 'distillCoef', 'resume', 'ordersSeed', 'config', 'threads'];
-    const threads = Number(opts.threads);
-    if (!Number.isInteger(threads) || threads < 1) throw new ExecLabError(`--threads '${String(opts.threads)}': expected an integer >= 1`, 2);
-    const loose = userSettings(this, own);
-    const store = openDataset(String(opts.data));
+    const loose = userSettings(this);
+    checkCombinations(loose);
+    const algo = validateSettings(z.looseObject({ algo: TrainOwnSchema.shape.algo }), loose, 'train settings').algo;
+    const s = validateSettings(schemaFor(algo), loose, algo === 'ppo' ? 'PPO train settings' : 'DDQN train settings');
+    const store = openDataset(s.data);
     requireSplits(store, 'training', ['validation']);
     const sim = SimSettingsSchema.parse({});
-    const orders = OrderSettingsSchema.parse({ seed: Number(opts.ordersSeed) });
+    const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
     let job: TrainJob;
     if (algo === 'ppo') {
-      const keys = Object.keys(PpoSettingsSchema.shape);
-      const settings = validateSettings(PpoSettingsSchema, pick(loose, keys), 'PPO settings');
-      const teacher = opts.teacher ? { policy: loadPolicy(String(opts.teacher)), mode: opts.distillMode as 'query' | 'replay', coef: Number(opts.distillCoef) } : undefined;
-      if (teacher && teacher.mode !== 'query' && teacher.mode !== 'replay') throw new ExecLabError(`--distill-mode '${String(teacher.mode)}': expected query or replay`, 2);
-      if (teacher && !(teacher.coef >= 0)) throw new ExecLabError(`--distill-coef '${String(opts.distillCoef)}': expected a number >= 0`, 2);
-      const name = String(opts.name ?? (settings.view === 'teacher' ? 'OPD-T' : teacher ? 'OPD' : settings.reward === 'sparse' ? 'PPO' : 'OPD-S'));
+      const settings = PpoSettingsSchema.parse(pick(s, PPO_KEYS));
+      const teacher = s.teacher !== null ? { policy: loadPolicy(s.teacher), mode: s.distillMode, coef: s.distillCoef } : undefined;
+      const name = s.name ?? (settings.view === 'teacher' ? 'OPD-T' : teacher ? 'OPD' : settings.reward === 'sparse' ? 'PPO' : 'OPD-S');
       job = { algo, name, settings, teacher };
     } else {
-      const keys = Object.keys(DdqnSettingsSchema.shape);
-      const settings = validateSettings(DdqnSettingsSchema, pick(loose, keys), 'DDQN settings');
-      job = { algo, name: String(opts.name ?? 'DDQN'), settings };
+      const settings = DdqnSettingsSchema.parse(pick(s, DDQN_KEYS));
+      job = { algo, name: s.name ?? 'DDQN', settings };
     }
     const prep = progressBar('episodes');
     const data = prepareTrainingData(store, sim, orders, prep.update);
@@ -79,8 +185,8 @@ export function registerTrainCommand(program: Command): void {
     const sampled = data.available.train > data.train.count || data.available.validation > data.validation.count ? ` (a seeded sample of ${data.available.train} and ${data.available.validation}: at most ${MAX_EPISODES_IN_MEMORY} episodes are held in memory)` : '';
     process.stderr.write(`training ${job.name} (${algo}) on ${data.train.count} training orders, validating on ${data.validation.count}${sampled}\n`);
     const bar = progressBar(`train ${job.name}`);
-    const out = String(opts.out);
-    const { result } = await trainPolicy(data, sim, job, { outDir: out, resume: Boolean(opts.resume), onProgress: bar.update, threads });
+    const out = s.out;
+    const { result } = await trainPolicy(data, sim, job, { outDir: out, resume: s.resume, onProgress: bar.update, threads: s.threads });
     bar.stop();
     process.stdout.write(
       `best validation PA ${result.best.paBps.toFixed(2)} bps (reward ${(result.best.reward * 100).toFixed(2)} x 1e-2) at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`,
@@ -88,6 +194,6 @@ export function registerTrainCommand(program: Command): void {
   });
 }
 
-function pick(obj: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+function pick(obj: object, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).filter(([k]) => keys.includes(k)));
 }
