@@ -13,8 +13,10 @@ export interface ProgressBar {
  * A terminal progress bar on stderr. When stderr is not a terminal (CI, pipes) it prints a plain line
  * at most every few seconds instead, so logs stay readable.
  */
-export function progressBar(label: string, quiet = false): ProgressBar {
+export function progressBar(rawLabel: string, quiet = false): ProgressBar {
   if (quiet) return { update: () => {}, stop: () => {} };
+  // The label may hold a user-given name (train --name): no control characters on the terminal.
+  const label = printable(rawLabel);
   if (process.stderr.isTTY) {
     const bar = new SingleBar(
       { format: `${label.padEnd(22)} [{bar}] {percentage}% {value}/{total} {eta_formatted} {status}`, stream: process.stderr, hideCursor: true, etaBuffer: 50 },

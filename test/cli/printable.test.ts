@@ -68,6 +68,13 @@ describe('user data in terminal output', () => {
     expect(r.err).not.toMatch(RAW_CONTROL);
   });
 
+  it('train prints a --name with control characters escaped', async () => {
+    const r = await runCli('train', '--algo', 'ppo', '--data', ds, '--out', join(root, 'ppo'), '--name', 'N\u001b]0;pwned\u0007', '--iterations', '1', '--episodes-per-iteration', '4', '--validate-every', '1', '--hidden', '4');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('training N\\x1b]0;pwned\\x07 (ppo)');
+    expect(r.out + r.err).not.toMatch(RAW_CONTROL);
+  });
+
   it('an unknown flag with control characters is echoed escaped', async () => {
     const r = await runCli('backtest', '--data', ds, '--x\u001b[2J');
     expect(r.code).not.toBe(0);

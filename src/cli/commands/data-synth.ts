@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '../../util/text.js';
 import { mergeSettings, readConfigFile, validateSettings } from '../../config/validate.js';
 import { progressBar } from '../../util/progress.js';
 import { describeCleanup, removeStaleTemporaries } from '../../util/stale-temporaries.js';
@@ -50,7 +51,7 @@ Example:  execlab data synth --out data/synthetic --seed 7 --predictability 0`,
       const outDir = !outFromFlag && typeof fileOut === 'string' ? fileOut : String(opts.out);
       const force = opts.force === true;
       const cleanup = describeCleanup(removeStaleTemporaries(datasetTarget(outDir, { force })));
-      if (cleanup !== null) process.stdout.write(`${cleanup}\n`);
+      if (cleanup !== null) process.stdout.write(`${printable(cleanup, true)}\n`);
 
       const bar = progressBar('synthetic market', opts.quiet === true);
       const t0 = Date.now();
@@ -67,7 +68,7 @@ Example:  execlab data synth --out data/synthetic --seed 7 --predictability 0`,
         `synthetic market: ${meta.instruments.length} instruments x ${meta.dates.length} days ` +
           `(${split.train.length} train / ${split.validation.length} validation / ${split.test.length} test), ` +
           `${meta.minutesPerDay} bars a day, ${quality.rowsRead.toLocaleString('en-US')} bars, ` +
-          `predictability ${params.predictability}, seed ${params.seed}${excluded} -> ${outDir} (${seconds} s)\n`,
+          `predictability ${params.predictability}, seed ${params.seed}${excluded} -> ${printable(outDir)} (${seconds} s)\n`,
       );
     });
 }

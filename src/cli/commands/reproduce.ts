@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '../../util/text.js';
 import { validateSettings } from '../../config/validate.js';
 import { reproduce } from '../../reproduce/pipeline.js';
 import { ReproduceSettingsSchema } from '../../reproduce/settings.js';
@@ -51,9 +52,9 @@ export function registerReproduceCommand(program: Command): void {
     if (s.data !== null) requireSplits(openDataset(s.data), 'reproduce', ['validation', 'test']);
     const out = await reproduce(
       s,
-      { bar: (label) => progressBar(label), log: (line) => process.stderr.write(`${line}\n`) },
+      { bar: (label) => progressBar(label), log: (line) => process.stderr.write(`${printable(line, true)}\n`) },
       `execlab ${process.argv.slice(2).join(' ')}`,
     );
-    process.stdout.write(`\n${resultsTable(out.report.strategies)}\n\n${out.report.notes.map((n) => `- ${n}`).join('\n')}\n\nreport: ${out.markdownPath}\n        ${out.htmlPath}\n`);
+    process.stdout.write(printable(`\n${resultsTable(out.report.strategies)}\n\n${out.report.notes.map((n) => `- ${n}`).join('\n')}\n\nreport: ${out.markdownPath}\n        ${out.htmlPath}\n`, true));
   });
 }

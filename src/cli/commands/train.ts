@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { printable } from '../../util/text.js';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
@@ -183,13 +184,13 @@ export function registerTrainCommand(program: Command): void {
     const data = prepareTrainingData(store, sim, orders, prep.update);
     prep.stop();
     const sampled = data.available.train > data.train.count || data.available.validation > data.validation.count ? ` (a seeded sample of ${data.available.train} and ${data.available.validation}: at most ${MAX_EPISODES_IN_MEMORY} episodes are held in memory)` : '';
-    process.stderr.write(`training ${job.name} (${algo}) on ${data.train.count} training orders, validating on ${data.validation.count}${sampled}\n`);
+    process.stderr.write(printable(`training ${job.name} (${algo}) on ${data.train.count} training orders, validating on ${data.validation.count}${sampled}\n`, true));
     const bar = progressBar(`train ${job.name}`);
     const out = s.out;
     const { result } = await trainPolicy(data, sim, job, { outDir: out, resume: s.resume, onProgress: bar.update, threads: s.threads });
     bar.stop();
     process.stdout.write(
-      `best validation PA ${result.best.paBps.toFixed(2)} bps (reward ${(result.best.reward * 100).toFixed(2)} x 1e-2) at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`,
+      printable(`best validation PA ${result.best.paBps.toFixed(2)} bps (reward ${(result.best.reward * 100).toFixed(2)} x 1e-2) at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`, true),
     );
   });
 }
