@@ -223,8 +223,10 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
   let onGrid = 0;
   let totalVolume = 0;
   let absurdVolume = false;
-  const closes: number[] = [];
-  const volumes: number[] = [];
+  const closes = new Float64Array(G);
+  const volumes = new Float64Array(G);
+  let nCloses = 0;
+  let nVolumes = 0;
   for (let m = 0; m < G; m++) {
     const k = src[m];
     if (k < 0) continue;
@@ -247,19 +249,19 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
     }
     g.volume[m] = v;
     totalVolume += v;
-    if (v > 0) volumes.push(v);
+    if (v > 0) volumes[nVolumes++] = v;
     if (rows.aux) g.avgPrice[m] = rows.aux[k];
     // A high or low of Infinity is implausible, not bad: it is clamped below (NaN and <= 0 are bad).
     if (!(o > 0 && h > 0 && l > 0 && c > 0) || !Number.isFinite(o + c)) bad[m] = 1;
     else if (o > MAX_PRICE || c > MAX_PRICE) bad[m] = 2;
-    else closes.push(c);
+    else closes[nCloses++] = c;
   }
   counts.onGrid = onGrid;
 
   // The instrument-day's own price level: the median close of its bars with usable prices, and the
   // band of plausible prices around it. Opens and closes outside it make bad-price bars.
   const ratio = s.maxPriceRatio ?? DEFAULT_MAX_PRICE_RATIO;
-  const ref = median(closes);
+  const ref = median(closes.subarray(0, nCloses));
   const lo = ref / ratio;
   const hi = Math.min(ref * ratio, MAX_PRICE);
   let badCount = 0;
@@ -270,8 +272,9 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
     if (bad[m] !== 0) badCount++;
     else fillPrice = g.close[m];
   }
-  const volumeLimit = (s.maxVolumeRatio ?? DEFAULT_MAX_VOLUME_RATIO) * median(volumes);
-  if (volumes.some((v) => v > volumeLimit)) absurdVolume = true;
+  const traded = volumes.subarray(0, nVolumes);
+  const volumeLimit = (s.maxVolumeRatio ?? DEFAULT_MAX_VOLUME_RATIO) * median(traded);
+  if (traded.some((v) => v > volumeLimit)) absurdVolume = true;
 
   // 3. Exclusions, in this order.
   const exclude = (reason: ExclusionReason): CleanResult => ({ kept: false, reason, counts, fillPrice });
@@ -338,16 +341,16 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
 }
 
 /** Median of a list (NaN when empty); the list is sorted in place. */
-function median(xs: number[]): number {
+function median(xs: Float64Array): number {
   if (xs.length === 0) return NaN;
-  xs.sort((a, b) => a - b);
+  xs.sort();
   const h = xs.length >> 1;
   return xs.length % 2 ? xs[h] : (xs[h - 1] + xs[h]) / 2;
 }
 
 /** The median close of a cleaned instrument-day (the level compared across days by dayJump). */
 export function medianClose(bars: DayBars): number {
-  return median(Array.from(bars.close));
+  return median(Float64Array.from(bars.close));
 }
 
 /**

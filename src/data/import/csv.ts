@@ -151,14 +151,25 @@ export class CsvBarParser {
           en = this.ends;
           maxF = st.length;
         } else if (quoted) {
-          this.guarded(() => this.quotedLine(buf.toString('utf8', lineStart, e)));
+          try {
+            this.quotedLine(buf.toString('utf8', lineStart, e));
+          } catch (err) {
+            this.recordProblem(err);
+          }
         } else if (!(n === 0 && e === lineStart)) {
           if (n < maxF) {
             st[n] = fieldStart;
             en[n] = e;
           }
-          if (this.target.problems) this.guarded(() => this.row(buf, n + 1));
-          else this.row(buf, n + 1);
+          if (this.target.problems === undefined) this.row(buf, n + 1);
+          else {
+            // No closure per row on this path: it runs for every row of a large import.
+            try {
+              this.row(buf, n + 1);
+            } catch (err) {
+              this.recordProblem(err);
+            }
+          }
         }
         lineStart = fieldStart = i + 1;
         n = 0;
@@ -170,18 +181,15 @@ export class CsvBarParser {
     return lineStart;
   }
 
-  /** Runs a row's parse; with a problem list, a bad row is recorded there and skipped. */
-  private guarded(parse: () => void): void {
+  /**
+   * A bad row: recorded in the problem list when there is one (reading goes on with the next row),
+   * thrown otherwise. A bad row may have interned its code or date before failing; the import fails
+   * when any problem was recorded, so nothing of it is used.
+   */
+  private recordProblem(err: unknown): void {
     const problems = this.target.problems;
-    if (!problems) return parse();
-    try {
-      parse();
-    } catch (err) {
-      if (!(err instanceof ExecLabError)) throw err;
-      problems.add(err.message);
-      // A bad row may have interned its code or date before failing: the file is reported as bad,
-      // and the import fails, so nothing of it is used.
-    }
+    if (!problems || !(err instanceof ExecLabError)) throw err;
+    problems.add(err.message);
   }
 
   private header(text: string): void {
