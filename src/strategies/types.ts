@@ -19,4 +19,6 @@ export interface Strategy {
   begin(env: ExecutionEnv): void;
   /** Writes, for every episode, the share of Q to trade in period `env.t`. */
   decide(env: ExecutionEnv, out: Float64Array): void;
+  /** Releases what the strategy holds beyond its last run (e.g. an inference worker thread). */
+  close?(): void;
 }

@@ -132,6 +132,10 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       prevShare = spec.privateFeatures === 3 ? new Float64Array(env.n) : null;
       if (spec.view === 'teacher') session.encodePublic(packPublic(env.episodes.pub, env.n, env.episodes.steps, pw), env.episodes.steps);
     },
+    close() {
+      if (session instanceof ParallelInferenceSession) session.close();
+      session = null;
+    },
     decide(env: ExecutionEnv, out: Float64Array) {
       const s = session!;
       if (spec.view === 'student') {
