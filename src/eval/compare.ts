@@ -28,6 +28,24 @@ export function trajectory(run: StrategyRun): number[] {
   return out.map((v) => v / Math.max(1, run.count));
 }
 
+/**
+ * Distinct executed schedules (each period's share of Q rounded to 0.1%) and the share of orders on
+ * the most common one: 1 means one fixed schedule for every order, whatever the state.
+ */
+export function scheduleSpread(run: StrategyRun): { distinct: number; modalShare: number } {
+  const T = run.periods;
+  const counts = new Map<string, number>();
+  let top = 0;
+  for (let i = 0; i < run.count; i++) {
+    let key = '';
+    for (let t = 0; t < T; t++) key += `${Math.round((1000 * run.periodQty[i * T + t]) / run.quantity[i])},`;
+    const c = (counts.get(key) ?? 0) + 1;
+    counts.set(key, c);
+    if (c > top) top = c;
+  }
+  return { distinct: counts.size, modalShare: run.count > 0 ? top / run.count : NaN };
+}
+
 /** At most `max` values on a fixed stride (deterministic), NaN left out. */
 export function paSample(pa: ArrayLike<number>, max = 4000): number[] {
   const stride = Math.max(1, Math.ceil(pa.length / max));
@@ -54,6 +72,7 @@ export function strategyReport(run: StrategyRun, episodes: OrderIndex, tests: re
     paByDay: summary.paByDay,
     paSample: paSample(run.paBps),
     trajectory: trajectory(run),
+    schedules: scheduleSpread(run),
     byLiquidity: paByLiquidity(run.paBps, episodes.liquidity),
   };
 }

@@ -137,9 +137,14 @@ export function trajectoryTable(data: ReportData): TableModel | null {
   const periods = Math.max(0, ...strategies.map((s) => s.trajectory.length));
   if (periods === 0) return null;
   return {
-    header: ['Strategy', ...Array.from({ length: periods }, (_, period) => `P${period + 1}`)],
-    rows: strategies.map((s) => [s.name, ...Array.from({ length: periods }, (_, period) => formatPercent(s.trajectory[period]))]),
-    align: ['left', ...right(periods)],
+    header: ['Strategy', ...Array.from({ length: periods }, (_, period) => `P${period + 1}`), 'Distinct schedules', 'Orders on the most common'],
+    rows: strategies.map((s) => [
+      s.name,
+      ...Array.from({ length: periods }, (_, period) => formatPercent(s.trajectory[period])),
+      s.schedules ? String(s.schedules.distinct) : NOT_AVAILABLE,
+      s.schedules ? formatPercent(s.schedules.modalShare) : NOT_AVAILABLE,
+    ]),
+    align: ['left', ...right(periods + 2)],
   };
 }
 
@@ -247,7 +252,12 @@ export function renderMarkdown(data: ReportData): string {
       liquidityTable(data),
       'No liquidity breakdown.',
     ),
-    tableSection('Execution trajectory', 'Mean share of the order executed in each decision period.', trajectoryTable(data), 'No trajectories.'),
+    tableSection(
+      'Execution trajectory',
+      'Mean share of the order executed in each decision period; then how many distinct schedules the orders got and the share of orders on the most common one (100% = one fixed schedule for every order, whatever the state).',
+      trajectoryTable(data),
+      'No trajectories.',
+    ),
     training === null
       ? ''
       : tableSection('Training', 'Validation PA (bps): mean over seeds, with [min, max] over seeds.', training, ''),

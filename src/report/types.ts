@@ -57,6 +57,12 @@ export interface StrategyReport {
   readonly paSample: readonly number[];
   /** Mean share of the order executed in each decision period (the paper's case-study trajectory). */
   readonly trajectory: readonly number[];
+  /**
+   * How much the schedule varies between orders: the number of distinct executed schedules (shares
+   * per period, to 0.1% of Q) and the share of orders on the most common one (1 = one fixed schedule
+   * for every order). Learned rows: over one seed's run, the mean modal share over seeds.
+   */
+  readonly schedules?: { readonly distinct: number; readonly modalShare: number };
   /** Mean PA by liquidity tercile of the instrument (by trailing mean minute volume). */
   readonly byLiquidity: ReadonlyArray<{ readonly bucket: string; readonly paBps: number; readonly orders: number }>;
 }

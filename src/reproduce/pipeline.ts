@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { generateOrders, OrderSettingsSchema } from '../data/orders.js';
 import { openDataset, type DatasetStore } from '../data/store.js';
 import { barLabel } from '../data/calendar.js';
-import { strategyReport, testsFor } from '../eval/compare.js';
+import { scheduleSpread, strategyReport, testsFor } from '../eval/compare.js';
 import { runStrategy, type StrategyRun } from '../eval/run.js';
 import { seedSpread } from '../eval/stats.js';
 import type { ExampleDay, ReportData, StrategyReport, TrainingCurve } from '../report/types.js';
@@ -259,9 +259,14 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const reports: StrategyReport[] = allRuns.map((run) => {
     const l = learned.find((x) => x.name === run.strategy);
     const base = strategyReport(run, test, testsFor(run, allRuns, twap, test), l ? l.runs.length : 1);
-    if (!l || l.runs.length < 2) return base;
+    if (!l) return base;
+    // The averaged run mixes the seeds' schedules: count them per seed instead.
+    const spreads = l.runs.map(scheduleSpread);
+    const schedules = { distinct: Math.max(...spreads.map((x) => x.distinct)), modalShare: meanOf(spreads.map((x) => x.modalShare)) };
+    if (l.runs.length < 2) return { ...base, schedules };
     return {
       ...base,
+      schedules,
       paSeedStd: seedSpread(l.runs.map((r) => meanOf(r.paBps))),
       rewardSeedStdE2: seedSpread(l.runs.map((r) => meanOf(r.reward) * 100)),
     };

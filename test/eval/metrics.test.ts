@@ -259,3 +259,18 @@ describe('pairedTest against a reference', () => {
     expect(() => pairedTest(strategy, shorter, 'TWAP')).toThrow(/5 orders vs 1/);
   });
 });
+
+describe('schedule spread', () => {
+  it('counts distinct executed schedules and the share on the most common one', async () => {
+    const { scheduleSpread } = await import('../../src/eval/compare.js');
+    // Three orders over two periods: (0.5, 0.5), (0.5, 0.5), (1, 0); quantities 100, 200, 50.
+    const run = {
+      strategy: 'X', kind: 'rule' as const, count: 3, periods: 2,
+      paBps: new Float64Array(3), reward: new Float64Array(3), executedQty: Float64Array.of(100, 200, 50),
+      quantity: Float64Array.of(100, 200, 50), periodQty: Float64Array.of(50, 50, 100, 100, 50, 0), minuteFills: null,
+    };
+    const s = scheduleSpread(run);
+    expect(s.distinct).toBe(2);
+    expect(s.modalShare).toBeCloseTo(2 / 3, 12);
+  });
+});
