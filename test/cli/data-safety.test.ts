@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetStore } from '../../src/data/store.js';
 import { dayBars, dayBarsOf, DATES, toCsv } from '../fixtures/import/make.js';
+import { runCli as run } from './run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'execlab-data-safety-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -23,26 +23,6 @@ const tmp = (name: string): string => {
   return d;
 };
 
-/** Runs the CLI in-process, capturing stdout and stderr. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'execlab', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 /** Runs `fn` with `dir` as the current directory. */
 async function inDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {

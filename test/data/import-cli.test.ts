@@ -1,36 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { formatDataInfo, dataInfo } from '../../src/data/import/info.js';
 import { DatasetStore } from '../../src/data/store.js';
 import type { DatasetMeta } from '../../src/data/types.js';
 import { dayBars, DATES, toCsv } from '../fixtures/import/make.js';
+import { runCli as run } from '../cli/run-cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'execlab-import-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** Runs the CLI in-process, capturing stdout and stderr. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'execlab', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 function inputDir(): string {
   const dir = join(root, 'in');
