@@ -21,6 +21,7 @@ import { buildEpisodes, selectEpisodes, type EpisodeSet } from '../sim/episodes.
 import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
+import { parallelInferenceAvailable } from '../rl/common/net/parallel-inference.js';
 import { plannerFor } from '../eval/planner-model.js';
 import { readSweep, sweepSection } from './sweep.js';
 import type { Strategy } from '../strategies/types.js';
@@ -240,7 +241,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     const mine = tasks.filter((t) => t.method === m);
     const policies = mine.map((t) => loadPolicy(policyPath(t)));
     // Two inference threads when there are two cores: the same decisions as one (tested), sooner.
-    const threads = Math.min(2, availableParallelism());
+    const threads = parallelInferenceAvailable() ? Math.min(2, availableParallelism()) : 1;
     const runs = policies.map((p) => {
       const strategy = strategyFromPolicyFile(p, threads);
       try {

@@ -4,6 +4,8 @@
  * copy of the parameters. Synchronous (the worker is woken and awaited with Atomics), so it drops in
  * wherever an InferenceSession is used: rollouts and backtests stay plain loops.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ExecLabError } from '../../../errors.js';
 import { ActorCritic, type InferenceSession } from './network.js';
@@ -27,6 +29,16 @@ export interface InferenceWorkerInit {
 }
 
 /** An InferenceSession for `rows` environments, half of them on a worker thread. */
+const DEFAULT_WORKER_URL = new URL('./parallel-inference-worker.js', import.meta.url);
+
+/**
+ * Whether the inference worker script is there: it is in the built package, not when the sources
+ * run directly (tests), where a session would wait for a worker that never starts.
+ */
+export function parallelInferenceAvailable(): boolean {
+  return existsSync(fileURLToPath(DEFAULT_WORKER_URL));
+}
+
 export class ParallelInferenceSession {
   private readonly local: InferenceSession;
   private readonly shared: Float32Array;
@@ -44,7 +56,7 @@ export class ParallelInferenceSession {
     private readonly net: ActorCritic,
     readonly rows: number,
     readonly maxSteps: number,
-    workerUrl: URL = new URL('./parallel-inference-worker.js', import.meta.url),
+    workerUrl: URL = DEFAULT_WORKER_URL,
   ) {
     const c = net.config;
     if (rows < 2) throw new ExecLabError(`parallel inference needs at least 2 rows, got ${rows}`);
