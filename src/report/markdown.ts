@@ -163,12 +163,13 @@ export function trainingTable(data: ReportData): TableModel | null {
       String(curve.iterations.length),
       `${formatFixed(curve.meanPaBps[last])} [${formatFixed(curve.lowPaBps[last])}, ${formatFixed(curve.highPaBps[last])}]`,
       `${formatFixed(curve.meanPaBps[best])} at iteration ${curve.iterations[best]}`,
+      curve.entropy ? `${formatFixed(curve.entropy[0])} → ${formatFixed(curve.entropy[last])}` : NOT_AVAILABLE,
     ];
   });
   return {
-    header: ['Strategy', 'Validations', 'Final validation PA [min, max]', 'Best mean validation PA'],
+    header: ['Strategy', 'Validations', 'Final validation PA [min, max]', 'Best mean validation PA', 'Entropy (nats), first → last validation'],
     rows,
-    align: ['left', ...right(3)],
+    align: ['left', ...right(4)],
   };
 }
 

@@ -75,6 +75,8 @@ export interface TrainingCurve {
   readonly meanPaBps: readonly number[];
   readonly lowPaBps: readonly number[];
   readonly highPaBps: readonly number[];
+  /** The policy's mean entropy (nats) in the collection of each of those iterations, mean over seeds; absent for DDQN. */
+  readonly entropy?: readonly number[];
 }
 
 export interface ExampleDay {

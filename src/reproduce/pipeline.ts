@@ -98,16 +98,36 @@ function meanOf(a: ArrayLike<number>): number {
   return n ? s / n : NaN;
 }
 
-function trainingCurve(name: string, policies: readonly PolicyFile[]): TrainingCurve {
+/** Entropy per iteration from a training's metrics.jsonl (PPO logs it; empty when absent). */
+function entropyLog(dir: string): Map<number, number> {
+  const out = new Map<number, number>();
+  const file = join(dir, 'metrics.jsonl');
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const m = JSON.parse(line) as { iteration?: number; entropy?: number };
+      if (typeof m.iteration === 'number' && typeof m.entropy === 'number') out.set(m.iteration, m.entropy);
+    } catch {
+      // A torn last line of a killed run: the validation curve does not need it.
+    }
+  }
+  return out;
+}
+
+function trainingCurve(name: string, policies: readonly PolicyFile[], dirs: readonly string[]): TrainingCurve {
   const hist = policies.map((p) => (p.training.history as Array<{ iteration: number; paBps: number }>) ?? []);
   const iterations = [...new Set(hist.flat().map((h) => h.iteration))].sort((a, b) => a - b);
   const at = (it: number): number[] => hist.map((h) => h.find((x) => x.iteration === it)?.paBps).filter((v): v is number => v !== undefined);
+  const logs = dirs.map(entropyLog);
+  const entropy = iterations.map((it) => meanOf(logs.map((l) => l.get(it)).filter((v): v is number => v !== undefined)));
   return {
     strategy: name,
     iterations,
     meanPaBps: iterations.map((it) => meanOf(at(it))),
     lowPaBps: iterations.map((it) => Math.min(...at(it))),
     highPaBps: iterations.map((it) => Math.max(...at(it))),
+    ...(entropy.some((e) => !Number.isNaN(e)) ? { entropy } : {}),
   };
 }
 
@@ -235,7 +255,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   bar.stop();
   // ---- evaluate once on the test split ----------------------------------------------------------
   const evalBar = ui.bar('test evaluation');
-  const learned: Array<{ name: Method; runs: StrategyRun[]; policies: PolicyFile[] }> = [];
+  const learned: Array<{ name: Method; runs: StrategyRun[]; policies: PolicyFile[]; dirs: string[] }> = [];
   let k = 0;
   for (const m of methods) {
     const mine = tasks.filter((t) => t.method === m);
@@ -250,7 +270,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
         strategy.close?.();
       }
     });
-    learned.push({ name: m, runs, policies });
+    learned.push({ name: m, runs, policies, dirs: mine.map((t) => t.outDir) });
     evalBar.update(++k, methods.length, m);
   }
   evalBar.stop();
@@ -293,7 +313,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
       testDates: store.meta.split.test,
     },
     strategies: reports,
-    trainingCurves: learned.map((l) => trainingCurve(l.name, l.policies)),
+    trainingCurves: learned.map((l) => trainingCurve(l.name, l.policies, l.dirs)),
     exampleDay: example,
     settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
     notes: findings(reports),

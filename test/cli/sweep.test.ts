@@ -53,5 +53,7 @@ describe('execlab sweep end to end', () => {
     const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
     expect(md).toMatch(/## Settings sweep \(validation only\)/);
     expect(md).toMatch(/STATIC/);
+    // The training table carries the entropy from the learners' metrics logs.
+    expect(md).toMatch(/\| OPD-S \| 1 \| .* \| \d\.\d\d → \d\.\d\d \|/);
   }, 120_000);
 });

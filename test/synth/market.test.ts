@@ -112,7 +112,7 @@ describe('execlab data synth', () => {
     expect(r.stderr).toMatch(/barMinutes: got 7; must divide the 240-minute 'ashare' session/);
     const r2 = await run(['data', 'synth', '--out', out, '--predictability', 'strong', '--quiet']);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/predictability: got "strong"/);
+    expect(r2.stderr).toMatch(/--predictability: got 'strong', expected a number/);
     expect(existsSync(out)).toBe(false);
   });
 
