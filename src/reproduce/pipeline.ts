@@ -235,7 +235,14 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
           cacheDir,
           fingerprint,
           distill: { mode: s.distillMode, coef: s.distillCoef },
-          learner: { marketContext: s.marketContext, rewardBaseline: s.rewardBaseline, entropyCoef: s.entropyCoef, initialPolicy: s.initialPolicy, hidden: s.hidden },
+          learner: {
+            marketContext: s.marketContext,
+            rewardBaseline: s.rewardBaseline,
+            entropyCoef: s.entropyCoef,
+            initialPolicy: s.initialPolicy,
+            hidden: s.hidden,
+            teacherIterations: s.teacherIterations,
+          },
         }),
       );
     }

@@ -29,7 +29,13 @@ export interface TrainTask {
   readonly ppo?: PpoSettings;
   readonly ddqn?: DdqnSettings;
   /** OPD: the id of its teacher task and the distillation settings. */
-  readonly teacher?: { readonly taskId: string; readonly mode: 'query' | 'replay'; readonly coef: number };
+  readonly teacher?: {
+    readonly taskId: string;
+    readonly mode: 'query' | 'replay';
+    readonly coef: number;
+    /** Set when the teacher learns longer than the budget: part of the cache key, as the teacher is. */
+    readonly teacherIterations?: number;
+  };
   readonly outDir: string;
   readonly dependsOn: readonly string[];
   readonly iterations: number;
@@ -42,6 +48,8 @@ export interface LearnerOverrides {
   readonly entropyCoef?: number | null;
   readonly initialPolicy?: 'uniform' | 'twap';
   readonly hidden?: number | null;
+  /** The teacher's (OPD-T's) iterations when they differ from the budget's: it learns longer. */
+  readonly teacherIterations?: number | null;
 }
 
 /** Settings of a learned method from the budget (SPEC 7 and 8). */
@@ -78,14 +86,19 @@ export function methodTask(
   let teacher: TrainTask['teacher'];
   switch (method) {
     case 'OPD-T':
-      ppo = PpoSettingsSchema.parse({ ...opdCommon, view: 'teacher' });
+      ppo = PpoSettingsSchema.parse({ ...opdCommon, view: 'teacher', ...(l?.teacherIterations != null ? { iterations: l.teacherIterations } : {}) });
       break;
     case 'OPD-S':
       ppo = PpoSettingsSchema.parse({ ...opdCommon });
       break;
     case 'OPD':
       ppo = PpoSettingsSchema.parse({ ...opdCommon });
-      teacher = { taskId: `OPD-T-s${seed}`, mode: base.distill?.mode ?? 'query', coef: base.distill?.coef ?? 0.01 };
+      teacher = {
+        taskId: `OPD-T-s${seed}`,
+        mode: base.distill?.mode ?? 'query',
+        coef: base.distill?.coef ?? 0.01,
+        ...(l?.teacherIterations != null ? { teacherIterations: l.teacherIterations } : {}),
+      };
       break;
     case 'PPO':
       ppo = PpoSettingsSchema.parse({ ...common, reward: 'sparse', previousActionInState: true });
@@ -121,7 +134,7 @@ export function methodTask(
     teacher,
     outDir: join(base.cacheDir, `${id}-${key}`),
     dependsOn: teacher ? [teacher.taskId] : [],
-    iterations: budget.iterations,
+    iterations: ppo?.iterations ?? ddqn?.iterations ?? budget.iterations,
   };
 }
 

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { OrderSettingsSchema } from '../../src/data/orders.js';
+import { methodTask } from '../../src/reproduce/tasks.js';
+import { QUICK_BUDGET } from '../../src/reproduce/settings.js';
+import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
+
+const base = { dataDir: 'd', sim: DEFAULT_SIM_SETTINGS, orders: OrderSettingsSchema.parse({}), cacheDir: 'c', fingerprint: 'f' };
+const learner = { marketContext: false, rewardBaseline: 'none' as const };
+
+describe('reproduction tasks', () => {
+  it('a longer teacher changes the teacher and OPD (whose cache depends on it), not the others', () => {
+    const plain = (m: 'OPD-T' | 'OPD' | 'OPD-S') => methodTask(m, 1, QUICK_BUDGET, 1e-3, { ...base, learner });
+    const longer = (m: 'OPD-T' | 'OPD' | 'OPD-S') => methodTask(m, 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, teacherIterations: 100 } });
+    expect(longer('OPD-T').iterations).toBe(100);
+    expect(longer('OPD-T').ppo!.iterations).toBe(100);
+    expect(plain('OPD-T').iterations).toBe(QUICK_BUDGET.iterations);
+    expect(longer('OPD-T').outDir).not.toBe(plain('OPD-T').outDir);
+    expect(longer('OPD').outDir).not.toBe(plain('OPD').outDir);
+    expect(longer('OPD').iterations).toBe(QUICK_BUDGET.iterations);
+    expect(longer('OPD-S').outDir).toBe(plain('OPD-S').outDir);
+  });
+
+  it('a sweep trial suffix keeps the cache key but names the task apart', () => {
+    const a = methodTask('OPD-S', 2, QUICK_BUDGET, 1e-3, { ...base, learner });
+    const b = methodTask('OPD-S', 2, QUICK_BUDGET, 1e-3, { ...base, learner, idSuffix: '-t3' });
+    expect(b.id).toBe('OPD-S-s2-t3');
+    expect(b.outDir.endsWith(a.outDir.split('-').pop()!)).toBe(true);
+  });
+});
