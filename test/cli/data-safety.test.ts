@@ -13,15 +13,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DatasetStore } from '../../src/data/store.js';
 import { dayBars, dayBarsOf, DATES, toCsv } from '../fixtures/import/make.js';
 import { runCli as run } from './run-cli.js';
+import { tempDirs } from '../helpers/tmp.js';
 
-const root = mkdtempSync(join(tmpdir(), 'execlab-data-safety-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let seq = 0;
-const tmp = (name: string): string => {
-  const d = join(root, `${seq++}-${name}`);
-  mkdirSync(d, { recursive: true });
-  return d;
-};
+const { root, tmp } = tempDirs('execlab-data-safety-');
 
 
 /** Runs `fn` with `dir` as the current directory. */

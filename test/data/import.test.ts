@@ -13,16 +13,10 @@ import type { DatasetMeta } from '../../src/data/types.js';
 import { DatasetStore } from '../../src/data/store.js';
 import { ExecLabError } from '../../src/errors.js';
 import { dayBars, dayBarsOf, DATES, toCsv, type Bar } from '../fixtures/import/make.js';
+import { tempDirs } from '../helpers/tmp.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'import');
-const root = mkdtempSync(join(tmpdir(), 'execlab-import-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let seq = 0;
-const tmp = (name: string): string => {
-  const d = join(root, `${seq++}-${name}`);
-  mkdirSync(d, { recursive: true });
-  return d;
-};
+const { root, tmp } = tempDirs('execlab-import-');
 
 const [D1, D2, D3, D4] = DATES;
 

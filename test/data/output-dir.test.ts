@@ -7,15 +7,9 @@ import { datasetTarget, isDatasetDir } from '../../src/data/store.js';
 import { ExecLabError } from '../../src/errors.js';
 import { checkOutputDir, isWithin, realPathOf, swapIntoPlace } from '../../src/util/output-dir.js';
 import { describeCleanup, pidAlive, removeStaleTemporaries } from '../../src/util/stale-temporaries.js';
+import { tempDirs } from '../helpers/tmp.js';
 
-const root = realPathOf(mkdtempSync(join(tmpdir(), 'execlab-output-')));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let seq = 0;
-const tmp = (name: string): string => {
-  const d = join(root, `${seq++}-${name}`);
-  mkdirSync(d, { recursive: true });
-  return d;
-};
+const { root, tmp } = tempDirs('execlab-output-');
 
 const META = { formatVersion: 1, name: 'x', minutesPerDay: 240, dates: [], instruments: [], split: { train: [], validation: [], test: [] } };
 
