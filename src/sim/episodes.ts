@@ -118,7 +118,7 @@ export function buildEpisodes(
     // (prices over the previous close), which is what the student compares.
     const prevFeats = day.previous ? normaliseFeatures(rawMinuteFeatures(day.previous, day.context), featureStats) : null;
     const marketPa = marketPeriodPa(day.bars, grid, M);
-    const market = marketContext(day.bars.valid, day.previous?.valid ?? null, feats, prevFeats, grid, M, S);
+    const { own, market } = daySummaries(day.bars.valid, day.previous?.valid ?? null, feats, prevFeats, grid, M, S);
     for (const k of byDate.get(d)!) {
       const o = orders[k];
       const i = codeIndex.get(o.instrument)!;
@@ -133,9 +133,11 @@ export function buildEpisodes(
       // Public steps: 0 = previous day (zeros when there is none), k = period k-1.
       const W = EPISODE_PUBLIC_FEATURES;
       const po = n * S * W;
-      if (prevFeats && day.previous!.valid[i]) summariseMinutes(prevFeats, i * M, 0, M, out.pub, po);
-      for (let t = 0; t < T; t++) summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], out.pub, po + (t + 1) * W);
-      for (let s = 0; s < S; s++) out.pub.set(market.subarray(s * PUBLIC_FEATURES, (s + 1) * PUBLIC_FEATURES), po + s * W + PUBLIC_FEATURES);
+      const F = PUBLIC_FEATURES;
+      for (let s = 0; s < S; s++) {
+        out.pub.set(own.subarray((i * S + s) * F, (i * S + s + 1) * F), po + s * W);
+        out.pub.set(market.subarray(s * F, (s + 1) * F), po + s * W + F);
+      }
       // History-derived context: VWAP profile over the horizon, AC sigma, liquidity.
       let ps = 0;
       for (let m = 0; m < H; m++) ps += day.context.volumeProfile[i * M + m];
@@ -205,9 +207,47 @@ export function periodPaSum(bars: DayPanel, grid: PeriodGrid, M: number): { sum:
 }
 
 /**
- * The day's market context [step][PUBLIC_FEATURES]: each step's summaries averaged over the valid
- * instruments (step 0 over those with a valid previous day). Zeros where no instrument counts.
+ * Every instrument's step summaries of one day, [instrument][step][PUBLIC_FEATURES] (step 0 the
+ * previous day, zeros where that day or the instrument-day is not valid), and the day's market
+ * context [step][PUBLIC_FEATURES]: each step's summaries averaged over the valid instruments (step 0
+ * over those with a valid previous day), zeros where no instrument counts. Computed once per day:
+ * the episodes copy their own rows and the market's.
  */
+export function daySummaries(
+  valid: Uint8Array,
+  previousValid: Uint8Array | null,
+  feats: Float32Array,
+  prevFeats: Float32Array | null,
+  grid: PeriodGrid,
+  M: number,
+  S: number,
+): { own: Float32Array; market: Float32Array } {
+  const F = PUBLIC_FEATURES;
+  const own = new Float32Array(valid.length * S * F);
+  const sum = new Float64Array(S * F);
+  const count = new Float64Array(S);
+  const add = (o: number, s: number): void => {
+    for (let j = 0; j < F; j++) sum[s * F + j] += own[o + j];
+    count[s]++;
+  };
+  for (let i = 0; i < valid.length; i++) {
+    if (!valid[i]) continue;
+    const o = i * S * F;
+    if (prevFeats && previousValid && previousValid[i]) {
+      summariseMinutes(prevFeats, i * M, 0, M, own, o);
+      add(o, 0);
+    }
+    for (let t = 0; t < S - 1; t++) {
+      summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], own, o + (t + 1) * F);
+      add(o + (t + 1) * F, t + 1);
+    }
+  }
+  const market = new Float32Array(S * F);
+  for (let s = 0; s < S; s++) if (count[s] > 0) for (let j = 0; j < F; j++) market[s * F + j] = sum[s * F + j] / count[s];
+  return { own, market };
+}
+
+/** The day's market context [step][PUBLIC_FEATURES] (see daySummaries). */
 export function marketContext(
   valid: Uint8Array,
   previousValid: Uint8Array | null,
@@ -217,28 +257,7 @@ export function marketContext(
   M: number,
   S: number,
 ): Float32Array {
-  const F = PUBLIC_FEATURES;
-  const sum = new Float64Array(S * F);
-  const count = new Float64Array(S);
-  const one = new Float32Array(F);
-  const add = (s: number): void => {
-    for (let j = 0; j < F; j++) sum[s * F + j] += one[j];
-    count[s]++;
-  };
-  for (let i = 0; i < valid.length; i++) {
-    if (!valid[i]) continue;
-    if (prevFeats && previousValid && previousValid[i]) {
-      summariseMinutes(prevFeats, i * M, 0, M, one, 0);
-      add(0);
-    }
-    for (let t = 0; t < S - 1; t++) {
-      summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], one, 0);
-      add(t + 1);
-    }
-  }
-  const out = new Float32Array(S * F);
-  for (let s = 0; s < S; s++) if (count[s] > 0) for (let j = 0; j < F; j++) out[s * F + j] = sum[s * F + j] / count[s];
-  return out;
+  return daySummaries(valid, previousValid, feats, prevFeats, grid, M, S).market;
 }
 
 function fillEpisode(
