@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { OrderSettingsSchema } from '../data/orders.js';
 import { openDataset } from '../data/store.js';
 import { ExecLabError } from '../errors.js';
+import { mean, sampleStd } from '../eval/stats.js';
 import { loadPolicy } from '../rl/common/policy-file.js';
 import type { SweepSection } from '../report/types.js';
 import { DEFAULT_SIM_SETTINGS } from '../sim/settings.js';
@@ -119,16 +120,6 @@ export interface SweepResult {
   readonly chosenSettings: Record<string, unknown>;
 }
 
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-function sd(xs: readonly number[]): number {
-  if (xs.length < 2) return NaN;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-}
-
 /** The validation PA of a trained policy in the evaluation mode it records (chosen on validation). */
 function validationPa(task: TrainTask): { validPaBps: number; evaluation: string; iterations: number; stoppedEarly: boolean; bestIteration: number } {
   const p = loadPolicy(policyPath(task));
@@ -196,7 +187,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
   const results: TrialResult[] = trials.map((mine, k) => {
     const seeds = mine.map((t) => ({ seed: t.seed, ...validationPa(t) }));
     const pa = seeds.map((x) => x.validPaBps);
-    return { trial: k + 1, point: points[k], seeds, meanValidPaBps: mean(pa), sdValidPaBps: sd(pa) };
+    return { trial: k + 1, point: points[k], seeds, meanValidPaBps: mean(pa), sdValidPaBps: sampleStd(pa) };
   });
   let chosen = 0;
   for (let k = 1; k < results.length; k++) if (results[k].meanValidPaBps > results[chosen].meanValidPaBps) chosen = k;

@@ -8,7 +8,8 @@ import { generateOrders, type OrderSettings } from '../data/orders.js';
 import type { DatasetStore } from '../data/store.js';
 import { ExecLabError } from '../errors.js';
 import { buildEpisodes, type EpisodeSet } from '../sim/episodes.js';
-import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../sim/observation.js';
+import { publicWidth } from '../sim/observation.js';
+import { mean } from '../eval/stats.js';
 import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
 import { Rng } from '../util/random.js';
@@ -42,13 +43,6 @@ export interface TrainingData {
  * training run well under 2 GB. Smaller datasets use every order.
  */
 export const MAX_EPISODES_IN_MEMORY = 100_000;
-
-function meanPa(pa: Float64Array): number {
-  let s = 0;
-  let n = 0;
-  for (const x of pa) if (!Number.isNaN(x)) (s += x), n++;
-  return n ? s / n : NaN;
-}
 
 /** A seeded uniform sample of at most `max` orders, in their original sequence. */
 function sampleOrders<T>(list: readonly T[], max: number, seed: number): T[] {
@@ -114,8 +108,7 @@ export async function trainPolicy(
 ): Promise<TrainOutput> {
   const s = job.settings;
   const privIn = job.algo === 'ppo' && job.settings.previousActionInState ? 3 : 2;
-  const pubIn = s.marketContext ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
-  const shape = { pubIn, privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
+  const shape = { pubIn: publicWidth({ market: s.marketContext }), privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
   const net = ActorCritic.create(shape, new Rng(s.seed));
   if (job.algo === 'ppo' && job.settings.initialPolicy === 'twap') {
     startActorAt(net, maxEntropyPrior(sim.actionMap, 1 / periodGrid(sim, data.bars.barMinutes, data.bars.barsPerDay).periods));
@@ -164,7 +157,8 @@ export async function trainPolicy(
   const byMode = {} as Record<EvaluationMode, number>;
   for (const mode of EVALUATION_MODES) {
     const run = runStrategy(policyStrategy(net, learner.spec, job.name, 'learned', 1, mode), data.validation, sim);
-    byMode[mode] = meanPa(run.paBps);
+    // Orders without fills have no PA (NaN) and stay out of the mean, as in every report.
+    byMode[mode] = mean(run.paBps.filter((x) => !Number.isNaN(x)));
   }
   const evaluation: EvaluationMode = byMode.expected > byMode.greedy ? 'expected' : 'greedy';
   const policy: PolicyFile = {
