@@ -5,29 +5,19 @@ import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 import { ActorCritic } from '../../src/rl/common/net/network.js';
 import { rollout } from '../../src/rl/common/policy.js';
-import { POLICY_FORMAT, type PolicyFile } from '../../src/rl/common/policy-file.js';
+import type { PolicyFile } from '../../src/rl/common/policy-file.js';
 import { decide, policyRuntime, type DecisionRequest } from '../../src/serve/decide.js';
 import { createPolicyServer } from '../../src/serve/server.js';
 import { Rng } from '../../src/util/random.js';
 import { memoryStore } from '../helpers/memory-store.js';
+import { studentPolicyFile } from '../helpers/policies.js';
 
 const store = memoryStore({ instruments: 5, days: 5, seed: 11, validationDays: 1, testDays: 1 }, 3, 1);
 const date = store.meta.dates[4];
 const orders = store.meta.instruments.map((instrument, k) => ({ instrument, date, side: (k % 2 ? 'buy' : 'sell') as 'buy' | 'sell', quantity: 1000 + 100 * k }));
 const episodes = buildEpisodes(store, orders, DEFAULT_SIM_SETTINGS).episodes;
 const net = ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 2, hidden: 16, mlp: [16, 8], actions: 5 }, new Rng(21));
-const policy: PolicyFile = {
-  format: POLICY_FORMAT,
-  name: 'test-student',
-  algo: 'ppo',
-  spec: { view: 'student', privateFeatures: 2, actionMap: DEFAULT_SIM_SETTINGS.actionMap },
-  network: net.toJSON(),
-  sim: DEFAULT_SIM_SETTINGS,
-  featureStats: store.meta.featureStats,
-  dataset: 'memory',
-  training: {},
-  createdAt: '2025-01-01T00:00:00.000Z',
-};
+const policy: PolicyFile = studentPolicyFile(net, store.meta.featureStats, 'test-student', 2);
 
 function requestFor(i: number, t: number, executed: number[]): DecisionRequest {
   const day = store.loadDay(date);

@@ -10,29 +10,19 @@ import { buildEpisodes } from '../../src/sim/episodes.js';
 import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 import { ActorCritic } from '../../src/rl/common/net/network.js';
-import { POLICY_FORMAT, type PolicyFile } from '../../src/rl/common/policy-file.js';
+import type { PolicyFile } from '../../src/rl/common/policy-file.js';
 import { decide, policyRuntime, type DecisionRequest } from '../../src/serve/decide.js';
 import { createPolicyServer, listenPolicyServer, parsePort } from '../../src/serve/server.js';
 import { Rng } from '../../src/util/random.js';
 import { memoryStore } from '../helpers/memory-store.js';
+import { studentPolicyFile } from '../helpers/policies.js';
 
 const store = memoryStore({ instruments: 3, days: 5, seed: 12, validationDays: 1, testDays: 1 }, 3, 1);
 const date = store.meta.dates[4];
 const orders = store.meta.instruments.map((instrument) => ({ instrument, date, side: 'sell' as const, quantity: 1000 }));
 const episodes = buildEpisodes(store, orders, DEFAULT_SIM_SETTINGS).episodes;
 const net = ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 3, hidden: 8, mlp: [8], actions: 5 }, new Rng(3));
-const policy: PolicyFile = {
-  format: POLICY_FORMAT,
-  name: 'student',
-  algo: 'ppo',
-  spec: { view: 'student', privateFeatures: 3, actionMap: DEFAULT_SIM_SETTINGS.actionMap },
-  network: net.toJSON(),
-  sim: DEFAULT_SIM_SETTINGS,
-  featureStats: store.meta.featureStats,
-  dataset: 'memory',
-  training: {},
-  createdAt: '2025-01-01T00:00:00.000Z',
-};
+const policy: PolicyFile = studentPolicyFile(net, store.meta.featureStats, 'student', 3);
 const rt = policyRuntime(policy);
 
 function request(t: number): DecisionRequest {

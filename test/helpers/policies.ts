@@ -1,0 +1,20 @@
+/** An in-memory student policy file around a network, for tests that serve or backtest it. */
+import type { FeatureStats } from '../../src/data/types.js';
+import type { ActorCritic } from '../../src/rl/common/net/network.js';
+import { POLICY_FORMAT, type PolicyFile } from '../../src/rl/common/policy-file.js';
+import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
+
+export function studentPolicyFile(net: ActorCritic, featureStats: FeatureStats, name: string, privateFeatures: 2 | 3): PolicyFile {
+  return {
+    format: POLICY_FORMAT,
+    name,
+    algo: 'ppo',
+    spec: { view: 'student', privateFeatures, actionMap: DEFAULT_SIM_SETTINGS.actionMap },
+    network: net.toJSON(),
+    sim: DEFAULT_SIM_SETTINGS,
+    featureStats,
+    dataset: 'memory',
+    training: {},
+    createdAt: '2025-01-01T00:00:00.000Z',
+  };
+}
