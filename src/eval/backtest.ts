@@ -15,12 +15,14 @@ import { createRuleStrategy, RULE_STRATEGIES } from '../strategies/registry.js';
 import type { Strategy } from '../strategies/types.js';
 import type { ProgressFn } from '../util/progress.js';
 import { staticStrategyFor } from './static-fit.js';
+import { fitForecastOnStore } from './forecast-fit.js';
 import { PLANNER_STRATEGY, requirePlanner } from './planner-model.js';
 import { reportRuns, runStrategies, type Comparison, type OrderIndex } from './compare.js';
 import { concatRuns, type StrategyRun } from './run.js';
 
 /** The static schedule fitted on the dataset's training split (src/eval/static-fit.ts). */
 export const STATIC_STRATEGY = 'static';
+export const FORECAST_STRATEGY = 'forecast';
 
 /** Orders whose episodes a backtest holds at once by default (about 6.5 KB each: about 330 MB). */
 export const DEFAULT_MAX_ORDERS_IN_MEMORY = 50_000;
@@ -97,11 +99,12 @@ interface Resolved {
   readonly featureStats: FeatureStats | null;
 }
 
-function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number, sim: SimSettings, mode: EvaluationMode | null): Resolved {
+function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number, sim: SimSettings, mode: EvaluationMode | null, orders: OrderSettings): Resolved {
   if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null };
   if (spec.toLowerCase() === STATIC_STRATEGY) return { strategy: staticStrategyFor(store, sim).strategy, featureStats: null };
+  if (spec.toLowerCase() === FORECAST_STRATEGY) return { strategy: fitForecastOnStore(store, sim, orders).strategy, featureStats: null };
   if (spec.toLowerCase() === PLANNER_STRATEGY) return { strategy: requirePlanner(store, sim), featureStats: null };
-  if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${[...RULE_STRATEGIES, STATIC_STRATEGY].join(', ')} and no such policy file (the synthetic market also has '${PLANNER_STRATEGY}')`, 2);
+  if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${[...RULE_STRATEGIES, STATIC_STRATEGY, FORECAST_STRATEGY].join(', ')} and no such policy file (the synthetic market also has '${PLANNER_STRATEGY}')`, 2);
   const policy = loadPolicy(spec);
   checkPolicyBars(policy, { barMinutes: store.meta.barMinutes, barsPerDay: store.meta.minutesPerDay, session: store.meta.session.name }, `dataset ${store.dir}`);
   const same = JSON.stringify(policy.featureStats) === JSON.stringify(store.meta.featureStats);
@@ -117,7 +120,7 @@ export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgres
     orders = generateOrders(store, store.datesOf(req.split), req.orders);
   }
   if (orders.length === 0) throw new ExecLabError('no orders to backtest');
-  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1, req.sim, req.policyMode ?? null));
+  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1, req.sim, req.policyMode ?? null, req.orders));
   const strategies = resolved.map((r) => r.strategy);
   const parts = partitionOrders(store.meta.dates, orders, req.maxOrdersInMemory ?? DEFAULT_MAX_ORDERS_IN_MEMORY);
   const runParts: StrategyRun[][] = strategies.map(() => []);

@@ -205,6 +205,9 @@ export function settingsYaml(settings: Readonly<Record<string, unknown>>): strin
   return document.toString({ lineWidth: 0, flowCollectionPadding: false }).trimEnd();
 }
 
+/** The title of the forecast planner's section. */
+export const FORECAST_TITLE = 'What the state supports: the forecast planner (validation only)';
+
 /** A settings sweep's table: the trial column left-aligned, the rest right-aligned. */
 export function sweepModel(sweep: SweepSection): TableModel {
   return { header: sweep.header, rows: sweep.rows, align: sweep.header.map((_, k) => (k === 0 ? 'left' : 'right')) };

@@ -113,6 +113,8 @@ export interface ReportData {
   readonly notes: readonly string[];
   /** The settings sweep these settings were chosen by (validation only), when there was one. */
   readonly sweep?: SweepSection;
+  /** The forecast planner's fit (validation only): what a regression on the students' inputs earns. */
+  readonly forecast?: SweepSection;
 }
 
 /** A settings sweep as the report shows it: one row per trial. */

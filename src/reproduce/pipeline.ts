@@ -21,6 +21,8 @@ import { buildEpisodes, selectEpisodes, type EpisodeSet } from '../sim/episodes.
 import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
+import { fitForecastOnStore } from '../eval/forecast-fit.js';
+import { forecastSection } from '../report/forecast-section.js';
 import { parallelInferenceAvailable } from '../rl/common/net/parallel-inference.js';
 import { plannerFor } from '../eval/planner-model.js';
 import { readSweep, sweepSection } from './sweep.js';
@@ -216,9 +218,14 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // The fitted static schedule: the best single schedule on the training days (no state at all).
   const fitted = staticStrategyFor(store, sim);
   ui.log(`static schedule fitted on ${fitted.fit.days} training days: ${Array.from(fitted.fit.sellShares, (x) => x.toFixed(3)).join(' ')} of Q per period (sell)`);
+  // The forecast planner: regressions on the students' own inputs (fitted on training, chosen on validation).
+  const fcBar = ui.bar('forecast planner');
+  const forecast = fitForecastOnStore(store, sim, orders, fcBar.update);
+  fcBar.stop();
+  ui.log(`forecast planner: lambda ${forecast.fit.chosen.lambda}, ${forecast.fit.chosen.intercept ? 'with' : 'without'} intercept; validation PA ${forecast.fit.chosen.validationPaBps.toFixed(2)} bps`);
   // On the synthetic market, the model-aware planner: the practical ceiling of a past-only policy.
   const planner = plannerFor(store, sim);
-  const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy, ...(planner ? [planner] : [])];
+  const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy, forecast.strategy, ...(planner ? [planner] : [])];
   const ruleRuns = rules.map((r) => runStrategy(r, test, sim));
   // ---- learned methods: train (cached, resumable, parallel) -------------------------------------
   const cacheDir = join(s.out, 'cache');
@@ -325,6 +332,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
     notes: findings(reports),
     ...(s.sweep ? { sweep: sweepSection(readSweep(s.sweep)) } : {}),
+    forecast: forecastSection(forecast.fit),
   };
   writeFileAtomic(join(s.out, 'report', 'results.json'), JSON.stringify(report));
   const paths = writeReport(report, join(s.out, 'report'));

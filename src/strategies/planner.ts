@@ -52,16 +52,21 @@ export function planFirstShare(expectedPa: ArrayLike<number>, minutes: ArrayLike
   return best / 4;
 }
 
+/** Plans are made over quarters of Q: the action map must hold 0, 0.25, 0.5, 0.75 and 1. */
+export function requireQuarterMap(actionMap: readonly number[], who: string): void {
+  const map = new Set(actionMap.map((x) => Math.round(x * 4)));
+  for (const q of [0, 1, 2, 3, 4]) {
+    if (!map.has(q)) throw new Error(`${who} needs the action map [0, 0.25, 0.5, 0.75, 1]`);
+  }
+}
+
 export function createPlanner(model: PlannerModel, name = 'PLANNER'): Strategy {
   const decay = 1 - model.predictability * model.reversionPerMinute;
   return {
     name,
     kind: 'rule',
     begin(env: ExecutionEnv) {
-      const map = new Set(env.settings.actionMap.map((x) => Math.round(x * 4)));
-      for (const q of [0, 1, 2, 3, 4]) {
-        if (!map.has(q)) throw new Error('the planner needs the action map [0, 0.25, 0.5, 0.75, 1]');
-      }
+      requireQuarterMap(env.settings.actionMap, 'the planner');
     },
     decide(env: ExecutionEnv, out: Float64Array) {
       const { grid, price, quantity, side } = env.episodes;

@@ -69,7 +69,9 @@ describe('execlab CLI end to end', () => {
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'rep', 'report', 'report.html'))).toBe(true);
     const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
-    for (const name of ['TWAP', 'VWAP', 'AC', 'OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']) expect(md).toContain(`| ${name}`);
+    for (const name of ['TWAP', 'VWAP', 'AC', 'STATIC', 'FORECAST', 'OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']) expect(md).toContain(`| ${name}`);
+    expect(md).toMatch(/## What the state supports: the forecast planner \(validation only\)\n\nFORECAST is a past-only planner/);
+    expect(md).toMatch(/\| 1 \| 0\.001 \| yes \| -?\d+\.\d\d \| -?\d+\.\d\d \|/);
     const results = JSON.parse(readFileSync(join(dir, 'rep', 'report', 'results.json'), 'utf8')) as { settings: { environment: { kernels: string; node: string } } };
     expect(results.settings.environment).toMatchObject({ kernels: 'wasm-simd', node: process.version });
     const again = await run(...args);

@@ -42,11 +42,12 @@ describe('real-data options', () => {
     expect(Number.isFinite(log[0].valueExplainedVariance)).toBe(true);
   });
 
-  it('backtests the policy beside the fitted static schedule, in both evaluation modes', async () => {
+  it('backtests the policy beside the fitted static schedule and the forecast planner, in both evaluation modes', async () => {
     for (const mode of ['greedy', 'expected']) {
-      const b = await run('backtest', '--data', one, '--strategy', `twap,static,${policy}`, '--policy-mode', mode, '--out', join(dir, `bt-${mode}`));
+      const b = await run('backtest', '--data', one, '--strategy', `twap,static,forecast,${policy}`, '--policy-mode', mode, '--out', join(dir, `bt-${mode}`));
       expect(b.code).toBe(0);
       expect(b.out).toMatch(/\nSTATIC\s+12/);
+      expect(b.out).toMatch(/\nFORECAST\s+12/);
       expect(b.out).toMatch(/\nOPD-S\s+12/);
     }
     const greedy = readFileSync(join(dir, 'bt-greedy', 'orders.csv'), 'utf8');

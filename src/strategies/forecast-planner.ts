@@ -1,0 +1,85 @@
+/**
+ * The forecast planner: a past-only policy for any market, the planner of planner.ts with the
+ * generator's known dynamics replaced by linear forecasts fitted on the training days
+ * (src/eval/forecast-fit.ts). It measures what a plain regression on the students' own inputs can
+ * earn, so that a report can say whether the state supports more than the students found.
+ *
+ * At the start of period t it reads the public features a student may see (forecastInputs), predicts
+ * for each later period k the sell PA of k's mean price against period t's (bps), signs it for the
+ * order's side, and plans the rest of the order over the action map by dynamic programming on the
+ * expected reward (SPEC 4, planFirstShare); it trades the plan's first step and re-plans at the next
+ * decision. Any constant added to every remaining period's forecast changes no plan (the remaining
+ * quantity is fixed), so forecasts against the current period are enough, and p~ is never needed.
+ */
+import type { ExecutionEnv } from '../sim/env.js';
+import type { EpisodeSet } from '../sim/episodes.js';
+import { EPISODE_PUBLIC_FEATURES } from '../sim/observation.js';
+import { predictRidge, type RidgeModel } from '../eval/ridge.js';
+import { planFirstShare, requireQuarterMap } from './planner.js';
+import type { Strategy } from './types.js';
+
+/** Public steps a forecast at decision t reads: the latest (t), the day's first period (1), the previous day (0). */
+export const FORECAST_STEPS = 3;
+export const FORECAST_INPUTS = FORECAST_STEPS * EPISODE_PUBLIC_FEATURES;
+
+/**
+ * The inputs of the forecast for episode `i` at decision `t` into `out` (FORECAST_INPUTS wide):
+ * steps t, 1 and 0 of its public sequence (own features, then the market context), zeros for a step
+ * that is not yet over (step 1 before decision 2, step t = 0 is the previous day once).
+ */
+export function forecastInputs(episodes: EpisodeSet, i: number, t: number, out: Float64Array): void {
+  const W = EPISODE_PUBLIC_FEATURES;
+  const base = i * episodes.steps * W;
+  out.fill(0);
+  const put = (slot: number, step: number): void => {
+    for (let f = 0; f < W; f++) out[slot * W + f] = episodes.pub[base + step * W + f];
+  };
+  if (t >= 1) put(0, t);
+  if (t >= 2) put(1, 1);
+  put(2, 0);
+}
+
+/**
+ * Sell PA (bps) of each later period's mean price against period t's, [k - t - 1] for k = t+1..T-1:
+ * the targets the forecasts are fitted to (future data, for fitting and scoring only).
+ */
+export function forecastTargets(episodes: EpisodeSet, i: number, t: number, out: Float64Array): void {
+  const T = episodes.grid.periods;
+  const now = episodes.periodMeanPrice[i * T + t];
+  for (let k = t + 1; k < T; k++) out[k - t - 1] = 1e4 * (episodes.periodMeanPrice[i * T + k] / now - 1);
+}
+
+/** One ridge model per decision period 0..T-2 (the last period takes what is left). */
+export function createForecastPlanner(models: readonly RidgeModel[], alpha: number, name = 'FORECAST'): Strategy {
+  const x = new Float64Array(FORECAST_INPUTS);
+  return {
+    name,
+    kind: 'rule',
+    begin(env: ExecutionEnv) {
+      requireQuarterMap(env.settings.actionMap, 'the forecast planner');
+      if (models.length !== env.periods - 1) throw new Error(`the forecast planner has ${models.length} models for ${env.periods} periods`);
+    },
+    decide(env: ExecutionEnv, out: Float64Array) {
+      const { grid, quantity, side } = env.episodes;
+      const T = grid.periods;
+      const t = env.t;
+      const rest = T - t;
+      const minutes = new Float64Array(rest);
+      for (let k = 0; k < rest; k++) minutes[k] = (grid.start[t + k + 1] - grid.start[t + k]) * grid.barMinutes;
+      const expected = new Float64Array(rest);
+      const predicted = new Float64Array(Math.max(0, rest - 1));
+      for (let i = 0; i < env.n; i++) {
+        const quarters = Math.max(0, Math.min(4, Math.round((4 * env.remaining[i]) / quantity[i])));
+        if (rest === 1) {
+          out[i] = quarters / 4;
+          continue;
+        }
+        forecastInputs(env.episodes, i, t, x);
+        predictRidge(models[t], x, predicted);
+        expected[0] = 0;
+        for (let k = 1; k < rest; k++) expected[k] = side[i] * predicted[k - 1];
+        out[i] = planFirstShare(expected, minutes, quarters, alpha);
+      }
+    },
+  };
+}
