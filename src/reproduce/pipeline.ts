@@ -222,7 +222,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const fcBar = ui.bar('forecast planner');
   const forecast = fitForecastOnStore(store, sim, orders, fcBar.update);
   fcBar.stop();
-  ui.log(`forecast planner: lambda ${forecast.fit.chosen.lambda}, ${forecast.fit.chosen.intercept ? 'with' : 'without'} intercept; validation PA ${forecast.fit.chosen.validationPaBps.toFixed(2)} bps`);
+  ui.log(`forecast planner: ${forecast.fit.chosen.inputs} inputs, lambda ${forecast.fit.chosen.lambda}, ${forecast.fit.chosen.intercept ? 'with' : 'without'} intercept; validation PA ${forecast.fit.chosen.validationPaBps.toFixed(2)} bps`);
   // On the synthetic market, the model-aware planner: the practical ceiling of a past-only policy.
   const planner = plannerFor(store, sim);
   const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy, forecast.strategy, ...(planner ? [planner] : [])];

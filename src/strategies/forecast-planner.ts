@@ -5,34 +5,52 @@
  * earn, so that a report can say whether the state supports more than the students found.
  *
  * At the start of period t it reads the public features a student may see (forecastInputs), predicts
- * for each later period k the sell PA of k's mean price against period t's (bps), signs it for the
- * order's side, and plans the rest of the order over the action map by dynamic programming on the
+ * for each later period k the sell PA of k's mean price against period t's (bps; with 'relative'
+ * inputs, against the market's move, whose expectation is then taken as equal for every period),
+ * signs it for the order's side, and plans the rest of the order over the action map by dynamic programming on the
  * expected reward (SPEC 4, planFirstShare); it trades the plan's first step and re-plans at the next
  * decision. Any constant added to every remaining period's forecast changes no plan (the remaining
  * quantity is fixed), so forecasts against the current period are enough, and p~ is never needed.
  */
 import type { ExecutionEnv } from '../sim/env.js';
 import type { EpisodeSet } from '../sim/episodes.js';
-import { EPISODE_PUBLIC_FEATURES } from '../sim/observation.js';
+import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../sim/observation.js';
 import { predictRidge, type RidgeModel } from '../eval/ridge.js';
 import { planFirstShare, requireQuarterMap } from './planner.js';
 import type { Strategy } from './types.js';
 
 /** Public steps a forecast at decision t reads: the latest (t), the day's first period (1), the previous day (0). */
 export const FORECAST_STEPS = 3;
-export const FORECAST_INPUTS = FORECAST_STEPS * EPISODE_PUBLIC_FEATURES;
 
 /**
- * The inputs of the forecast for episode `i` at decision `t` into `out` (FORECAST_INPUTS wide):
- * steps t, 1 and 0 of its public sequence (own features, then the market context), zeros for a step
- * that is not yet over (step 1 before decision 2, step t = 0 is the previous day once).
+ * What the forecasts see and predict. 'level': the instrument's own features and the market context
+ * as they are, and the instrument's own later prices. 'relative': the instrument against the market
+ * (its own features minus the market context's, the same summaries averaged over the day's
+ * instruments), and its later prices against the market's, so every input and target varies across
+ * the orders of one day. The market context is one value per day, so its weights in a 'level' model
+ * rest on as many samples as there are training days; a 'relative' model never forecasts the market.
  */
-export function forecastInputs(episodes: EpisodeSet, i: number, t: number, out: Float64Array): void {
+export type ForecastInputs = 'level' | 'relative';
+
+export function forecastWidth(kind: ForecastInputs): number {
+  return FORECAST_STEPS * (kind === 'level' ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES);
+}
+
+/**
+ * The inputs of the forecast for episode `i` at decision `t` into `out` (forecastWidth wide):
+ * steps t, 1 and 0 of its public sequence, zeros for a step that is not yet over (step 1 before
+ * decision 2, step t before decision 1).
+ */
+export function forecastInputs(episodes: EpisodeSet, kind: ForecastInputs, i: number, t: number, out: Float64Array): void {
   const W = EPISODE_PUBLIC_FEATURES;
+  const F = PUBLIC_FEATURES;
+  const width = kind === 'level' ? W : F;
   const base = i * episodes.steps * W;
   out.fill(0);
   const put = (slot: number, step: number): void => {
-    for (let f = 0; f < W; f++) out[slot * W + f] = episodes.pub[base + step * W + f];
+    const o = base + step * W;
+    if (kind === 'level') for (let f = 0; f < W; f++) out[slot * width + f] = episodes.pub[o + f];
+    else for (let f = 0; f < F; f++) out[slot * width + f] = episodes.pub[o + f] - episodes.pub[o + F + f];
   };
   if (t >= 1) put(0, t);
   if (t >= 2) put(1, 1);
@@ -40,18 +58,30 @@ export function forecastInputs(episodes: EpisodeSet, i: number, t: number, out: 
 }
 
 /**
- * Sell PA (bps) of each later period's mean price against period t's, [k - t - 1] for k = t+1..T-1:
- * the targets the forecasts are fitted to (future data, for fitting and scoring only).
+ * Sell PA (bps) of each later period's mean price against period t's, [k - t - 1] for k = t+1..T-1;
+ * 'relative' subtracts the market's move between the two periods (from the market's period PA).
+ * The targets the forecasts are fitted to: future data, for fitting and scoring only.
  */
-export function forecastTargets(episodes: EpisodeSet, i: number, t: number, out: Float64Array): void {
+export function forecastTargets(episodes: EpisodeSet, kind: ForecastInputs, i: number, t: number, out: Float64Array): void {
   const T = episodes.grid.periods;
   const now = episodes.periodMeanPrice[i * T + t];
-  for (let k = t + 1; k < T; k++) out[k - t - 1] = 1e4 * (episodes.periodMeanPrice[i * T + k] / now - 1);
+  const side = episodes.side[i];
+  const market = episodes.marketPeriodPa;
+  for (let k = t + 1; k < T; k++) {
+    const own = 1e4 * (episodes.periodMeanPrice[i * T + k] / now - 1);
+    out[k - t - 1] = kind === 'level' ? own : own - side * (market[i * T + k] - market[i * T + t]);
+  }
 }
 
-/** One ridge model per decision period 0..T-2 (the last period takes what is left). */
-export function createForecastPlanner(models: readonly RidgeModel[], alpha: number, name = 'FORECAST'): Strategy {
-  const x = new Float64Array(FORECAST_INPUTS);
+/** The fitted forecasts: one ridge model per decision period 0..T-2 (the last period takes what is left). */
+export interface ForecastModel {
+  readonly inputs: ForecastInputs;
+  readonly models: readonly RidgeModel[];
+}
+
+export function createForecastPlanner(forecast: ForecastModel, alpha: number, name = 'FORECAST'): Strategy {
+  const { inputs, models } = forecast;
+  const x = new Float64Array(forecastWidth(inputs));
   return {
     name,
     kind: 'rule',
@@ -74,7 +104,7 @@ export function createForecastPlanner(models: readonly RidgeModel[], alpha: numb
           out[i] = quarters / 4;
           continue;
         }
-        forecastInputs(env.episodes, i, t, x);
+        forecastInputs(env.episodes, inputs, i, t, x);
         predictRidge(models[t], x, predicted);
         expected[0] = 0;
         for (let k = 1; k < rest; k++) expected[k] = side[i] * predicted[k - 1];

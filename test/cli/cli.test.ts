@@ -71,7 +71,7 @@ describe('execlab CLI end to end', () => {
     const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
     for (const name of ['TWAP', 'VWAP', 'AC', 'STATIC', 'FORECAST', 'OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']) expect(md).toContain(`| ${name}`);
     expect(md).toMatch(/## What the state supports: the forecast planner \(validation only\)\n\nFORECAST is a past-only planner/);
-    expect(md).toMatch(/\| 1 \| 0\.001 \| yes \| -?\d+\.\d\d \| -?\d+\.\d\d \|/);
+    expect(md).toMatch(/\| 1 \| level \| 0\.001 \| yes \| -?\d+\.\d\d \| \d+\.\d\d \| -?\d+\.\d\d \| -?\d+\.\d\d \|/);
     const results = JSON.parse(readFileSync(join(dir, 'rep', 'report', 'results.json'), 'utf8')) as { settings: { environment: { kernels: string; node: string } } };
     expect(results.settings.environment).toMatchObject({ kernels: 'wasm-simd', node: process.version });
     const again = await run(...args);

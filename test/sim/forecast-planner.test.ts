@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createForecastPlanner, FORECAST_INPUTS, forecastInputs, forecastTargets } from '../../src/strategies/forecast-planner.js';
+import { createForecastPlanner, forecastInputs, forecastTargets, forecastWidth, type ForecastModel } from '../../src/strategies/forecast-planner.js';
 import { fitForecastOnStore } from '../../src/eval/forecast-fit.js';
 import { runStrategy } from '../../src/eval/run.js';
 import { buildEpisodes } from '../../src/sim/episodes.js';
-import { EPISODE_PUBLIC_FEATURES } from '../../src/sim/observation.js';
+import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { SimSettingsSchema, DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 import { generateOrders, OrderSettingsSchema } from '../../src/data/orders.js';
 import { createTwap } from '../../src/strategies/twap.js';
@@ -24,38 +24,59 @@ function episodes(prices: number[][], sides: Array<'sell' | 'buy'> = []) {
 }
 
 /** Bias-only models for T = 4 periods: a forecast of `lastPa` for the last period, 0 for the others. */
-function lastPeriodModels(lastPa: number): RidgeModel[] {
-  return [3, 2, 1].map((k) => {
+function lastPeriodModels(lastPa: number): ForecastModel {
+  const d = forecastWidth('level');
+  const models: RidgeModel[] = [3, 2, 1].map((k) => {
     const bias = new Float64Array(k);
     bias[k - 1] = lastPa;
-    return { inputs: FORECAST_INPUTS, outputs: k, weights: new Float64Array(FORECAST_INPUTS * k), bias };
+    return { inputs: d, outputs: k, weights: new Float64Array(d * k), bias };
   });
+  return { inputs: 'level', models };
 }
 
 describe('the forecast planner', () => {
   it('reads the latest step, the first period and the previous day, never a step not yet over', () => {
     const eps = episodes([[10, 10, 10, 10, 10, 10, 10, 10], [10, 10, 10, 10, 10, 10, 10, 10]]);
-    const x = new Float64Array(FORECAST_INPUTS);
-    forecastInputs(eps, 1, 0, x);
+    const x = new Float64Array(forecastWidth('level'));
+    forecastInputs(eps, 'level', 1, 0, x);
     expect(x[0]).toBe(0);
     expect(x[W]).toBe(0);
     expect(x[2 * W + 5]).toBe(1005); // step 0 (previous day)
-    forecastInputs(eps, 1, 1, x);
+    forecastInputs(eps, 'level', 1, 1, x);
     expect(x[3]).toBe(1103); // step 1 = period 0, over at decision 1
     expect(x[W + 3]).toBe(0);
-    forecastInputs(eps, 0, 3, x);
+    forecastInputs(eps, 'level', 0, 3, x);
     expect(x[7]).toBe(307); // step 3 = period 2
     expect(x[W + 7]).toBe(107);
     expect(x[2 * W + 7]).toBe(7);
+    expect(x[W - 1]).toBe(300 + W - 1); // the market context's last feature of step 3
+    // Relative: own minus market, (100 s + f) - (100 s + F + f) = -F for every feature of a seen step.
+    const F = PUBLIC_FEATURES;
+    const r = new Float64Array(forecastWidth('relative'));
+    expect(r.length).toBe(3 * F);
+    forecastInputs(eps, 'relative', 0, 3, r);
+    expect([...r]).toEqual(new Array(3 * F).fill(-F));
+    forecastInputs(eps, 'relative', 0, 1, r);
+    expect(r[F]).toBe(0);
+    expect(r[0]).toBe(-F);
   });
 
   it('targets each later period against the current one, in bps', () => {
     // Period means 10, 10.1, 9.9, 10 (two bars each).
     const eps = episodes([[10, 10, 10.1, 10.1, 9.9, 9.9, 10, 10]]);
     const y = new Float64Array(2);
-    forecastTargets(eps, 0, 1, y);
+    forecastTargets(eps, 'level', 0, 1, y);
     expect(y[0]).toBeCloseTo(1e4 * (9.9 / 10.1 - 1), 9);
     expect(y[1]).toBeCloseTo(1e4 * (10 / 10.1 - 1), 9);
+    // Relative: minus the market's move between the periods (market PA 0, 5, -20, 3 bps for a sell).
+    const withMarket = { ...eps, marketPeriodPa: Float64Array.from([0, 5, -20, 3]) };
+    forecastTargets(withMarket, 'relative', 0, 1, y);
+    expect(y[0]).toBeCloseTo(1e4 * (9.9 / 10.1 - 1) - (-20 - 5), 9);
+    expect(y[1]).toBeCloseTo(1e4 * (10 / 10.1 - 1) - (3 - 5), 9);
+    // For a buy the market PA is stored signed for the buy: the sell-signed move is its negative.
+    const buy = { ...withMarket, side: Int8Array.from([-1]), marketPeriodPa: Float64Array.from([0, -5, 20, -3]) };
+    forecastTargets(buy, 'relative', 0, 1, y);
+    expect(y[0]).toBeCloseTo(1e4 * (9.9 / 10.1 - 1) - (-20 - 5), 9);
   });
 
   it('keeps a sell for a period forecast to pay, and a buy away from it', () => {
@@ -72,8 +93,10 @@ describe('the forecast planner', () => {
     const store = memoryStore({ instruments: 40, days: 26, validationDays: 3, testDays: 3, predictability: 4, marketFactorShare: 0, seed: 5 }, 20, 3);
     const orders = OrderSettingsSchema.parse({});
     const { strategy, fit } = fitForecastOnStore(store, DEFAULT_SIM_SETTINGS, orders);
-    expect(fit.trials).toHaveLength(10);
-    expect(fit.chosen.validationRewardE2).toBe(Math.max(...fit.trials.map((t) => t.validationRewardE2)));
+    expect(fit.trials).toHaveLength(15);
+    expect(new Set(fit.trials.map((t) => t.inputs))).toEqual(new Set(['level', 'relative']));
+    expect(fit.chosen.scoreE2).toBe(Math.max(...fit.trials.map((t) => t.scoreE2)));
+    for (const t of fit.trials) expect(t.scoreE2).toBeCloseTo(t.validationRewardE2 - t.validationRewardSeByDayE2, 9);
     expect(fit.validationR2.map((r) => r.length)).toEqual([7, 6, 5, 4, 3, 2, 1]);
     // The reversion is linear in the features: the forecasts explain some of the later prices.
     expect(Math.max(...fit.validationR2.flat())).toBeGreaterThan(0);
