@@ -40,10 +40,11 @@ describe('real-data options', () => {
     const shares = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => log[0][`share${k}`]);
     expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
     expect(Number.isFinite(log[0].valueExplainedVariance)).toBe(true);
+    expect(log[0].gradSharePolicy + log[0].gradShareValue + log[0].gradShareEntropy + log[0].gradShareDistill).toBeCloseTo(1, 9);
   });
 
   it('backtests the policy beside the fitted static schedule and the forecast planner, in both evaluation modes', async () => {
-    for (const mode of ['greedy', 'expected']) {
+    for (const mode of ['greedy', 'expected', 'sample']) {
       const b = await run('backtest', '--data', one, '--strategy', `twap,static,forecast,${policy}`, '--policy-mode', mode, '--out', join(dir, `bt-${mode}`));
       expect(b.code).toBe(0);
       expect(b.out).toMatch(/\nSTATIC\s+12/);
@@ -52,6 +53,11 @@ describe('real-data options', () => {
     }
     const greedy = readFileSync(join(dir, 'bt-greedy', 'orders.csv'), 'utf8');
     expect(greedy.split('\n')[0]).toMatch(/share_1,.*share_8/);
+    // Sampled actions are seeded: the same file again; and they are draws, not the greedy choice.
+    expect((await run('backtest', '--data', one, '--strategy', policy, '--policy-mode', 'sample', '--out', join(dir, 'bt-sample2'))).code).toBe(0);
+    const sampleRows = (f: string): string[] => readFileSync(join(dir, f, 'orders.csv'), 'utf8').split('\n').filter((l) => l.includes('OPD-S'));
+    expect(sampleRows('bt-sample2')).toEqual(sampleRows('bt-sample'));
+    expect(sampleRows('bt-sample')).not.toEqual(greedy.split('\n').filter((l) => l.includes('OPD-S')));
   });
 
   it('refuses the policy on bars of another length, in backtest and in serve', async () => {

@@ -40,10 +40,10 @@ export const BacktestSchema = z
       .default(DEFAULT_MAX_ORDERS_IN_MEMORY)
       .describe('orders whose episodes are held at once (about 6.5 KB each); more run in parts of whole dates, same results'),
     policyMode: z
-      .enum(['greedy', 'expected'])
+      .enum(['greedy', 'expected', 'sample'])
       .nullable()
       .default(null)
-      .describe("policies: 'greedy' (the most likely action) or 'expected' (the distribution's expected share of Q)"),
+      .describe("policies: 'greedy' (the most likely action), 'expected' (the distribution's expected share of Q) or 'sample' (an action drawn from the distribution, as in training; seeded, repeatable)"),
   })
   .strict();
 

@@ -64,6 +64,12 @@ export interface PpoLossResult {
   readonly dLogits: Float32Array;
   /** d loss / d values [R]. */
   readonly dValues: Float32Array;
+  /**
+   * Each term's part of the gradient at the network's outputs, as the L2 norm over the minibatch:
+   * policy, entropy and distillation act on the logits, the value loss on the values (each with its
+   * coefficient). Their shares say which term drives an update.
+   */
+  readonly termGradNorms: { readonly policy: number; readonly value: number; readonly entropy: number; readonly distill: number };
 }
 
 /**
@@ -115,6 +121,7 @@ export function ppoLoss(
   let distillSum = 0;
   let klSum = 0;
   let clipped = 0;
+  const norm2 = { policy: 0, value: 0, entropy: 0, distill: 0 };
   const p = new Float64Array(A);
   const logp = new Float64Array(A);
 
@@ -163,9 +170,13 @@ export function ppoLoss(
     for (let j = 0; j < A; j++) {
       const pj = p[j];
       // d logp_a / d z_j = [j = a] - p_j; d entropy / d z_j = -p_j (logp_j + entropy).
-      let g = dLogpA * ((j === a ? 1 : 0) - pj) + entC * pj * (logp[j] + ent);
-      if (t >= 0) g -= disC * ((j === t ? 1 : 0) - pj);
-      dLogits[o + j] = g * scale;
+      const gp = dLogpA * ((j === a ? 1 : 0) - pj);
+      const ge = entC * pj * (logp[j] + ent);
+      const gd = t >= 0 ? -disC * ((j === t ? 1 : 0) - pj) : 0;
+      dLogits[o + j] = (gp + ge + gd) * scale;
+      norm2.policy += (gp * scale) ** 2;
+      norm2.entropy += (ge * scale) ** 2;
+      norm2.distill += (gd * scale) ** 2;
     }
 
     // Value loss.
@@ -190,6 +201,7 @@ export function ppoLoss(
     }
     valueSum += w * vl;
     dValues[i] = coeffs.valueCoef * dv * scale;
+    norm2.value += dValues[i] ** 2;
   }
 
   const policyLoss = policySum / wSum;
@@ -208,6 +220,7 @@ export function ppoLoss(
     clipFraction: clipped / wSum,
     dLogits,
     dValues,
+    termGradNorms: { policy: Math.sqrt(norm2.policy), value: Math.sqrt(norm2.value), entropy: Math.sqrt(norm2.entropy), distill: Math.sqrt(norm2.distill) },
   };
 }
 

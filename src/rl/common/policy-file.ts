@@ -13,7 +13,8 @@ import type { ExecutionEnv } from '../../sim/env.js';
 import type { Strategy } from '../../strategies/types.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { ActorCritic, type NetJSON } from './net/network.js';
-import { argmax } from './losses.js';
+import { argmax, sampleAction } from './losses.js';
+import { Rng } from '../../util/random.js';
 import type { PolicySpec } from './policy.js';
 import { publicStepInput, privateStepInput } from './observe.js';
 import { packPublic, publicWidth } from '../../sim/observation.js';
@@ -54,10 +55,13 @@ export interface PolicyBars {
 /**
  * How a policy's decision comes from its action distribution: 'greedy' takes the most likely
  * action of the map; 'expected' trades the distribution's expected share of Q (sum p_a * share_a),
- * which may lie between the map's points (e.g. near TWAP's 1/8).
+ * which may lie between the map's points (e.g. near TWAP's 1/8); 'sample' draws the action from the
+ * distribution, the behaviour PPO collects with (seeded with SAMPLE_SEED at every run, so a backtest
+ * repeats its numbers). Training chooses between the first two (EVALUATION_MODES).
  */
-export type EvaluationMode = 'greedy' | 'expected';
+export type EvaluationMode = 'greedy' | 'expected' | 'sample';
 export const EVALUATION_MODES: readonly EvaluationMode[] = ['greedy', 'expected'];
+export const SAMPLE_SEED = 1;
 
 /** The bars of a policy file (files without the record were trained on 1-minute A-share bars). */
 export function policyBars(policy: PolicyFile): PolicyBars {
@@ -116,6 +120,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
   let privStep = new Float32Array(0);
   let logits = new Float32Array(0);
   let prevShare: Float64Array | null = null;
+  let rng = new Rng(SAMPLE_SEED);
   const A = spec.actionMap.length;
   const pw = publicWidth(spec);
   return {
@@ -130,6 +135,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       privStep = new Float32Array(env.n * spec.privateFeatures);
       logits = new Float32Array(env.n * A);
       prevShare = spec.privateFeatures === 3 ? new Float64Array(env.n) : null;
+      rng = new Rng(SAMPLE_SEED);
       if (spec.view === 'teacher') session.encodePublic(packPublic(env.episodes.pub, env.n, env.episodes.steps, pw), env.episodes.steps);
     },
     close() {
@@ -146,7 +152,8 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       s.stepPrivate(privStep);
       s.heads(logits, null);
       for (let i = 0; i < env.n; i++) {
-        out[i] = mode === 'expected' ? expectedShare(logits, i * A, spec.actionMap) : spec.actionMap[argmax(logits, i * A, A)];
+        const o = i * A;
+        out[i] = mode === 'expected' ? expectedShare(logits, o, spec.actionMap) : spec.actionMap[mode === 'sample' ? sampleAction(logits, o, A, rng) : argmax(logits, o, A)];
         if (prevShare) prevShare[i] = out[i];
       }
     },

@@ -75,6 +75,8 @@ export class PpoLearner implements Learner {
     const perMinibatch = Math.max(1, Math.round(s.minibatchTransitions / T));
     const order = Int32Array.from({ length: rec.episodes }, (_, k) => k);
     const sums = { policy: 0, value: 0, entropy: 0, distill: 0, kl: 0, clipFrac: 0, gradNorm: 0, n: 0 };
+    // Each loss term's part of the output gradient (single-thread updates only: the replicas report none).
+    const terms = { policy: 0, value: 0, entropy: 0, distill: 0, n: 0 };
     for (let epoch = 0; epoch < s.epochs; epoch++) {
       shuffle(order, this.rng);
       for (let from = 0; from < order.length; from += perMinibatch) {
@@ -105,6 +107,8 @@ export class PpoLearner implements Learner {
           this.net.zeroGrad();
           this.net.backward(full.dLogits, full.dValues);
           loss = full;
+          for (const k of ['policy', 'value', 'entropy', 'distill'] as const) terms[k] += full.termGradNorms[k];
+          terms.n++;
         }
         sums.gradNorm += clipGradNorm(this.net.grad, s.maxGradNorm);
         this.adam.step(this.net.params, this.net.grad);
@@ -134,6 +138,7 @@ export class PpoLearner implements Learner {
       clipFraction: sums.clipFrac / sums.n,
       gradNorm: sums.gradNorm / sums.n,
       ...diagnostics,
+      ...gradientShares(terms),
     };
   }
 
@@ -195,4 +200,19 @@ export function shuffle(a: Int32Array, rng: Rng): void {
     a[i] = a[j];
     a[j] = t;
   }
+}
+
+/**
+ * Each term's share of the mean output-gradient norms of an update: gradSharePolicy, gradShareValue,
+ * gradShareEntropy, gradShareDistill (summing to 1); nothing when no single-thread step measured them.
+ */
+export function gradientShares(terms: { policy: number; value: number; entropy: number; distill: number; n: number }): Record<string, number> {
+  const total = terms.policy + terms.value + terms.entropy + terms.distill;
+  if (terms.n === 0 || !(total > 0)) return {};
+  return {
+    gradSharePolicy: terms.policy / total,
+    gradShareValue: terms.value / total,
+    gradShareEntropy: terms.entropy / total,
+    gradShareDistill: terms.distill / total,
+  };
 }
