@@ -3,6 +3,7 @@
  * report rows (metrics, tests against TWAP and OPD against OPD-S, PA per day, by liquidity, the
  * execution trajectory and a PA sample for the distribution chart).
  */
+import { FORECAST_NAME } from '../strategies/forecast-planner.js';
 import type { EpisodeSet } from '../sim/episodes.js';
 import type { SimSettings } from '../sim/settings.js';
 import type { Strategy } from '../strategies/types.js';
@@ -85,9 +86,10 @@ export function strategyReport(run: StrategyRun, episodes: OrderIndex, tests: re
 export function testsFor(run: StrategyRun, runs: readonly StrategyRun[], twap: StrategyRun, episodes: OrderIndex): PairedTest[] {
   const tests: PairedTest[] = [];
   if (run.strategy !== 'TWAP') tests.push(pairedTest(orderColumns(run, episodes), orderColumns(twap, episodes), 'TWAP'));
-  if (run.kind !== 'rule') {
+  // Learned methods, and the forecast planner (a rule that reads the state), against every other rule.
+  if (run.kind !== 'rule' || run.strategy === FORECAST_NAME) {
     for (const rule of runs) {
-      if (rule.kind === 'rule' && rule.strategy !== 'TWAP') tests.push(pairedTest(orderColumns(run, episodes), orderColumns(rule, episodes), rule.strategy));
+      if (rule.kind === 'rule' && rule.strategy !== 'TWAP' && rule.strategy !== run.strategy) tests.push(pairedTest(orderColumns(run, episodes), orderColumns(rule, episodes), rule.strategy));
     }
   }
   const opdS = runs.find((r) => r.strategy === 'OPD-S');

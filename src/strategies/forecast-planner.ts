@@ -79,7 +79,9 @@ export interface ForecastModel {
   readonly models: readonly RidgeModel[];
 }
 
-export function createForecastPlanner(forecast: ForecastModel, alpha: number, name = 'FORECAST'): Strategy {
+export const FORECAST_NAME = 'FORECAST';
+
+export function createForecastPlanner(forecast: ForecastModel, alpha: number, name = FORECAST_NAME): Strategy {
   const { inputs, models } = forecast;
   const x = new Float64Array(forecastWidth(inputs));
   return {

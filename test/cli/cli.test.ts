@@ -70,6 +70,9 @@ describe('execlab CLI end to end', () => {
     expect(existsSync(join(dir, 'rep', 'report', 'report.html'))).toBe(true);
     const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
     for (const name of ['TWAP', 'VWAP', 'AC', 'STATIC', 'FORECAST', 'OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']) expect(md).toContain(`| ${name}`);
+    // The forecast planner reads the state: it is tested against the state-free rules, not only TWAP.
+    for (const rule of ['TWAP', 'VWAP', 'AC', 'STATIC']) expect(md).toMatch(new RegExp(`\\| FORECAST \\| ${rule} \\| [-+]\\d`));
+    expect(md).not.toMatch(/\| FORECAST \| FORECAST \|/);
     expect(md).toMatch(/## What the state supports: the forecast planner \(validation only\)\n\nFORECAST is a past-only planner/);
     expect(md).toMatch(/\| 1 \| level \| 0\.001 \| yes \| -?\d+\.\d\d \| \d+\.\d\d \| -?\d+\.\d\d \| -?\d+\.\d\d \|/);
     const results = JSON.parse(readFileSync(join(dir, 'rep', 'report', 'results.json'), 'utf8')) as { settings: { environment: { kernels: string; node: string } } };
