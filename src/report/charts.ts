@@ -64,6 +64,7 @@ export const CHART_IDS = {
   trajectory: 'chart-trajectory',
   exampleDay: 'chart-example-day',
   training: 'chart-training',
+  entropy: 'chart-entropy',
   liquidity: 'chart-liquidity',
   byDay: 'chart-by-day',
 } as const;
@@ -470,6 +471,42 @@ function trainingChart(data: ReportData): ChartSection {
   };
 }
 
+/** (d') The policy's mean entropy in the collection of each validated iteration, mean over seeds. */
+function entropyChart(data: ReportData): ChartSection {
+  const colour = colourOf(data);
+  const curves = data.trainingCurves.filter((curve) => curve.entropy !== undefined && curve.entropy.some((e) => Number.isFinite(e)));
+  const section = {
+    id: CHART_IDS.entropy,
+    title: 'Policy entropy through training',
+    caption:
+      "The policy's mean entropy (nats) over the actions of each validated iteration's collection, mean over seeds. A fall to 0 is a policy that has settled on one action per state; ln 5 = 1.61 is the uniform choice over the default five actions. DDQN has no policy distribution.",
+    emptyMessage: 'No entropy was recorded (no policy-gradient learner was trained in this run).',
+  };
+  if (curves.length === 0) return { ...section, config: null };
+  return {
+    ...section,
+    config: {
+      type: 'line',
+      data: {
+        datasets: curves.map((curve) => ({
+          label: curve.strategy,
+          data: curve.iterations.map((x, k) => ({ x, y: round(curve.entropy![k], 4) })).filter((p) => Number.isFinite(p.y)),
+          borderColor: colour(curve.strategy),
+          backgroundColor: colour(curve.strategy),
+          borderWidth: 2,
+          pointRadius: 0,
+          fill: false,
+          tension: 0.2,
+        })),
+      },
+      options: {
+        ...baseOptions,
+        scales: { x: axis('training iteration', { type: 'linear' }), y: axis('entropy (nats)', { min: 0 }) },
+      },
+    },
+  };
+}
+
 /** (e) Mean PA by liquidity bucket, grouped bars per strategy. */
 function liquidityChart(data: ReportData): ChartSection {
   const colour = colourOf(data);
@@ -559,6 +596,7 @@ export function buildCharts(data: ReportData): ChartSection[] {
     trajectoryChart(data),
     exampleDayChart(data),
     trainingChart(data),
+    entropyChart(data),
     liquidityChart(data),
     byDayChart(data),
   ];

@@ -24,11 +24,23 @@ function configOf(data: ReportData, id: string): ChartConfig {
 }
 
 describe('chart specs', () => {
-  it('builds the six charts in order with their stable ids', () => {
+  it('builds the seven charts in order with their stable ids', () => {
     expect(buildCharts(sample).map((chart) => chart.id)).toEqual([
-      'chart-pa-dist', 'chart-trajectory', 'chart-example-day', 'chart-training', 'chart-liquidity', 'chart-by-day',
+      'chart-pa-dist', 'chart-trajectory', 'chart-example-day', 'chart-training', 'chart-entropy', 'chart-liquidity', 'chart-by-day',
     ]);
     expect(buildCharts(sample).every((chart) => chart.config !== null)).toBe(true);
+  });
+
+  it('draws the entropy of every policy-gradient learner, not of DDQN', () => {
+    const config = configOf(sample, CHART_IDS.entropy);
+    expect(config.data.datasets.map((d) => d.label)).toEqual(['PPO', 'OPD-S', 'OPD', 'OPD-T']);
+    const opd = sample.trainingCurves.find((c) => c.strategy === 'OPD')!;
+    const line = config.data.datasets.find((d) => d.label === 'OPD')!;
+    expect(line.data[0]).toEqual({ x: opd.iterations[0], y: opd.entropy![0] });
+    expect(line.data).toHaveLength(opd.iterations.length);
+    const none = buildCharts({ ...sample, trainingCurves: sample.trainingCurves.map(({ entropy: _e, ...c }) => c) }).find((c) => c.id === CHART_IDS.entropy);
+    expect(none?.config).toBeNull();
+    expect(none?.emptyMessage).toMatch(/No entropy was recorded/);
   });
 
   it('summarises a distribution by hand-checked quantiles', () => {
