@@ -27,12 +27,24 @@ export function checkRedisUrl(url: string, where = '--redis'): string {
  * wait in the offline queue until it is back (retried every second at most), so a restarted Redis
  * delays the run instead of failing it.
  */
-export function redisClient(url: string): Redis {
-  return new Redis(url, {
+export function redisClient(url: string, log: (line: string) => void = () => {}): Redis {
+  const client = new Redis(url, {
     maxRetriesPerRequest: null,
     retryStrategy: (times) => Math.min(1000, 50 * times),
-    lazyConnect: false,
   });
+  client.on('error', onlyEvery(5000, (err: Error) => log(`redis ${url}: ${err.message} (retrying)`)));
+  return client;
+}
+
+/** `f`, called at most once per `ms` (the same connection error repeats while Redis is away). */
+export function onlyEvery<A extends unknown[]>(ms: number, f: (...args: A) => void): (...args: A) => void {
+  let last = -Infinity;
+  return (...args) => {
+    const now = Date.now();
+    if (now - last < ms) return;
+    last = now;
+    f(...args);
+  };
 }
 
 /** BullMQ's connection options for the same URL (its classes create their own connections). */

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { ExecLabError } from '../errors.js';
 import type { ProgressBar } from '../util/progress.js';
 import { ArtifactStore } from './artifacts.js';
-import { bullConnection, checkRedisUrl, QUEUE_NAME, redisClient } from './connection.js';
+import { bullConnection, checkRedisUrl, onlyEvery, QUEUE_NAME, redisClient } from './connection.js';
 import type { JobData } from './jobs.js';
 import { jobId } from './jobs.js';
 
@@ -54,18 +54,13 @@ export class Coordinator {
     this.store = new ArtifactStore(redis);
     this.queue = new Queue(QUEUE_NAME, { connection: bullConnection(url) });
     this.flows = new FlowProducer({ connection: bullConnection(url) });
-    this.queue.on('error', (err) => ui.log(`queue: ${err.message}`));
-    this.flows.on('error', (err) => ui.log(`queue: ${err.message}`));
+    const onError = onlyEvery(5000, (err: Error) => ui.log(`queue: ${err.message} (retrying)`));
+    this.queue.on('error', onError);
+    this.flows.on('error', onError);
   }
 
   static async connect(url: string, ui: CoordinatorUi): Promise<Coordinator> {
-    const redis = redisClient(checkRedisUrl(url));
-    let warned = false;
-    redis.on('error', (err: Error) => {
-      if (!warned) ui.log(`redis ${url}: ${err.message} (retrying)`);
-      warned = true;
-    });
-    redis.on('ready', () => (warned = false));
+    const redis = redisClient(checkRedisUrl(url), ui.log);
     await redis.ping();
     const c = new Coordinator(url, redis, ui);
     const workers = await c.queue.getWorkers();

@@ -24,7 +24,12 @@ function datasetFiles(dir: string): { files: string[]; stamp: string } {
   for (const sub of ['bars', 'context']) {
     if (existsSync(join(dir, sub))) for (const f of readdirSync(join(dir, sub)).sort()) if (f.endsWith('.arrow')) files.push(join(sub, f));
   }
-  const stamp = files.map((f) => `${f}:${statSync(join(dir, f)).mtimeMs}`).join('|');
+  const stamp = files
+    .map((f) => {
+      const st = statSync(join(dir, f));
+      return `${f}:${st.mtimeMs}:${st.size}`;
+    })
+    .join('|');
   return { files, stamp };
 }
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type Job } from 'bullmq';
 import { ExecLabError } from '../errors.js';
 import { execlabVersion } from '../util/environment.js';
-import { bullConnection, QUEUE_NAME } from './connection.js';
+import { bullConnection, onlyEvery, QUEUE_NAME } from './connection.js';
 import type { JobData } from './jobs.js';
 import { WORKER_DATA_ROOT_ENV, WORKER_REDIS_ENV } from './processor.js';
 
@@ -51,7 +51,7 @@ export function startWorker(s: WorkerSettings, log: (line: string) => void): Run
   worker.on('active', (job) => log(`${who}: started ${name(job)}`));
   worker.on('completed', (job) => log(`${who}: finished ${name(job)}`));
   worker.on('failed', (job, err) => log(`${who}: failed ${name(job)}: ${err.message}`));
-  worker.on('error', (err) => log(`${who}: ${err.message}`));
+  worker.on('error', onlyEvery(5000, (err: Error) => log(`${who}: ${err.message}`)));
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let stopping = 0;

@@ -56,12 +56,10 @@ export interface BacktestResult extends Comparison {
 }
 
 /**
- * The orders in the order buildEpisodes gives their episodes (dates in dataset order, each date's
- * orders as given; unknown dates first, to be skipped), cut into parts of at most `max` orders at
- * date boundaries; a date with more than `max` orders is split.
+ * The orders grouped by date in the order buildEpisodes gives their episodes: dates in dataset order,
+ * each date's orders as given; orders of dates the dataset lacks first (they are skipped).
  */
-export function partitionOrders(dates: readonly string[], orders: readonly Order[], max: number): Order[][] {
-  if (!Number.isInteger(max) || max < 1) throw new ExecLabError(`max orders in memory must be an integer >= 1, got ${max}`, 2);
+export function ordersByDate(dates: readonly string[], orders: readonly Order[]): Order[][] {
   const rank = new Map(dates.map((d, i) => [d, i]));
   const byDate = new Map<number, Order[]>();
   for (const o of orders) {
@@ -70,10 +68,19 @@ export function partitionOrders(dates: readonly string[], orders: readonly Order
     if (list) list.push(o);
     else byDate.set(r, [o]);
   }
+  return [...byDate.keys()].sort((a, b) => a - b).map((r) => byDate.get(r) as Order[]);
+}
+
+/**
+ * The orders in the order buildEpisodes gives their episodes (dates in dataset order, each date's
+ * orders as given; unknown dates first, to be skipped), cut into parts of at most `max` orders at
+ * date boundaries; a date with more than `max` orders is split.
+ */
+export function partitionOrders(dates: readonly string[], orders: readonly Order[], max: number): Order[][] {
+  if (!Number.isInteger(max) || max < 1) throw new ExecLabError(`max orders in memory must be an integer >= 1, got ${max}`, 2);
   const parts: Order[][] = [];
   let current: Order[] = [];
-  for (const r of [...byDate.keys()].sort((a, b) => a - b)) {
-    const group = byDate.get(r) as Order[];
+  for (const group of ordersByDate(dates, orders)) {
     if (current.length > 0 && current.length + group.length > max) {
       parts.push(current);
       current = [];

@@ -81,3 +81,61 @@ export function reportNumbers(results: Record<string, unknown>): Record<string, 
   const { out: _o, workers: _w, ...reproduceSettings } = reproduce;
   return { ...rest, settings: { ...otherSettings, reproduce: reproduceSettings } };
 }
+
+export interface RedisProcess {
+  readonly url: string;
+  /** SHUTDOWN (the append-only file is flushed), a pause, and the same server started again. */
+  restart(pauseMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private redis-server on loopback with append-only persistence in `dir`. */
+export async function spawnRedis(dir: string): Promise<RedisProcess> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess;
+  const start = async (): Promise<void> => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir], { stdio: 'ignore' });
+    started.push(child);
+    for (let k = 0; k < 100; k++) {
+      const r = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+      r.on('error', () => {});
+      try {
+        await r.connect();
+        await r.ping();
+        return;
+      } catch {
+        await new Promise((res) => setTimeout(res, 50));
+      } finally {
+        r.disconnect();
+      }
+    }
+    throw new Error(`redis-server on port ${port} did not start`);
+  };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((res) => child.once('exit', res));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  return {
+    url,
+    stop,
+    async restart(pauseMs = 1500) {
+      await stop();
+      await new Promise((res) => setTimeout(res, pauseMs));
+      await start();
+    },
+  };
+}
