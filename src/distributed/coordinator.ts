@@ -95,14 +95,18 @@ export class Coordinator {
   /**
    * Follows jobs until every one completed, with a progress bar per running job; `onProgress` and
    * `onCompleted` (awaited) see each job's progress and result. A failed job (all its attempts, or
-   * refused by a worker) ends the wait with its reason.
+   * refused by a worker) ends the wait with its reason. With `overall`, a bar of that label counts
+   * the finished jobs.
    */
   async wait(
     ids: ReadonlyMap<string, string>,
     handlers: { onProgress?: (name: string, p: JobProgress) => void; onCompleted?: (name: string, result: unknown) => Promise<void> | void },
+    overall?: string,
   ): Promise<void> {
     const pending = new Map(ids);
     const bars = new Map<string, ProgressBar>();
+    const total = overall ? this.ui.bar(overall) : null;
+    total?.update(0, ids.size, 'jobs done');
     try {
       while (pending.size > 0) {
         // The state first: a job read after it says 'completed' holds its return value.
@@ -128,6 +132,7 @@ export class Coordinator {
             bars.delete(name);
             pending.delete(name);
             await handlers.onCompleted?.(name, job.returnvalue);
+            total?.update(ids.size - pending.size, ids.size, 'jobs done');
           } else if (state === 'failed') {
             throw new ExecLabError(`job ${name} failed after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
           }
@@ -136,6 +141,7 @@ export class Coordinator {
       }
     } finally {
       for (const bar of bars.values()) bar.stop();
+      total?.stop();
     }
   }
 

@@ -70,19 +70,18 @@ async function evaluateShards(
   });
   const ids = await c.submit(jobs);
   const pieces = new Map<string, OrdersRun>();
-  await c.wait(ids, {
-    onCompleted: async (name, result) => {
-      const key = (result as { resultKey: string }).resultKey;
-      const bytes = await c.store.get(key);
-      if (!bytes) throw new ExecLabError(`job ${name}: its results (${key}) are not in the artifact store`);
-      pieces.set(name, decodeOrdersRun(bytes));
-      await c.store.delete([key]);
-    },
-  });
+  const onCompleted = async (name: string, result: unknown): Promise<void> => {
+    const key = (result as { resultKey: string }).resultKey;
+    const bytes = await c.store.get(key);
+    if (!bytes) throw new ExecLabError(`job ${name}: its results (${key}) are not in the artifact store`);
+    pieces.set(name, decodeOrdersRun(bytes));
+    await c.store.delete([key]);
+  };
+  await c.wait(ids, { onCompleted }, `evaluation ${batch}`);
   return jobs.map((j) => pieces.get(j.name) as OrdersRun);
 }
 
-/** Training jobs for the tasks not cached; each one's exclusive dependencies as its flow children. */
+/** A training that waits for a dependency other trainings need too (a sweep's OPD teacher). */
 interface Deferred {
   readonly task: TrainTask;
   /** The shared dependencies it waits for. */
@@ -90,6 +89,10 @@ interface Deferred {
   readonly spec: JobSpec;
 }
 
+/**
+ * Training jobs for the tasks not cached: each with the dependencies only it needs as its flow
+ * children; those needing a shared dependency are deferred until it has finished.
+ */
 function trainingJobs(tasks: readonly TrainTask[], dataset: (t: TrainTask) => DatasetRef): { now: JobSpec[]; later: Deferred[] } {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const pending = tasks.filter((t) => !isDone(t));

@@ -15,13 +15,19 @@ export const WORKER_DATA_ROOT_ENV = 'EXECLAB_WORKER_DATA_ROOT';
 
 let store: ArtifactStore | null = null;
 
+function env(name: string): string {
+  const value = globalThis.process.env[name];
+  if (!value) throw new Error(`${name} is not set: the processor runs under execlab worker, which sets it`);
+  return value;
+}
+
 export default async function process(job: SandboxedJob<JobData>): Promise<unknown> {
-  store ??= new ArtifactStore(redisClient(globalThis.process.env[WORKER_REDIS_ENV] ?? 'redis://127.0.0.1:6379'));
+  store ??= new ArtifactStore(redisClient(env(WORKER_REDIS_ENV)));
   let last = 0;
   try {
     return await runJob(job.data, {
       store,
-      dataRoot: globalThis.process.env[WORKER_DATA_ROOT_ENV] ?? 'data',
+      dataRoot: env(WORKER_DATA_ROOT_ENV),
       version: execlabVersion(),
       log: (line) => void globalThis.process.stderr.write(`${new Date().toISOString()} ${line}\n`),
       onProgress: (done, total, status) => {

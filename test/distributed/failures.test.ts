@@ -65,6 +65,8 @@ describe.skipIf(SKIP)('failures in the middle of a training job', () => {
     const r = await remote;
     await stopWorkers([second]);
     expect(r.code, r.err).toBe(0);
+    // SIGTERM: the worker stops taking jobs and exits once its running ones are done.
+    expect(second.log()).toMatch(/SIGTERM: finishing the running jobs[\s\S]*: stopped/);
     expect(first.log()).not.toMatch(/finished OPD-S-s1/);
     const resumed = /resuming OPD-S-s1 from its checkpoint at iteration (\d+)/.exec(second.log());
     expect(resumed, second.log()).not.toBeNull();
