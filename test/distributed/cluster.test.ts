@@ -1,7 +1,7 @@
 /**
- * Three local workers on a test Redis: a tiny reproduction and a backtest (rules and a trained
- * policy, in shards of one date) give the single-process run's results.json and per-order files; a
- * job whose dataset the workers do not have is refused with the reason.
+ * Three local workers on a test Redis: a tiny reproduction, a backtest (rules and a trained policy,
+ * in shards of two dates) and a sweep give the single-process run's results.json, per-order files
+ * and sweep.json; a job whose dataset the workers do not have is refused with the reason.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +55,16 @@ describe.skipIf(SKIP)('three workers on Redis', () => {
     const strategiesOf = (dir: string) => (JSON.parse(readFileSync(join(root, dir, 'summary.json'), 'utf8')) as { strategies: unknown }).strategies;
     expect(strategiesOf('bt-remote')).toEqual(strategiesOf('bt-local'));
     expect(workers.map((w) => w.log()).join('\n').match(/finished evaluate-\d+ /g)?.length).toBe(6 + 5);
+  });
+
+  it('a sweep gives the single-process sweep.json', async () => {
+    const args = ['sweep', '--data', data, '--seeds', '2', '--hidden', '8', '--grid', 'iterations=2;episodesPerIteration=8;entropyCoef=0,0.01'];
+    const local = await runCli(...args, '--out', join(root, 'sw-local'), '--workers', '0');
+    expect(local.code, local.err).toBe(0);
+    const remote = await runCli(...args, '--out', join(root, 'sw-remote'), '--redis', url);
+    expect(remote.code, remote.err).toBe(0);
+    for (const f of ['sweep.json', 'chosen.json', 'sweep.md']) expect(readFileSync(join(root, 'sw-remote', f), 'utf8')).toBe(readFileSync(join(root, 'sw-local', f), 'utf8'));
+    expect(workers.map((w) => w.log()).join('\n')).toMatch(/finished OPD-S-s2-t2 /);
   });
 
   it('a worker without the dataset refuses the job and says why', async () => {
