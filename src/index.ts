@@ -46,6 +46,11 @@ export type * from './report/types.js';
 export { writeReport } from './report/write.js';
 export { reproduce } from './reproduce/pipeline.js';
 export { ReproduceSettingsSchema, type ReproduceSettings } from './reproduce/settings.js';
+export { localExecutor, type Executor } from './reproduce/executor.js';
+// work over machines (BullMQ on Redis)
+export { Coordinator } from './distributed/coordinator.js';
+export { distributedExecutor, distributedBacktest } from './distributed/executor.js';
+export { startWorker, type WorkerSettings } from './distributed/worker.js';
 export { decide, policyRuntime, DecisionRequestSchema, type DecisionRequest, type Decision } from './serve/decide.js';
 export { createPolicyServer } from './serve/server.js';
 export { ExecLabError } from './errors.js';

@@ -11,6 +11,7 @@ import { registerTrainCommand } from './commands/train.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerSweepCommand } from './commands/sweep.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { runEnvironment } from '../util/environment.js';
 import { printable } from '../util/text.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerReproduceCommand(program);
   registerSweepCommand(program);
   registerServeCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

@@ -58,12 +58,10 @@ export interface BacktestResult extends Comparison {
 }
 
 /**
- * The orders in the order buildEpisodes gives their episodes (dates in dataset order, each date's
- * orders as given; unknown dates first, to be skipped), cut into parts of at most `max` orders at
- * date boundaries; a date with more than `max` orders is split.
+ * The orders grouped by date in the order buildEpisodes gives their episodes: dates in dataset order,
+ * each date's orders as given; orders of dates the dataset lacks first (they are skipped).
  */
-export function partitionOrders(dates: readonly string[], orders: readonly Order[], max: number): Order[][] {
-  if (!Number.isInteger(max) || max < 1) throw new ExecLabError(`max orders in memory must be an integer >= 1, got ${max}`, 2);
+export function ordersByDate(dates: readonly string[], orders: readonly Order[]): Order[][] {
   const rank = new Map(dates.map((d, i) => [d, i]));
   const byDate = new Map<number, Order[]>();
   for (const o of orders) {
@@ -72,10 +70,19 @@ export function partitionOrders(dates: readonly string[], orders: readonly Order
     if (list) list.push(o);
     else byDate.set(r, [o]);
   }
+  return [...byDate.keys()].sort((a, b) => a - b).map((r) => byDate.get(r) as Order[]);
+}
+
+/**
+ * The orders in the order buildEpisodes gives their episodes (dates in dataset order, each date's
+ * orders as given; unknown dates first, to be skipped), cut into parts of at most `max` orders at
+ * date boundaries; a date with more than `max` orders is split.
+ */
+export function partitionOrders(dates: readonly string[], orders: readonly Order[], max: number): Order[][] {
+  if (!Number.isInteger(max) || max < 1) throw new ExecLabError(`max orders in memory must be an integer >= 1, got ${max}`, 2);
   const parts: Order[][] = [];
   let current: Order[] = [];
-  for (const r of [...byDate.keys()].sort((a, b) => a - b)) {
-    const group = byDate.get(r) as Order[];
+  for (const group of ordersByDate(dates, orders)) {
     if (current.length > 0 && current.length + group.length > max) {
       parts.push(current);
       current = [];
@@ -93,13 +100,17 @@ export function partitionOrders(dates: readonly string[], orders: readonly Order
   return parts;
 }
 
-interface Resolved {
+export interface ResolvedStrategy {
   readonly strategy: Strategy;
   /** The feature normalisation a policy was trained with, when it differs from the dataset's. */
   readonly featureStats: FeatureStats | null;
 }
 
-function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number, sim: SimSettings, mode: EvaluationMode | null, orders: OrderSettings): Resolved {
+/**
+ * A rule name (twap, vwap, ac, static, forecast, planner) or a policy file's path, as the strategy to
+ * run; `orders` are the order settings the forecast planner is fitted with.
+ */
+export function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number, sim: SimSettings, mode: EvaluationMode | null, orders: OrderSettings): ResolvedStrategy {
   if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null };
   if (spec.toLowerCase() === STATIC_STRATEGY) return { strategy: staticStrategyFor(store, sim).strategy, featureStats: null };
   if (spec.toLowerCase() === FORECAST_STRATEGY) return { strategy: fitForecastOnStore(store, sim, orders).strategy, featureStats: null };
@@ -111,7 +122,8 @@ function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: Dataset
   return { strategy: strategyFromPolicyFile(policy, threads, mode ?? undefined), featureStats: same ? null : policy.featureStats };
 }
 
-export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgress?: ProgressFn): BacktestResult {
+/** The request's orders: its order file (checked against the dataset), or generated on its split. */
+export function backtestOrders(store: DatasetStore, req: Pick<BacktestRequest, 'ordersFile' | 'split' | 'orders'>): Order[] {
   let orders: Order[];
   if (req.ordersFile) {
     orders = readOrdersCsv(req.ordersFile);
@@ -120,12 +132,36 @@ export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgres
     orders = generateOrders(store, store.datesOf(req.split), req.orders);
   }
   if (orders.length === 0) throw new ExecLabError('no orders to backtest');
-  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1, req.sim, req.policyMode ?? null, req.orders));
+  return orders;
+}
+
+/** Every strategy's per-order results on some of the orders (a shard, or all of them). */
+export interface OrdersRun {
+  readonly runs: readonly StrategyRun[];
+  /** TWAP, the reference of the paired tests (also when it is not among the strategies); null when no order ran. */
+  readonly twap: StrategyRun | null;
+  /** The orders that ran, aligned with the runs. */
+  readonly ran: { readonly orders: readonly Order[]; readonly date: readonly string[]; readonly liquidity: readonly number[] };
+  readonly skipped: readonly SkippedOrder[];
+  readonly parts: number;
+}
+
+/**
+ * Runs the strategies over `orders` in consecutive parts of whole dates of at most `maxOrdersInMemory`
+ * orders (none may run: all skipped).
+ */
+export function runOrders(
+  store: DatasetStore,
+  orders: readonly Order[],
+  resolved: readonly ResolvedStrategy[],
+  req: Pick<BacktestRequest, 'sim' | 'maxOrdersInMemory'>,
+  onProgress?: ProgressFn,
+): OrdersRun {
   const strategies = resolved.map((r) => r.strategy);
   const parts = partitionOrders(store.meta.dates, orders, req.maxOrdersInMemory ?? DEFAULT_MAX_ORDERS_IN_MEMORY);
   const runParts: StrategyRun[][] = strategies.map(() => []);
   const twapParts: StrategyRun[] = [];
-  const ran = { count: 0, orders: [] as Order[], date: [] as string[], liquidity: [] as number[] };
+  const ran = { orders: [] as Order[], date: [] as string[], liquidity: [] as number[] };
   const skipped: SkippedOrder[] = [];
   for (const [k, part] of parts.entries()) {
     const label = parts.length > 1 ? `part ${k + 1}/${parts.length}` : undefined;
@@ -145,10 +181,31 @@ export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgres
       ran.date.push(episodes.date[i]);
       ran.liquidity.push(episodes.liquidity[i]);
     }
-    ran.count += episodes.count;
   }
-  if (ran.count === 0) throw new ExecLabError(`none of the ${orders.length} orders can run: ${skipped[0]?.reason ?? ''}`);
-  const runs = runParts.map(concatRuns);
-  const index: OrderIndex = { ...ran, liquidity: Float64Array.from(ran.liquidity) };
-  return { runs, reports: reportRuns(runs, concatRuns(twapParts), index), ran: index, skipped, orderCount: orders.length, parts: parts.length };
+  if (ran.orders.length === 0) return { runs: [], twap: null, ran, skipped, parts: parts.length };
+  return { runs: runParts.map(concatRuns), twap: concatRuns(twapParts), ran, skipped, parts: parts.length };
+}
+
+/** The backtest's result from the runs of consecutive pieces of its `orderCount` orders, in order. */
+export function finishBacktest(orderCount: number, pieces: readonly OrdersRun[]): BacktestResult {
+  const ranPieces = pieces.filter((p) => p.twap !== null);
+  const skipped = pieces.flatMap((p) => p.skipped);
+  const parts = pieces.reduce((n, p) => n + p.parts, 0);
+  if (ranPieces.length === 0) throw new ExecLabError(`none of the ${orderCount} orders can run: ${skipped[0]?.reason ?? ''}`);
+  const runs = ranPieces[0].runs.map((_, k) => concatRuns(ranPieces.map((p) => p.runs[k])));
+  const twap = concatRuns(ranPieces.map((p) => p.twap as StrategyRun));
+  const orders = ranPieces.flatMap((p) => p.ran.orders);
+  const index: OrderIndex = {
+    count: orders.length,
+    orders,
+    date: ranPieces.flatMap((p) => p.ran.date),
+    liquidity: Float64Array.from(ranPieces.flatMap((p) => p.ran.liquidity)),
+  };
+  return { runs, reports: reportRuns(runs, twap, index), ran: index, skipped, orderCount, parts };
+}
+
+export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgress?: ProgressFn): BacktestResult {
+  const orders = backtestOrders(store, req);
+  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1, req.sim, req.policyMode ?? null, req.orders));
+  return finishBacktest(orders.length, [runOrders(store, orders, resolved, req, onProgress)]);
 }

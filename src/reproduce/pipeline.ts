@@ -24,14 +24,15 @@ import { staticStrategyFor } from '../eval/static-fit.js';
 import { fitForecastOnStore } from '../eval/forecast-fit.js';
 import { forecastSection } from '../report/forecast-section.js';
 import { parallelInferenceAvailable } from '../rl/common/net/parallel-inference.js';
-import { plannerFor } from '../eval/planner-model.js';
+import { plannerFor, PLANNER_STRATEGY } from '../eval/planner-model.js';
 import { readSweep, sweepSection } from './sweep.js';
 import type { Strategy } from '../strategies/types.js';
 import { synthParams } from '../synth/params.js';
 import { generateSyntheticMarket } from '../synth/market.js';
 import type { ProgressBar } from '../util/progress.js';
 import { writeFileAtomic } from '../util/files.js';
-import { runTasks } from './scheduler.js';
+import { localExecutor, type Executor } from './executor.js';
+import { FORECAST_STRATEGY, STATIC_STRATEGY } from '../eval/backtest.js';
 import { FULL_BUDGET, FULL_SEEDS, QUICK_BUDGET, QUICK_SEEDS, type ReproduceSettings } from './settings.js';
 import { isDone, methodTask, policyPath, type Method, type TrainTask } from './tasks.js';
 
@@ -193,7 +194,11 @@ function findings(reports: readonly StrategyReport[]): string[] {
   return notes;
 }
 
-export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: string): Promise<ReproduceOutput> {
+/**
+ * The whole reproduction; `executor` is where trainings and evaluations run (default: this machine,
+ * `s.workers` threads). Any executor gives the same report numbers.
+ */
+export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: string, executor?: Executor): Promise<ReproduceOutput> {
   const base = s.quick ? QUICK_BUDGET : FULL_BUDGET;
   const budget = {
     ...base,
@@ -203,7 +208,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   };
   const seeds = s.seeds ?? (s.quick ? QUICK_SEEDS : FULL_SEEDS);
   const lr = s.learningRate ?? PPO_LR;
-  const workers = s.workers ?? Math.max(1, Math.min(availableParallelism(), 8));
+  const run = executor ?? localExecutor(s.workers ?? Math.max(1, Math.min(availableParallelism(), 8)));
   const sim = DEFAULT_SIM_SETTINGS;
   // ---- data -------------------------------------------------------------------------------
   const store = ensureDataset(s, ui);
@@ -226,7 +231,13 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // On the synthetic market, the model-aware planner: the practical ceiling of a past-only policy.
   const planner = plannerFor(store, sim);
   const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy, forecast.strategy, ...(planner ? [planner] : [])];
-  const ruleRuns = rules.map((r) => runStrategy(r, test, sim));
+  const testSet = { store, orders: testOrders, orderSettings: orders, episodes: test };
+  const ruleSpecs = ['twap', 'vwap', 'ac', STATIC_STRATEGY, FORECAST_STRATEGY, ...(planner ? [PLANNER_STRATEGY] : [])];
+  const ruleRuns = await run.evaluate(
+    rules.map((r, k) => ({ spec: ruleSpecs[k], build: () => r })),
+    testSet,
+    sim,
+  );
   // ---- learned methods: train (cached, resumable, parallel) -------------------------------------
   const cacheDir = join(s.out, 'cache');
   const methods = s.methods.filter((m) => m !== 'OPD' || s.methods.includes('OPD-T'));
@@ -260,7 +271,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const total = tasks.reduce((a, t) => a + t.iterations, 0);
   const bar = ui.bar('training');
   const running = new Map<string, string>();
-  await runTasks(tasks, workers, (id, done, _n, status) => {
+  await run.train(tasks, (id, done, _n, status) => {
     progress.set(id, done);
     if (status === 'done' || status === 'cached') running.delete(id);
     else running.set(id, `${id} ${done}`);
@@ -268,26 +279,25 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   });
   bar.stop();
   // ---- evaluate once on the test split ----------------------------------------------------------
-  const evalBar = ui.bar('test evaluation');
   const learned: Array<{ name: Method; runs: StrategyRun[]; policies: PolicyFile[]; dirs: string[] }> = [];
-  let k = 0;
-  for (const m of methods) {
+  // Two inference threads when there are two cores: the same decisions as one (tested), sooner.
+  const threads = parallelInferenceAvailable() ? Math.min(2, availableParallelism()) : 1;
+  const evaluated = methods.map((m) => {
     const mine = tasks.filter((t) => t.method === m);
-    const policies = mine.map((t) => loadPolicy(policyPath(t)));
-    // Two inference threads when there are two cores: the same decisions as one (tested), sooner.
-    const threads = parallelInferenceAvailable() ? Math.min(2, availableParallelism()) : 1;
-    const runs = policies.map((p) => {
-      const strategy = strategyFromPolicyFile(p, threads);
-      try {
-        return runStrategy(strategy, test, sim);
-      } finally {
-        strategy.close?.();
-      }
-    });
-    learned.push({ name: m, runs, policies, dirs: mine.map((t) => t.outDir) });
-    evalBar.update(++k, methods.length, m);
-  }
+    return { m, mine, policies: mine.map((t) => loadPolicy(policyPath(t))) };
+  });
+  const evalBar = ui.bar('test evaluation');
+  const items = evaluated.flatMap((e) => e.policies.map((p, k) => ({ spec: policyPath(e.mine[k]), build: () => strategyFromPolicyFile(p, threads) })));
+  evalBar.update(0, items.length, 'learned policies');
+  const learnedRuns = await run.evaluate(items, testSet, sim);
+  evalBar.update(items.length, items.length, 'learned policies');
   evalBar.stop();
+  let k = 0;
+  for (const e of evaluated) {
+    const runs = learnedRuns.slice(k, k + e.policies.length);
+    k += e.policies.length;
+    learned.push({ name: e.m, runs, policies: e.policies, dirs: e.mine.map((t) => t.outDir) });
+  }
   const averaged = learned.map((l) => averageRuns(l.name, l.name === 'OPD-T' ? 'oracle' : 'learned', l.runs));
   const allRuns = [...ruleRuns, ...averaged];
   const twap = ruleRuns[0];

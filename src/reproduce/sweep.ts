@@ -17,7 +17,7 @@ import { loadPolicy } from '../rl/common/policy-file.js';
 import type { SweepSection } from '../report/types.js';
 import { DEFAULT_SIM_SETTINGS } from '../sim/settings.js';
 import { writeFileAtomic } from '../util/files.js';
-import { runTasks } from './scheduler.js';
+import { localExecutor, type Executor } from './executor.js';
 import { FULL_BUDGET, QUICK_BUDGET } from './settings.js';
 import { methodTask, policyPath, type LearnerOverrides, type Method, type TrainTask } from './tasks.js';
 
@@ -135,7 +135,8 @@ function validationPa(task: TrainTask): { validPaBps: number; evaluation: string
   };
 }
 
-export async function sweep(s: SweepSettings, onProgress: (done: number, total: number, status: string) => void): Promise<SweepResult> {
+/** The sweep; `executor` is where its trainings run (default: this machine, `s.workers` threads). */
+export async function sweep(s: SweepSettings, onProgress: (done: number, total: number, status: string) => void, executor?: Executor): Promise<SweepResult> {
   const store = openDataset(s.data);
   if (store.meta.split.validation.length === 0) throw new ExecLabError(`${s.data}: no validation split to score the trials on`, 2);
   const fingerprint = createHash('sha256').update(readFileSync(join(store.dir, 'meta.json'))).digest('hex');
@@ -179,8 +180,8 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
   });
   const total = tasks.reduce((a, t) => a + t.iterations, 0);
   const progress = new Map<string, number>();
-  const workers = s.workers ?? Math.max(1, Math.min(availableParallelism(), 8));
-  await runTasks(tasks, workers, (id, done, _n, status) => {
+  const run = executor ?? localExecutor(s.workers ?? Math.max(1, Math.min(availableParallelism(), 8)));
+  await run.train(tasks, (id, done, _n, status) => {
     progress.set(id, done);
     onProgress([...progress.values()].reduce((a, b) => a + b, 0), total, `${id} ${status}`);
   });

@@ -148,8 +148,11 @@ export function isDone(task: TrainTask): boolean {
 
 const dataCache = new Map<string, TrainingData>();
 
-/** Runs one task in this thread (resuming its checkpoint when there is one). */
-export async function runTask(task: TrainTask, teacherPolicyPath: string | null, onProgress?: ProgressFn): Promise<void> {
+/**
+ * Runs one task in this thread (resuming its checkpoint when there is one); `onCheckpoint` is called
+ * after each checkpoint is written to task.outDir.
+ */
+export async function runTask(task: TrainTask, teacherPolicyPath: string | null, onProgress?: ProgressFn, onCheckpoint?: () => Promise<void>): Promise<void> {
   const key = JSON.stringify([task.dataDir, task.sim, task.orders]);
   let data = dataCache.get(key);
   if (!data) {
@@ -163,5 +166,5 @@ export async function runTask(task: TrainTask, teacherPolicyPath: string | null,
   } else {
     job = { algo: 'ddqn', name: task.method, settings: task.ddqn! };
   }
-  await trainPolicy(data, task.sim, job, { outDir: task.outDir, resume: true, onProgress });
+  await trainPolicy(data, task.sim, job, { outDir: task.outDir, resume: true, onProgress, onCheckpoint });
 }

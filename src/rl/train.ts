@@ -100,6 +100,8 @@ export async function trainPolicy(
     resume?: boolean;
     onProgress?: ProgressFn;
     haltAfter?: number;
+    /** After each checkpoint is written (see LoopIo.onCheckpoint). */
+    onCheckpoint?: () => Promise<void>;
     threads?: number;
     /** Worker scripts (tests running from source point them at the build). */
     workerUrl?: URL;
@@ -141,6 +143,7 @@ export async function trainPolicy(
         resume: io.resume ?? false,
         onProgress: io.onProgress,
         haltAfter: io.haltAfter,
+        onCheckpoint: io.onCheckpoint,
         inference: twoThreads?.factory ?? null,
         replicas: pool ? pool.replicas : 1,
         // Compared on --resume: a run continued with other settings is refused, naming them.

@@ -1,4 +1,4 @@
-import { SingleBar, Presets } from 'cli-progress';
+import { MultiBar, SingleBar, Presets } from 'cli-progress';
 import { printable } from './text.js';
 
 /** A progress callback: library code reports (done, total) and optional status text; the CLI draws it. */
@@ -50,5 +50,44 @@ export function progressBar(rawLabel: string, quiet = false): ProgressBar {
       process.stderr.write(`${label}: ${done}/${total} (${((now - t0) / 1000).toFixed(1)} s) ${printable(status)}\n`);
     },
     stop() {},
+  };
+}
+
+/** Several progress bars at once (an overall one and one per running job), drawn together. */
+export interface ProgressBoard {
+  bar(label: string): ProgressBar;
+  stop(): void;
+}
+
+/**
+ * On a terminal, cli-progress's MultiBar (bars added and removed as jobs start and finish); elsewhere
+ * each bar prints plain lines, as progressBar does.
+ */
+export function progressBoard(quiet = false): ProgressBoard {
+  if (quiet || !process.stderr.isTTY) return { bar: (label) => progressBar(label, quiet), stop: () => {} };
+  const multi = new MultiBar(
+    { format: '{label} [{bar}] {percentage}% {value}/{total} {eta_formatted} {status}', stream: process.stderr, hideCursor: true, etaBuffer: 50, clearOnComplete: false },
+    Presets.shades_classic,
+  );
+  return {
+    bar(rawLabel) {
+      const label = printable(rawLabel).padEnd(22);
+      let bar: SingleBar | null = null;
+      return {
+        update(done, total, raw = '') {
+          const status = printable(raw);
+          if (!bar) bar = multi.create(total, done, { label, status });
+          else {
+            bar.setTotal(total);
+            bar.update(done, { label, status });
+          }
+        },
+        stop() {
+          if (bar) multi.remove(bar);
+          bar = null;
+        },
+      };
+    },
+    stop: () => multi.stop(),
   };
 }

@@ -3,13 +3,15 @@ import { z } from 'zod';
 import { validateSettings } from '../../config/validate.js';
 import { OrderSettingsSchema } from '../../data/orders.js';
 import { openDataset } from '../../data/store.js';
-import { DEFAULT_MAX_ORDERS_IN_MEMORY, runBacktest } from '../../eval/backtest.js';
+import { DEFAULT_MAX_ORDERS_IN_MEMORY, runBacktest, type BacktestRequest } from '../../eval/backtest.js';
+import { distributedBacktest } from '../../distributed/executor.js';
+import { DistributedSchema, withCoordinator } from '../../distributed/settings.js';
 import { writeComparison } from '../../eval/outputs.js';
 import { resultsTable } from '../../report/console.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { DEFAULT_AC_SETTINGS } from '../../strategies/almgren-chriss.js';
 import { runEnvironment } from '../../util/environment.js';
-import { progressBar } from '../../util/progress.js';
+import { progressBoard } from '../../util/progress.js';
 import { DEFAULT_DATA_DIR, requireSplitDays, userSettings } from '../options.js';
 import { addSchemaOptions } from '../schema-options.js';
 import { printable } from '../../util/text.js';
@@ -45,6 +47,7 @@ export const BacktestSchema = z
       .default(null)
       .describe("policies: 'greedy' (the most likely action), 'expected' (the distribution's expected share of Q) or 'sample' (an action drawn from the distribution, as in training; seeded, repeatable)"),
   })
+  .extend(DistributedSchema.shape)
   .strict();
 
 export function registerBacktestCommand(program: Command): void {
@@ -64,30 +67,32 @@ export function registerBacktestCommand(program: Command): void {
     },
   });
   cmd
-    .action(function (this: Command) {
+    .action(async function (this: Command) {
       const s = validateSettings(BacktestSchema, userSettings(this), 'backtest settings');
       const store = openDataset(s.data);
       if (s.orders === null) requireSplitDays(store, s.split);
       const sim = SimSettingsSchema.parse({ fill: { participationCap: s.participationCap, lotSize: s.lotSize, noFillWithoutVolume: s.noFillWithoutVolume } });
-      const bar = progressBar('backtest data');
-      const result = runBacktest(
-        store,
-        {
-          strategies: s.strategy.split(',').map((x) => x.trim()).filter(Boolean),
-          split: s.split,
-          ordersFile: s.orders,
-          orders: OrderSettingsSchema.parse({ seed: s.ordersSeed, side: s.side }),
-          sim,
-          ac: { ...DEFAULT_AC_SETTINGS, riskAversion: s.acRiskAversion },
-          threads: s.threads,
-          maxOrdersInMemory: s.maxOrdersInMemory,
-          policyMode: s.policyMode,
-        },
-        bar.update,
-      );
-      bar.stop();
-      const files = writeComparison(s.out, result.runs, result.reports, result.ran, { settings: s, sim, dataset: store.meta.name, skipped: result.skipped.length, environment: runEnvironment() });
-      const inParts = result.parts > 1 ? `, in ${result.parts} parts of at most ${s.maxOrdersInMemory} orders` : '';
+      const board = progressBoard();
+      const bar = board.bar('backtest data');
+      const request: BacktestRequest = {
+        strategies: s.strategy.split(',').map((x) => x.trim()).filter(Boolean),
+        split: s.split,
+        ordersFile: s.orders,
+        orders: OrderSettingsSchema.parse({ seed: s.ordersSeed, side: s.side }),
+        sim,
+        ac: { ...DEFAULT_AC_SETTINGS, riskAversion: s.acRiskAversion },
+        threads: s.threads,
+        maxOrdersInMemory: s.maxOrdersInMemory,
+        policyMode: s.policyMode,
+      };
+      const ui = { bar: board.bar, log: (line: string) => process.stderr.write(`${printable(line, true)}\n`) };
+      const result = await (s.redis ? withCoordinator(s.redis, ui, (c) => distributedBacktest(c, store, request, s.shardDays)) : Promise.resolve().then(() => runBacktest(store, request, bar.update))).finally(() => {
+        bar.stop();
+        board.stop();
+      });
+      const { redis: _redis, shardDays: _shardDays, ...settings } = s;
+      const files = writeComparison(s.out, result.runs, result.reports, result.ran, { settings, sim, dataset: store.meta.name, skipped: result.skipped.length, environment: runEnvironment() });
+      const inParts = s.redis ? `, in jobs of ${s.shardDays} dates` : result.parts > 1 ? `, in ${result.parts} parts of at most ${s.maxOrdersInMemory} orders` : '';
       // Strategy names are file names and the skip reasons may name codes: printed without control characters.
       const print = (text: string): void => void process.stdout.write(printable(text, true));
       print(`${result.ran.count} orders on ${new Set(result.ran.date).size} days (${s.orders ?? `${s.split} split`}${inParts})\n\n`);

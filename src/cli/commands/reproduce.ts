@@ -4,7 +4,9 @@ import { validateSettings } from '../../config/validate.js';
 import { reproduce } from '../../reproduce/pipeline.js';
 import { ReproduceSettingsSchema } from '../../reproduce/settings.js';
 import { resultsTable } from '../../report/console.js';
-import { progressBar } from '../../util/progress.js';
+import { progressBoard } from '../../util/progress.js';
+import { distributedExecutor } from '../../distributed/executor.js';
+import { DistributedSchema, withCoordinator } from '../../distributed/settings.js';
 import { openDataset } from '../../data/store.js';
 import { requireSplits, userSettings } from '../options.js';
 import { addSchemaOptions, narrowNumbers } from '../schema-options.js';
@@ -23,7 +25,9 @@ export const ReproduceCliSchema = narrowNumbers(ReproduceSettingsSchema, {
   entropyCoef: (n) => n.max(1),
   iterations: (n) => n.max(1_000_000),
   episodesPerIteration: (n) => n.max(MAX_EPISODES_IN_MEMORY),
-}).strict();
+})
+  .extend(DistributedSchema.shape)
+  .strict();
 
 export function registerReproduceCommand(program: Command): void {
   const cmd = program
@@ -41,6 +45,7 @@ export function registerReproduceCommand(program: Command): void {
         '  execlab reproduce --seeds 3                    # the full run of docs/RESULTS.md',
         '  execlab reproduce --predictability 0 --quick   # the null market: nothing should beat TWAP',
         '  execlab reproduce --data data/ashare --quick   # on imported real data',
+        '  execlab reproduce --quick --redis redis://10.0.0.5:6379   # trainings and evaluations on workers (execlab worker)',
       ].join('\n'),
     )
     .option('--config <file>', 'YAML or JSON file with any of these settings (flags win)');
@@ -48,13 +53,12 @@ export function registerReproduceCommand(program: Command): void {
   cmd.action(async function (this: Command) {
     const loose = userSettings(this);
     if (typeof loose.methods === 'string') loose.methods = loose.methods.split(',');
-    const s = validateSettings(ReproduceCliSchema, loose, 'reproduce settings');
+    const { redis, shardDays, ...s } = validateSettings(ReproduceCliSchema, loose, 'reproduce settings');
     if (s.data !== null) requireSplits(openDataset(s.data), 'reproduce', ['validation', 'test']);
-    const out = await reproduce(
-      s,
-      { bar: (label) => progressBar(label), log: (line) => process.stderr.write(`${printable(line, true)}\n`) },
-      `execlab ${process.argv.slice(2).join(' ')}`,
-    );
+    const board = progressBoard();
+    const ui = { bar: board.bar, log: (line: string) => process.stderr.write(`${printable(line, true)}\n`) };
+    const command = `execlab ${process.argv.slice(2).join(' ')}`;
+    const out = await (redis ? withCoordinator(redis, ui, (c) => reproduce(s, ui, command, distributedExecutor(c, { shardDays }))) : reproduce(s, ui, command)).finally(() => board.stop());
     process.stdout.write(printable(`\n${resultsTable(out.report.strategies)}\n\n${out.report.notes.map((n) => `- ${n}`).join('\n')}\n\nreport: ${out.markdownPath}\n        ${out.htmlPath}\n`, true));
   });
 }

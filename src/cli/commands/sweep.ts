@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { validateSettings } from '../../config/validate.js';
 import { sweep, SweepSettingsSchema } from '../../reproduce/sweep.js';
-import { progressBar } from '../../util/progress.js';
+import { progressBoard } from '../../util/progress.js';
+import { printable } from '../../util/text.js';
+import { distributedExecutor } from '../../distributed/executor.js';
+import { DistributedSchema, withCoordinator } from '../../distributed/settings.js';
 import { userSettings } from '../options.js';
 import { addSchemaOptions } from '../schema-options.js';
 
@@ -22,12 +25,17 @@ export function registerSweepCommand(program: Command): void {
       ].join('\n'),
     )
     .option('--config <file>', 'YAML or JSON file with any of these settings (flags win)');
-  addSchemaOptions(cmd, SweepSettingsSchema);
+  const schema = SweepSettingsSchema.extend({ redis: DistributedSchema.shape.redis }).strict();
+  addSchemaOptions(cmd, schema);
   cmd.action(async function (this: Command) {
-    const s = validateSettings(SweepSettingsSchema, userSettings(this), 'sweep settings');
-    const bar = progressBar('sweep');
-    const r = await sweep(s, bar.update);
-    bar.stop();
+    const { redis, ...s } = validateSettings(schema, userSettings(this), 'sweep settings');
+    const board = progressBoard();
+    const bar = board.bar('sweep');
+    const ui = { bar: board.bar, log: (line: string) => process.stderr.write(`${printable(line, true)}\n`) };
+    const r = await (redis ? withCoordinator(redis, ui, (c) => sweep(s, bar.update, distributedExecutor(c))) : sweep(s, bar.update)).finally(() => {
+      bar.stop();
+      board.stop();
+    });
     const best = r.trials[r.chosen - 1];
     process.stdout.write(
       `${r.trials.length} trials x ${best.seeds.length} seeds; chosen trial ${r.chosen} ${JSON.stringify(best.point)}: validation PA ${best.meanValidPaBps.toFixed(2)} bps\nwrote ${s.out}/sweep.json, ${s.out}/sweep.md, ${s.out}/chosen.json\n`,

@@ -111,6 +111,11 @@ export interface LoopIo {
   readonly settings?: Readonly<Record<string, unknown>>;
   /** Where resume notes go (default: a line on stderr). */
   readonly onNotice?: (message: string) => void;
+  /**
+   * Called after each checkpoint is written to `dir` (checkpoint.json and metrics.jsonl complete up
+   * to it), before the next iteration: a distributed job copies them to its artifact store here.
+   */
+  readonly onCheckpoint?: () => Promise<void>;
 }
 
 /** Nested settings as dotted keys with JSON values: { sim: { alpha: 100 } } -> { 'sim.alpha': '100' }. */
@@ -273,6 +278,7 @@ export async function runLoop(learner: Learner, validation: EpisodeSet, sim: Sim
       state.learner = learner.saveState();
       state.params = f32ToBase64(net.params);
       writeFileAtomic(ckpt, JSON.stringify(state));
+      await io.onCheckpoint?.();
     }
     if (state.sinceBest >= settings.patience) {
       stoppedEarly = true;
