@@ -4,11 +4,11 @@
 // Rates are per second of this process's CPU time (user + system), best of 5 rounds: on a busy shared
 // machine that is a far steadier measure of one thread's speed than wall time. Median rounds and
 // wall-time rates are printed as well.
-import { ActorCritic } from '../dist/rl/common/net/network.js';
-import { Adam, clipGradNorm } from '../dist/rl/common/adam.js';
+import { ActorCritic } from '../dist/nn/network.js';
+import { Adam, clipGradNorm } from '../dist/nn/adam.js';
 import { ppoLoss } from '../dist/rl/common/losses.js';
-import { DataParallel } from '../dist/rl/common/net/parallel.js';
-import { kernelBackend } from '../dist/rl/common/net/kernels.js';
+import { DataParallel } from '../dist/rl/common/data-parallel.js';
+import { kernelBackend } from '../dist/nn/kernels.js';
 import { loadavg } from 'node:os';
 import { Rng } from '../dist/util/random.js';
 

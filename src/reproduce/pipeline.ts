@@ -21,7 +21,7 @@ import { buildEpisodes, selectEpisodes, type EpisodeSet } from '../sim/episodes.
 import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
-import { parallelInferenceAvailable } from '../rl/common/net/parallel-inference.js';
+import { parallelInferenceAvailable } from '../nn/parallel-inference.js';
 import { plannerFor } from '../eval/planner-model.js';
 import { readSweep, sweepSection } from './sweep.js';
 import type { Strategy } from '../strategies/types.js';

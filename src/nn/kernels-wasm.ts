@@ -7,7 +7,7 @@
  * Scratch memory stays bounded: NN and NT products run in chunks of rows, TN products (sums over the
  * batch) in chunks of k that carry their partial sums in double, so the order of every sum is kept.
  */
-import { GEMM_WASM_BASE64 } from './wasm/gemm-binary.js';
+import { GEMM_WASM_BASE64 } from './wasm/kernels-binary.js';
 
 interface GemmExports {
   memory: WebAssembly.Memory;

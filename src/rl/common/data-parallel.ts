@@ -10,9 +10,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ExecLabError } from '../../../errors.js';
-import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs, type PpoLossResult } from '../losses.js';
-import type { ActorCritic, NetConfig, SeqBatch } from './network.js';
+import { ExecLabError } from '../../errors.js';
+import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs, type PpoLossResult } from './losses.js';
+import type { ActorCritic, NetConfig, SeqBatch } from '../../nn/network.js';
 
 /** Loss statistics of a PPO gradient (the ppoLoss fields without the gradients). */
 export type PpoStats = Omit<PpoLossResult, 'dLogits' | 'dValues'>;
@@ -100,7 +100,7 @@ export class DataParallel {
     const paramsSab = new SharedArrayBuffer(size * 4);
     this.sharedParams = new Float32Array(paramsSab);
     this.localGrad = new Float32Array(size);
-    const url = opts.workerUrl ?? new URL('./parallel-worker.js', import.meta.url);
+    const url = opts.workerUrl ?? new URL('./data-parallel-worker.js', import.meta.url);
     for (let w = 0; w < n; w++) {
       const gradSab = new SharedArrayBuffer(size * 4);
       this.workerGrads.push(new Float32Array(gradSab));

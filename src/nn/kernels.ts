@@ -13,7 +13,7 @@
  * bit-identical, and it does not depend on the backend, so seeded runs give the same numbers on both.
  */
 import * as js from './kernels-js.js';
-import { ExecLabError } from '../../../errors.js';
+import { ExecLabError } from '../errors.js';
 import { createWasmGemm, type WasmGemm } from './kernels-wasm.js';
 
 export type KernelBackend = 'wasm-simd' | 'js';

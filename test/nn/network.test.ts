@@ -1,7 +1,7 @@
 /** The actor-critic network: sharing one recurrent pass per episode, inference, init, serialisation. */
 import { describe, expect, it } from 'vitest';
-import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/rl/common/net/network.js';
-import { fillRows, gemmNN, gemmNNBias, gemmNT, gemmTN, reluInPlace } from '../../src/rl/common/net/kernels.js';
+import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/nn/network.js';
+import { fillRows, gemmNN, gemmNNBias, gemmNT, gemmTN, reluInPlace } from '../../src/nn/kernels.js';
 import { Rng } from '../../src/util/random.js';
 import { maxRelDiff } from '../helpers/numeric.js';
 

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as js from '../../src/rl/common/net/kernels-js.js';
-import { createWasmGemm } from '../../src/rl/common/net/kernels-wasm.js';
-import { kernelBackend, selectKernels } from '../../src/rl/common/net/kernels.js';
-import { GEMM_WASM_BASE64 } from '../../src/rl/common/net/wasm/gemm-binary.js';
+import * as js from '../../src/nn/kernels-js.js';
+import { createWasmGemm } from '../../src/nn/kernels-wasm.js';
+import { kernelBackend, selectKernels } from '../../src/nn/kernels.js';
+import { GEMM_WASM_BASE64 } from '../../src/nn/wasm/kernels-binary.js';
 import { Rng } from '../../src/util/random.js';
 // @ts-expect-error: a plain ES module of the build scripts, without type declarations
 import { assembleWat } from '../../scripts/assemble-wat.mjs';
@@ -84,7 +84,7 @@ describe('WebAssembly kernels', () => {
   });
 
   it('are built from the committed gemm.wat (run `npm run build:wasm` after editing it)', async () => {
-    const source = readFileSync(new URL('../../src/rl/common/net/wasm/gemm.wat', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../../src/nn/wasm/kernels.wat', import.meta.url), 'utf8');
     const built: Uint8Array = await assembleWat(source, 'gemm.wat');
     expect(Buffer.from(built).toString('base64')).toBe(GEMM_WASM_BASE64);
   });

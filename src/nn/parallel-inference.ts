@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ExecLabError } from '../../../errors.js';
+import { ExecLabError } from '../errors.js';
 import { ActorCritic, type InferenceSession } from './network.js';
 
 /** Commands to the worker (ctrl[0]); ctrl[1] becomes 1 when the worker is done. */

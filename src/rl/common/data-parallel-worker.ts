@@ -4,8 +4,8 @@
  * its gradient into its own shared slot.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { computeShare, type ShareTask, type WorkerInit } from './parallel.js';
-import { ActorCritic } from './network.js';
+import { computeShare, type ShareTask, type WorkerInit } from './data-parallel.js';
+import { ActorCritic } from '../../nn/network.js';
 
 const init = workerData as WorkerInit;
 const net = ActorCritic.wrap(init.config, new Float32Array(init.params));

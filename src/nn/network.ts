@@ -8,8 +8,8 @@
  * recurrent pass, not 8. Forward returns logits [R*A] and values [R]; backward takes their gradients
  * and adds the parameter gradients into a flat Float32Array aligned with `params`.
  */
-import { ExecLabError } from '../../../errors.js';
-import type { Rng } from '../../../util/random.js';
+import { ExecLabError } from '../errors.js';
+import type { Rng } from '../util/random.js';
 import { ensureI32 } from './kernels.js';
 import { GruBranch, GruStepScratch, gruStep, type GruOffsets } from './gru.js';
 import { MlpHeads, type MlpOffsets } from './mlp.js';
