@@ -1,149 +1,101 @@
 /**
- * The matrix products of kernels.ts on WebAssembly SIMD (wasm/gemm.wat): operands are copied into the
- * module's memory widened to float64, multiplied in 4x4 tiles of f64x2 accumulators, and the results
- * rounded back into the caller's Float32Array. Bit-identical to kernels-js.ts (see gemm.wat), and about
- * four times as fast on the network's shapes (docs/PERFORMANCE.md).
- *
- * Scratch memory stays bounded: NN and NT products run in chunks of rows, TN products (sums over the
- * batch) in chunks of k that carry their partial sums in double, so the order of every sum is kept.
+ * The kernels of kernels.ts on WebAssembly SIMD (wasm/kernels.wat, f32x4): the module runs on this
+ * thread's kernel memory (memory.ts), where the network keeps its parameters, gradients and
+ * activations, so an operand is passed as its address with no copy. An operand from elsewhere (a
+ * caller's input array) is copied into a staging block first (float32 to float32, no widening), and an
+ * output from elsewhere copied back after. Bit-identical to kernels-js.ts.
  */
-import { GEMM_WASM_BASE64 } from './wasm/kernels-binary.js';
+import { ensureF32, kernelMemory, type KernelMemory } from './memory.js';
+import { KERNELS_WASM_BASE64 } from './wasm/kernels-binary.js';
 
-interface GemmExports {
-  memory: WebAssembly.Memory;
-  mm(a: number, sa: number, sk: number, b: number, ldb: number, s: number, lds: number, mp: number, K: number, np: number, init: number): void;
-  addTo(s: number, lds: number, c: number, M: number, N: number): void;
-  biasTo(s: number, lds: number, c: number, M: number, N: number, bias: number, relu: number): void;
-  addTo4(s: number, c: number, n: number): void;
-  biasTo4(s: number, c: number, M: number, N: number, bias: number, relu: number): void;
+interface KernelExports {
+  mm(a: number, sa: number, sk: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number, mode: number, bias: number): void;
+  nt(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number): void;
+  gruCell(g: number, gh: number, hp: number, hasPrev: number, ho: number, n: number, H: number): void;
+  gruBack(g: number, gh: number, hp: number, hasPrev: number, dh: number, dhp: number, dg: number, dgh: number, n: number, H: number): void;
 }
 
-/** Bytes of operand rows per chunk: small enough to stay in cache, large enough to amortise calls. */
-const CHUNK_BYTES = 1 << 20;
-/** Extra zeroed f64 elements after each operand: tiles over padded rows or columns read up to 3 beyond. */
-const GUARD = 4;
-const PAGE = 65536;
+/** The store mode of mm: accumulate, bias, bias then ReLU. */
+const ADD = 0;
+const BIAS = 1;
+const BIAS_RELU = 2;
 
-const ceil4 = (n: number): number => (n + 3) & ~3;
-/** Rounds a byte count up to a multiple of 16 (v128 alignment). */
-const align16 = (n: number): number => (n + 15) & ~15;
+export class WasmKernels {
+  private readonly stage: Float32Array<ArrayBuffer>[] = [new Float32Array(0), new Float32Array(0), new Float32Array(0), new Float32Array(0)];
 
-export class WasmGemm {
-  private readonly x: GemmExports;
-  private f64 = new Float64Array(0);
-  private f32 = new Float32Array(0);
+  constructor(
+    private readonly x: KernelExports,
+    readonly mem: KernelMemory,
+  ) {}
 
-  constructor(exports: GemmExports) {
-    this.x = exports;
-    this.views();
+  /** The byte address of a[off .. off + n) in kernel memory, staging a copy in `slot` when needed. */
+  private addr(a: Float32Array, off: number, n: number, slot: number): number {
+    if (this.mem.contains(a)) return a.byteOffset + 4 * off;
+    const s = (this.stage[slot] = ensureF32(this.stage[slot], n));
+    s.set(a.subarray(off, off + n));
+    return s.byteOffset;
+  }
+
+  /** Copies a staged output back to its owner (no-op for a kernel array). */
+  private back(C: Float32Array, co: number, n: number, slot: number): void {
+    if (!this.mem.contains(C)) C.set(this.stage[slot].subarray(0, n), co);
   }
 
   /**
-   * C[M,N] += A[M,K] * B[K,N] (transB false) or A[M,K] * B[N,K]^T (transB true); with `bias`,
-   * C = bias + product, then ReLU when `relu`.
+   * C[M,N] (+)= A B with A(i, k) = A[ao + i sa + k sk], B [K,N]: NN (sa = K, sk = 1) or TN (sa = 1,
+   * sk = M); with `bias`, C = bias + product, then ReLU when `relu`.
    */
-  rows(
-    A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number,
-    M: number, K: number, N: number, transB: boolean, bias: Float32Array | null, biasOff: number, relu: boolean,
+  mm(
+    A: Float32Array, ao: number, sa: number, sk: number, B: Float32Array, bo: number, C: Float32Array, co: number,
+    M: number, K: number, N: number, bias: Float32Array | null, biasOff: number, relu: boolean,
   ): void {
     if (M === 0 || N === 0) return;
-    const np = ceil4(N);
-    // Layout: B (K x N, f64) + guard | bias (f32) | A chunk (mp x K) | S chunk (mp x np) | C chunk (f32).
-    const bBytes = align16((K * N + GUARD) * 8);
-    const biasBytes = align16(N * 4);
-    const rowBytes = K * 8 + np * 8 + N * 4;
-    const chunk = Math.max(4, Math.min(ceil4(M), Math.floor(CHUNK_BYTES / rowBytes) & ~3));
-    const aPtr = bBytes + biasBytes;
-    const sPtr = aPtr + align16(chunk * K * 8);
-    const cPtr = sPtr + align16(chunk * np * 8);
-    this.reserve(cPtr + align16(chunk * N * 4));
-    const f64 = this.f64;
-    const f32 = this.f32;
-    if (transB) {
-      for (let j = 0; j < N; j++) {
-        const src = bo + j * K;
-        for (let k = 0; k < K; k++) f64[k * N + j] = B[src + k];
-      }
-    } else {
-      f64.set(B.subarray(bo, bo + K * N), 0);
-    }
-    f64.fill(0, K * N, K * N + GUARD);
-    if (bias !== null) f32.set(bias.subarray(biasOff, biasOff + N), bBytes >> 2);
-    for (let r0 = 0; r0 < M; r0 += chunk) {
-      const m = Math.min(chunk, M - r0);
-      const mp = ceil4(m);
-      const a0 = aPtr >> 3;
-      f64.set(A.subarray(ao + r0 * K, ao + (r0 + m) * K), a0);
-      f64.fill(0, a0 + m * K, a0 + mp * K);
-      this.x.mm(aPtr, K, 1, 0, N, sPtr, np, mp, K, np, 0);
-      const c0 = co + r0 * N;
-      if (bias === null) {
-        f32.set(C.subarray(c0, c0 + m * N), cPtr >> 2);
-        this.addTo(sPtr, np, cPtr, m, N);
-      } else if (N === np) {
-        this.x.biasTo4(sPtr, cPtr, m, N, bBytes, relu ? 1 : 0);
-      } else {
-        this.x.biasTo(sPtr, np, cPtr, m, N, bBytes, relu ? 1 : 0);
-      }
-      C.set(f32.subarray(cPtr >> 2, (cPtr >> 2) + m * N), c0);
-    }
+    const a = this.addr(A, ao, M * K, 0);
+    const b = this.addr(B, bo, K * N, 1);
+    const c = this.addr(C, co, M * N, 2);
+    const q = bias === null ? 0 : this.addr(bias, biasOff, N, 3);
+    this.x.mm(a, sa, sk, b, N, c, N, M, K, N, bias === null ? ADD : relu ? BIAS_RELU : BIAS, q);
+    this.back(C, co, M * N, 2);
   }
 
-  /** C[M,N] += A[K,M]^T * B[K,N]: a sum over the K rows of both operands, run in chunks of rows. */
-  tn(A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number): void {
+  /** C[M,N] += A[M,K] * B[N,K]^T. */
+  nt(A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number): void {
     if (M === 0 || N === 0) return;
-    const mp = ceil4(M);
-    const np = ceil4(N);
-    // Layout: S (mp x np, f64) | C (f32) | A chunk (k x M) + guard | B chunk (k x N) + guard.
-    const sBytes = align16(mp * np * 8);
-    const cPtr = sBytes;
-    const rowBytes = (M + N) * 8;
-    const chunk = Math.max(1, Math.min(K, Math.floor(CHUNK_BYTES / rowBytes)));
-    const aPtr = cPtr + align16(M * N * 4);
-    const bPtr = aPtr + align16((chunk * M + GUARD) * 8);
-    this.reserve(bPtr + align16((chunk * N + GUARD) * 8));
-    const f64 = this.f64;
-    const f32 = this.f32;
-    if (K === 0) f64.fill(0, 0, mp * np);
-    for (let k0 = 0; k0 < K; k0 += chunk) {
-      const kc = Math.min(chunk, K - k0);
-      const a0 = aPtr >> 3;
-      const b0 = bPtr >> 3;
-      f64.set(A.subarray(ao + k0 * M, ao + (k0 + kc) * M), a0);
-      f64.fill(0, a0 + kc * M, a0 + kc * M + GUARD);
-      f64.set(B.subarray(bo + k0 * N, bo + (k0 + kc) * N), b0);
-      f64.fill(0, b0 + kc * N, b0 + kc * N + GUARD);
-      this.x.mm(aPtr, 1, M, bPtr, N, 0, np, mp, kc, np, k0 === 0 ? 0 : 1);
-    }
-    f32.set(C.subarray(co, co + M * N), cPtr >> 2);
-    this.addTo(0, np, cPtr, M, N);
-    C.set(f32.subarray(cPtr >> 2, (cPtr >> 2) + M * N), co);
+    const a = this.addr(A, ao, M * K, 0);
+    const b = this.addr(B, bo, N * K, 1);
+    const c = this.addr(C, co, M * N, 2);
+    this.x.nt(a, K, b, K, c, N, M, K, N);
+    this.back(C, co, M * N, 2);
   }
 
-  /** C(i, j) = f32(C(i, j) + S(i, j)), four at a time when the rows allow it. */
-  private addTo(sPtr: number, lds: number, cPtr: number, M: number, N: number): void {
-    if (N === lds) this.x.addTo4(sPtr, cPtr, M * N);
-    else this.x.addTo(sPtr, lds, cPtr, M, N);
+  /** Whether the GRU cell kernels take these arrays (kernel memory) and this size (H a multiple of 4). */
+  cellFits(H: number, ...arrays: (Float32Array | null)[]): boolean {
+    return (H & 3) === 0 && arrays.every((a) => a === null || this.mem.contains(a));
   }
 
-  /** Grows the module's memory to at least `bytes`. */
-  private reserve(bytes: number): void {
-    const have = this.x.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    this.x.memory.grow(Math.ceil((bytes - have) / PAGE));
-    this.views();
+  /** kernels-js.ts gruCell on kernel arrays (cellFits). */
+  gruCell(G: Float32Array, go: number, GH: Float32Array, gho: number, Hp: Float32Array | null, hpo: number, Hout: Float32Array, ho: number, n: number, H: number): void {
+    const hp = Hp === null ? 0 : Hp.byteOffset + 4 * hpo;
+    this.x.gruCell(G.byteOffset + 4 * go, GH.byteOffset + 4 * gho, hp, Hp === null ? 0 : 1, Hout.byteOffset + 4 * ho, n, H);
   }
 
-  private views(): void {
-    this.f64 = new Float64Array(this.x.memory.buffer);
-    this.f32 = new Float32Array(this.x.memory.buffer);
+  /** kernels-js.ts gruCellBackward on kernel arrays (cellFits). */
+  gruCellBackward(
+    G: Float32Array, go: number, GH: Float32Array, Hp: Float32Array | null, hpo: number, dH: Float32Array, dho: number,
+    dHp: Float32Array, dG: Float32Array, dGH: Float32Array, n: number, H: number,
+  ): void {
+    const o = 4 * go;
+    const hp = Hp === null ? 0 : Hp.byteOffset + 4 * hpo;
+    const dhp = Hp === null ? 0 : dHp.byteOffset + 4 * hpo;
+    this.x.gruBack(G.byteOffset + o, GH.byteOffset + o, hp, Hp === null ? 0 : 1, dH.byteOffset + 4 * dho, dhp, dG.byteOffset + o, dGH.byteOffset + o, n, H);
   }
 }
 
-/** The WebAssembly kernels, or null when this runtime cannot compile them (no SIMD support). */
-export function createWasmGemm(): WasmGemm | null {
-  const bytes = Buffer.from(GEMM_WASM_BASE64, 'base64');
+/** The WebAssembly kernels on this thread's kernel memory, or null when this runtime cannot run them. */
+export function createWasmKernels(): WasmKernels | null {
+  const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
   if (!WebAssembly.validate(bytes)) return null;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-  return new WasmGemm(instance.exports as unknown as GemmExports);
+  const mem = kernelMemory();
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: mem.memory } });
+  return new WasmKernels(instance.exports as unknown as KernelExports, mem);
 }

@@ -10,7 +10,8 @@
  */
 import { ExecLabError } from '../errors.js';
 import type { Rng } from '../util/random.js';
-import { ensureI32 } from './kernels.js';
+import { ensureF32, ensureI32 } from './kernels.js';
+import { kernelMemory } from './memory.js';
 import { GruBranch, GruStepScratch, gruStep, type GruOffsets } from './gru.js';
 import { MlpHeads, type MlpOffsets } from './mlp.js';
 import { ParamLayout, decodeFloat32, encodeFloat32, initUniform } from './params.js';
@@ -170,8 +171,10 @@ export class ActorCritic {
     if (params !== undefined && params.length !== layout.size) {
       throw new ExecLabError(`network params: got ${params.length} values, expected ${layout.size} for this config`);
     }
-    this.params = params ?? new Float32Array(layout.size);
-    this.grad = new Float32Array(layout.size);
+    // Parameters and gradient live in the kernel memory, where the kernels read them in place.
+    const mem = kernelMemory();
+    this.params = params ?? mem.alloc(layout.size);
+    this.grad = mem.alloc(layout.size);
     this.ws = new Workspace(this);
   }
 
@@ -184,12 +187,17 @@ export class ActorCritic {
 
   /** A network with the given parameter vector (copied). */
   static fromParams(config: Partial<NetConfig>, params: Float32Array): ActorCritic {
-    return new ActorCritic(netConfig(config), Float32Array.from(params));
+    const c = netConfig(config);
+    const copy = kernelMemory().alloc(params.length);
+    copy.set(params);
+    return new ActorCritic(c, copy);
   }
 
   /**
-   * A network over the given parameter vector itself, not a copy (e.g. a Float32Array over a
-   * SharedArrayBuffer that data-parallel workers read).
+   * A network over the given parameter vector itself, not a copy. The kernels read it in place only
+   * when it is a kernelMemory() array of this thread; any other array is staged (copied) into kernel
+   * memory at every product, so the replicas and sessions of this engine use copies made with
+   * fromParams and refreshed with copyParamsFrom or params.set.
    */
   static wrap(config: Partial<NetConfig>, params: Float32Array): ActorCritic {
     return new ActorCritic(netConfig(config), params);
@@ -199,7 +207,7 @@ export class ActorCritic {
     if (json.format !== 'execlab-net/1') throw new ExecLabError(`network format ${String(json.format)}: expected execlab-net/1`);
     const config = netConfig(json.config);
     const size = buildLayout(config).layout.size;
-    return new ActorCritic(config, decodeFloat32(json.params, size, 'network params'));
+    return ActorCritic.fromParams(config, decodeFloat32(json.params, size, 'network params'));
   }
 
   toJSON(): NetJSON {
@@ -359,15 +367,15 @@ export class InferenceSession {
   readonly hPriv: Float32Array;
   private readonly scratch = new GruStepScratch();
   private readonly mlp: MlpHeads;
-  private stepBuf = new Float32Array(0);
+  private stepBuf: Float32Array<ArrayBuffer> = new Float32Array(0);
 
   constructor(
     readonly net: ActorCritic,
     readonly envs: number,
   ) {
     const H = net.config.hidden;
-    this.hPub = new Float32Array(envs * H);
-    this.hPriv = new Float32Array(envs * H);
+    this.hPub = kernelMemory().alloc(envs * H);
+    this.hPriv = kernelMemory().alloc(envs * H);
     this.mlp = new MlpHeads(2 * H, net.config.mlp, net.config.actions, net.offsets.mlp);
   }
 
@@ -406,7 +414,7 @@ export class InferenceSession {
     this.checkCount(count, seq.length, steps * c.pubIn, 'encodePublic');
     const H = c.hidden;
     this.hPub.fill(0, 0, count * H);
-    if (this.stepBuf.length < count * c.pubIn) this.stepBuf = new Float32Array(count * c.pubIn);
+    this.stepBuf = ensureF32(this.stepBuf, count * c.pubIn);
     const x = this.stepBuf;
     const inDim = c.pubIn;
     for (let t = 0; t < steps; t++) {

@@ -1,218 +1,472 @@
-;; Matrix-product kernels for the hand-written network (docs/NETWORK.md), in WebAssembly with 128-bit
-;; SIMD. Built into gemm-binary.ts by `npm run build:wasm`; used through ../kernels-wasm.ts.
+;; The network's kernels in WebAssembly with 128-bit SIMD on float32 (f32x4): matrix products, the GRU
+;; cell and its backward. Built into kernels-binary.ts by `npm run build:wasm`; used through
+;; ../kernels-wasm.ts, on the thread's kernel memory (../memory.ts), where the operands already live.
 ;;
-;; Exactness: every sum is accumulated in double precision from zero (or from the partial sum of an
-;; earlier chunk) in increasing k, and the operands are float32 values widened to double, so each
-;; product is exact and each addition rounds exactly as the plain TypeScript kernels (kernels-js.ts) do.
-;; The results are therefore bit-identical to theirs; a test checks it on random shapes.
+;; Exactness: every value is formed by the same float32 operations in the same order as the TypeScript
+;; reference (../kernels-js.ts, ../activations.ts), lane by lane; WebAssembly has no fused multiply-add
+;; unless asked, so each product and each sum rounds exactly as there. The results are therefore
+;; bit-identical; a test checks it on random shapes. Sum orders:
+;;   mm (NN and TN products): s = 0, s += a_k b_k for k = 0 .. K-1, per output element;
+;;   nt (dot products of rows): four lane sums over k below K4 = K & ~3, (s0 + s1) + (s2 + s3), then
+;;   the tail k = K4 .. K-1 in order.
+;; All addresses are byte addresses; strides (sa, sk, ldb, ...) count float32 elements.
 
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 16384 shared))
 
-  ;; S(i, j) = [S(i, j) if init] + sum over k < K of A(i, k) * B(k, j), for i < mp and j < np, both
-  ;; multiples of 4, all in f64:
-  ;;   A(i, k) at byte a + 8 * (i * sa + k * sk)   (sa, sk: element strides, so A may be stored transposed)
-  ;;   B(k, j) at byte b + 8 * (k * ldb + j)
-  ;;   S(i, j) at byte s + 8 * (i * lds + j)
-  ;; Tiles of 4 rows x 4 columns: 8 f64x2 accumulators, per k two loads of B, four broadcasts of A and
-  ;; 16 multiply-adds (no fused multiply-add, whose single rounding would differ).
+  ;; The store of four outputs at pc: mode 0: C += s; 1: C = bias + s; 2: C = relu(bias + s), where
+  ;; relu(v) = v < 0 ? 0 : v is pmax(v, 0) exactly (NaN and -0 kept).
+  (func $put4 (param $pc i32) (param $s v128) (param $pb i32) (param $mode i32)
+    (local $v v128)
+    (if (i32.eqz (local.get $mode))
+      (then (v128.store (local.get $pc) (f32x4.add (v128.load (local.get $pc)) (local.get $s))))
+      (else
+        (local.set $v (f32x4.add (v128.load (local.get $pb)) (local.get $s)))
+        (if (i32.eq (local.get $mode) (i32.const 2))
+          (then (local.set $v (f32x4.pmax (local.get $v) (v128.const f32x4 0 0 0 0)))))
+        (v128.store (local.get $pc) (local.get $v)))))
+
+  ;; The same for one output.
+  (func $put1 (param $pc i32) (param $s f32) (param $pb i32) (param $mode i32)
+    (local $v f32)
+    (if (i32.eqz (local.get $mode))
+      (then (f32.store (local.get $pc) (f32.add (f32.load (local.get $pc)) (local.get $s))))
+      (else
+        (local.set $v (f32.add (f32.load (local.get $pb)) (local.get $s)))
+        (if (i32.eq (local.get $mode) (i32.const 2))
+          (then (local.set $v (select (f32.const 0) (local.get $v) (f32.lt (local.get $v) (f32.const 0))))))
+        (f32.store (local.get $pc) (local.get $v)))))
+
+  ;; sum over k < K of A(k) * B(k, 0..3): one row times four columns (A at pa, step sk8 bytes; B at pb,
+  ;; step ldb8 bytes).
+  (func $row4 (param $pa i32) (param $sk8 i32) (param $pb i32) (param $ldb8 i32) (param $K i32) (result v128)
+    (local $acc v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $K)))
+        (local.set $acc (f32x4.add (local.get $acc)
+          (f32x4.mul (v128.load32_splat (local.get $pa)) (v128.load (local.get $pb)))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $sk8)))
+        (local.set $pb (i32.add (local.get $pb) (local.get $ldb8)))
+        (local.set $K (i32.sub (local.get $K) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
+
+  ;; The same for one column.
+  (func $col1 (param $pa i32) (param $sk8 i32) (param $pb i32) (param $ldb8 i32) (param $K i32) (result f32)
+    (local $acc f32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $K)))
+        (local.set $acc (f32.add (local.get $acc) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $sk8)))
+        (local.set $pb (i32.add (local.get $pb) (local.get $ldb8)))
+        (local.set $K (i32.sub (local.get $K) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
+
+  ;; C(i, j) for i < M, j < N from s(i, j) = sum over k < K of A(i, k) B(k, j), stored by $put4/$put1:
+  ;;   A(i, k) at a + 4 (i sa + k sk): NN has sa = K, sk = 1; TN (A stored transposed) sa = 1, sk = M;
+  ;;   B(k, j) at b + 4 (k ldb + j);  C(i, j) at c + 4 (i ldc + j);  bias(j) at bias + 4 j.
+  ;; Tiles of 4 rows x 8 columns: 8 accumulators, per k two loads of B, four broadcasts of A and 16
+  ;; multiplies and adds. Edge columns and rows go through $row4 and $col1, in the same order.
   (func (export "mm")
     (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32)
-    (param $s i32) (param $lds i32) (param $mp i32) (param $K i32) (param $np i32) (param $init i32)
-    (local $i i32) (local $j i32) (local $k i32)
-    (local $sa8 i32) (local $sk8 i32) (local $ldb8 i32) (local $lds8 i32)
-    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $pb i32) (local $o i32)
+    (param $c i32) (param $ldc i32) (param $M i32) (param $K i32) (param $N i32)
+    (param $mode i32) (param $bias i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $r i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $pb i32) (local $pc i32) (local $pq i32)
+    (local $x v128) (local $bl v128) (local $bh v128)
     (local $c0l v128) (local $c0h v128) (local $c1l v128) (local $c1h v128)
     (local $c2l v128) (local $c2h v128) (local $c3l v128) (local $c3h v128)
-    (local $bl v128) (local $bh v128) (local $x v128)
-    (local.set $sa8 (i32.shl (local.get $sa) (i32.const 3)))
-    (local.set $sk8 (i32.shl (local.get $sk) (i32.const 3)))
-    (local.set $ldb8 (i32.shl (local.get $ldb) (i32.const 3)))
-    (local.set $lds8 (i32.shl (local.get $lds) (i32.const 3)))
+    (local.set $sa (i32.shl (local.get $sa) (i32.const 2)))
+    (local.set $sk (i32.shl (local.get $sk) (i32.const 2)))
+    (local.set $ldb (i32.shl (local.get $ldb) (i32.const 2)))
+    (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
     (local.set $i (i32.const 0))
     (block $iend
       (loop $iloop
-        (br_if $iend (i32.ge_u (local.get $i) (local.get $mp)))
+        (br_if $iend (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
         (local.set $j (i32.const 0))
         (block $jend
           (loop $jloop
-            (br_if $jend (i32.ge_u (local.get $j) (local.get $np)))
-            ;; output tile origin
-            (local.set $o
-              (i32.add (local.get $s)
-                (i32.add (i32.mul (local.get $i) (local.get $lds8)) (i32.shl (local.get $j) (i32.const 3)))))
-            (if (local.get $init)
-              (then
-                (local.set $c0l (v128.load (local.get $o)))
-                (local.set $c0h (v128.load offset=16 (local.get $o)))
-                (local.set $o (i32.add (local.get $o) (local.get $lds8)))
-                (local.set $c1l (v128.load (local.get $o)))
-                (local.set $c1h (v128.load offset=16 (local.get $o)))
-                (local.set $o (i32.add (local.get $o) (local.get $lds8)))
-                (local.set $c2l (v128.load (local.get $o)))
-                (local.set $c2h (v128.load offset=16 (local.get $o)))
-                (local.set $o (i32.add (local.get $o) (local.get $lds8)))
-                (local.set $c3l (v128.load (local.get $o)))
-                (local.set $c3h (v128.load offset=16 (local.get $o))))
-              (else
-                (local.set $c0l (v128.const i64x2 0 0))
-                (local.set $c0h (v128.const i64x2 0 0))
-                (local.set $c1l (v128.const i64x2 0 0))
-                (local.set $c1h (v128.const i64x2 0 0))
-                (local.set $c2l (v128.const i64x2 0 0))
-                (local.set $c2h (v128.const i64x2 0 0))
-                (local.set $c3l (v128.const i64x2 0 0))
-                (local.set $c3h (v128.const i64x2 0 0))))
-            (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa8))))
-            (local.set $p1 (i32.add (local.get $p0) (local.get $sa8)))
-            (local.set $p2 (i32.add (local.get $p1) (local.get $sa8)))
-            (local.set $p3 (i32.add (local.get $p2) (local.get $sa8)))
-            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3))))
+            (br_if $jend (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $N)))
+            (local.set $c0l (v128.const i32x4 0 0 0 0))
+            (local.set $c0h (v128.const i32x4 0 0 0 0))
+            (local.set $c1l (v128.const i32x4 0 0 0 0))
+            (local.set $c1h (v128.const i32x4 0 0 0 0))
+            (local.set $c2l (v128.const i32x4 0 0 0 0))
+            (local.set $c2h (v128.const i32x4 0 0 0 0))
+            (local.set $c3l (v128.const i32x4 0 0 0 0))
+            (local.set $c3h (v128.const i32x4 0 0 0 0))
+            (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa))))
+            (local.set $p1 (i32.add (local.get $p0) (local.get $sa)))
+            (local.set $p2 (i32.add (local.get $p1) (local.get $sa)))
+            (local.set $p3 (i32.add (local.get $p2) (local.get $sa)))
+            (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
             (local.set $k (local.get $K))
             (block $kend
               (loop $kloop
                 (br_if $kend (i32.eqz (local.get $k)))
                 (local.set $bl (v128.load (local.get $pb)))
                 (local.set $bh (v128.load offset=16 (local.get $pb)))
-                (local.set $x (v128.load64_splat (local.get $p0)))
-                (local.set $c0l (f64x2.add (local.get $c0l) (f64x2.mul (local.get $x) (local.get $bl))))
-                (local.set $c0h (f64x2.add (local.get $c0h) (f64x2.mul (local.get $x) (local.get $bh))))
-                (local.set $x (v128.load64_splat (local.get $p1)))
-                (local.set $c1l (f64x2.add (local.get $c1l) (f64x2.mul (local.get $x) (local.get $bl))))
-                (local.set $c1h (f64x2.add (local.get $c1h) (f64x2.mul (local.get $x) (local.get $bh))))
-                (local.set $x (v128.load64_splat (local.get $p2)))
-                (local.set $c2l (f64x2.add (local.get $c2l) (f64x2.mul (local.get $x) (local.get $bl))))
-                (local.set $c2h (f64x2.add (local.get $c2h) (f64x2.mul (local.get $x) (local.get $bh))))
-                (local.set $x (v128.load64_splat (local.get $p3)))
-                (local.set $c3l (f64x2.add (local.get $c3l) (f64x2.mul (local.get $x) (local.get $bl))))
-                (local.set $c3h (f64x2.add (local.get $c3h) (f64x2.mul (local.get $x) (local.get $bh))))
-                (local.set $p0 (i32.add (local.get $p0) (local.get $sk8)))
-                (local.set $p1 (i32.add (local.get $p1) (local.get $sk8)))
-                (local.set $p2 (i32.add (local.get $p2) (local.get $sk8)))
-                (local.set $p3 (i32.add (local.get $p3) (local.get $sk8)))
-                (local.set $pb (i32.add (local.get $pb) (local.get $ldb8)))
+                (local.set $x (v128.load32_splat (local.get $p0)))
+                (local.set $c0l (f32x4.add (local.get $c0l) (f32x4.mul (local.get $x) (local.get $bl))))
+                (local.set $c0h (f32x4.add (local.get $c0h) (f32x4.mul (local.get $x) (local.get $bh))))
+                (local.set $x (v128.load32_splat (local.get $p1)))
+                (local.set $c1l (f32x4.add (local.get $c1l) (f32x4.mul (local.get $x) (local.get $bl))))
+                (local.set $c1h (f32x4.add (local.get $c1h) (f32x4.mul (local.get $x) (local.get $bh))))
+                (local.set $x (v128.load32_splat (local.get $p2)))
+                (local.set $c2l (f32x4.add (local.get $c2l) (f32x4.mul (local.get $x) (local.get $bl))))
+                (local.set $c2h (f32x4.add (local.get $c2h) (f32x4.mul (local.get $x) (local.get $bh))))
+                (local.set $x (v128.load32_splat (local.get $p3)))
+                (local.set $c3l (f32x4.add (local.get $c3l) (f32x4.mul (local.get $x) (local.get $bl))))
+                (local.set $c3h (f32x4.add (local.get $c3h) (f32x4.mul (local.get $x) (local.get $bh))))
+                (local.set $p0 (i32.add (local.get $p0) (local.get $sk)))
+                (local.set $p1 (i32.add (local.get $p1) (local.get $sk)))
+                (local.set $p2 (i32.add (local.get $p2) (local.get $sk)))
+                (local.set $p3 (i32.add (local.get $p3) (local.get $sk)))
+                (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
                 (local.set $k (i32.sub (local.get $k) (i32.const 1)))
                 (br $kloop)))
-            (local.set $o
-              (i32.add (local.get $s)
-                (i32.add (i32.mul (local.get $i) (local.get $lds8)) (i32.shl (local.get $j) (i32.const 3)))))
-            (v128.store (local.get $o) (local.get $c0l))
-            (v128.store offset=16 (local.get $o) (local.get $c0h))
-            (local.set $o (i32.add (local.get $o) (local.get $lds8)))
-            (v128.store (local.get $o) (local.get $c1l))
-            (v128.store offset=16 (local.get $o) (local.get $c1h))
-            (local.set $o (i32.add (local.get $o) (local.get $lds8)))
-            (v128.store (local.get $o) (local.get $c2l))
-            (v128.store offset=16 (local.get $o) (local.get $c2h))
-            (local.set $o (i32.add (local.get $o) (local.get $lds8)))
-            (v128.store (local.get $o) (local.get $c3l))
-            (v128.store offset=16 (local.get $o) (local.get $c3h))
-            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (local.set $pc
+              (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+            (local.set $pq (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))
+            (call $put4 (local.get $pc) (local.get $c0l) (local.get $pq) (local.get $mode))
+            (call $put4 (i32.add (local.get $pc) (i32.const 16)) (local.get $c0h) (i32.add (local.get $pq) (i32.const 16)) (local.get $mode))
+            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+            (call $put4 (local.get $pc) (local.get $c1l) (local.get $pq) (local.get $mode))
+            (call $put4 (i32.add (local.get $pc) (i32.const 16)) (local.get $c1h) (i32.add (local.get $pq) (i32.const 16)) (local.get $mode))
+            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+            (call $put4 (local.get $pc) (local.get $c2l) (local.get $pq) (local.get $mode))
+            (call $put4 (i32.add (local.get $pc) (i32.const 16)) (local.get $c2h) (i32.add (local.get $pq) (i32.const 16)) (local.get $mode))
+            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+            (call $put4 (local.get $pc) (local.get $c3l) (local.get $pq) (local.get $mode))
+            (call $put4 (i32.add (local.get $pc) (i32.const 16)) (local.get $c3h) (i32.add (local.get $pq) (i32.const 16)) (local.get $mode))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
             (br $jloop)))
+        ;; the remaining columns of these four rows, one row at a time
+        (local.set $r (i32.const 0))
+        (block $rend
+          (loop $rloop
+            (br_if $rend (i32.ge_u (local.get $r) (i32.const 4)))
+            (call $edge (local.get $a) (local.get $sa) (local.get $sk) (local.get $b) (local.get $ldb)
+              (local.get $c) (local.get $ldc) (i32.add (local.get $i) (local.get $r)) (local.get $j)
+              (local.get $K) (local.get $N) (local.get $mode) (local.get $bias))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rloop)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $iloop))))
-
-  ;; C(i, j) = f32(f64(C(i, j)) + S(i, j)) for i < M, j < N: C f32 row-major M x N at byte c,
-  ;; S(i, j) at byte s + 8 * (i * lds + j).
-  (func (export "addTo")
-    (param $s i32) (param $lds i32) (param $c i32) (param $M i32) (param $N i32)
-    (local $i i32) (local $j i32) (local $ps i32) (local $pc i32)
-    (local.set $pc (local.get $c))
-    (local.set $i (i32.const 0))
-    (block $iend
-      (loop $iloop
-        (br_if $iend (i32.ge_u (local.get $i) (local.get $M)))
-        (local.set $ps (i32.add (local.get $s) (i32.shl (i32.mul (local.get $i) (local.get $lds)) (i32.const 3))))
-        (local.set $j (i32.const 0))
-        (block $jend
-          (loop $jloop
-            (br_if $jend (i32.ge_u (local.get $j) (local.get $N)))
-            (f32.store (local.get $pc)
-              (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $pc))) (f64.load (local.get $ps)))))
-            (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
-            (local.set $ps (i32.add (local.get $ps) (i32.const 8)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $jloop)))
+        (br $iloop)))
+    ;; the remaining rows
+    (block $tend
+      (loop $tloop
+        (br_if $tend (i32.ge_u (local.get $i) (local.get $M)))
+        (call $edge (local.get $a) (local.get $sa) (local.get $sk) (local.get $b) (local.get $ldb)
+          (local.get $c) (local.get $ldc) (local.get $i) (i32.const 0)
+          (local.get $K) (local.get $N) (local.get $mode) (local.get $bias))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $iloop))))
+        (br $tloop))))
 
-  ;; C(i, j) = f32(v) with v = f64(bias(j)) + S(i, j), or (v < 0 ? 0 : v) when relu is set (NaN stays
-  ;; NaN), for i < M, j < N: bias f32[N] at byte bias, C and S as in addTo.
-  (func (export "biasTo")
-    (param $s i32) (param $lds i32) (param $c i32) (param $M i32) (param $N i32) (param $bias i32) (param $relu i32)
-    (local $i i32) (local $j i32) (local $ps i32) (local $pc i32) (local $v f64)
-    (local.set $pc (local.get $c))
-    (local.set $i (i32.const 0))
-    (block $iend
-      (loop $iloop
-        (br_if $iend (i32.ge_u (local.get $i) (local.get $M)))
-        (local.set $ps (i32.add (local.get $s) (i32.shl (i32.mul (local.get $i) (local.get $lds)) (i32.const 3))))
-        (local.set $j (i32.const 0))
-        (block $jend
-          (loop $jloop
-            (br_if $jend (i32.ge_u (local.get $j) (local.get $N)))
-            (local.set $v
-              (f64.add
-                (f64.promote_f32 (f32.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
-                (f64.load (local.get $ps))))
-            (if (i32.and (local.get $relu) (f64.lt (local.get $v) (f64.const 0)))
-              (then (local.set $v (f64.const 0))))
-            (f32.store (local.get $pc) (f32.demote_f64 (local.get $v)))
-            (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
-            (local.set $ps (i32.add (local.get $ps) (i32.const 8)))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            (br $jloop)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $iloop))))
+  ;; Row i of mm from column j0 on (strides already in bytes): four columns at a time, then one.
+  (func $edge
+    (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32)
+    (param $c i32) (param $ldc i32) (param $i i32) (param $j i32) (param $K i32) (param $N i32)
+    (param $mode i32) (param $bias i32)
+    (local $pa i32) (local $pc i32)
+    (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa))))
+    (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))))
+    (block $end4
+      (loop $next4
+        (br_if $end4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
+        (call $put4
+          (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2)))
+          (call $row4 (local.get $pa) (local.get $sk) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldb) (local.get $K))
+          (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))
+          (local.get $mode))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $next4)))
+    (block $end1
+      (loop $next1
+        (br_if $end1 (i32.ge_u (local.get $j) (local.get $N)))
+        (call $put1
+          (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2)))
+          (call $col1 (local.get $pa) (local.get $sk) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldb) (local.get $K))
+          (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))
+          (local.get $mode))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next1))))
 
-  ;; addTo for N a multiple of 4 (then S is contiguous too, lds = N): four elements per iteration.
-  (func (export "addTo4")
-    (param $s i32) (param $c i32) (param $n i32)
-    (local $end i32) (local $x v128)
-    (local.set $end (i32.add (local.get $c) (i32.shl (local.get $n) (i32.const 2))))
+  ;; The NT order's end: (l0 + l1) + (l2 + l3) of the lane sums, then the tail k = K4 .. K-1 of
+  ;; A(k) B(k) (pa, pb already at k = K4, `tail` elements).
+  (func $finish (param $acc v128) (param $pa i32) (param $pb i32) (param $tail i32) (result f32)
+    (local $s f32)
+    (local.set $s
+      (f32.add
+        (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+        (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
     (block $done
       (loop $next
-        (br_if $done (i32.ge_u (local.get $c) (local.get $end)))
-        (local.set $x (v128.load (local.get $c)))
-        (v128.store (local.get $c)
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4 (local.get $x)) (v128.load (local.get $s))))
-            (f32x4.demote_f64x2_zero (f64x2.add (f64x2.promote_low_f32x4
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))) (v128.load offset=16 (local.get $s))))))
-        (local.set $c (i32.add (local.get $c) (i32.const 16)))
-        (local.set $s (i32.add (local.get $s) (i32.const 32)))
-        (br $next))))
+        (br_if $done (i32.eqz (local.get $tail)))
+        (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
+        (local.set $tail (i32.sub (local.get $tail) (i32.const 1)))
+        (br $next)))
+    (local.get $s))
 
-  ;; biasTo for N a multiple of 4 (lds = N): four elements per iteration. pmax(v, 0) is v < 0 ? 0 : v,
-  ;; the scalar rule exactly (NaN and -0 kept).
-  (func (export "biasTo4")
-    (param $s i32) (param $c i32) (param $M i32) (param $N i32) (param $bias i32) (param $relu i32)
-    (local $i i32) (local $j i32) (local $x v128) (local $lo v128) (local $hi v128)
-    (local.set $i (i32.const 0))
+  ;; The dot product of K elements at pa and pb in the NT order.
+  (func $dot (param $pa i32) (param $pb i32) (param $K i32) (result f32)
+    (local $acc v128) (local $k i32) (local $K4 i32)
+    (local.set $K4 (i32.shl (i32.and (local.get $K) (i32.const -4)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $k) (local.get $K4)))
+        (local.set $acc (f32x4.add (local.get $acc)
+          (f32x4.mul (v128.load (i32.add (local.get $pa) (local.get $k))) (v128.load (i32.add (local.get $pb) (local.get $k))))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $next)))
+    (call $finish (local.get $acc) (i32.add (local.get $pa) (local.get $K4)) (i32.add (local.get $pb) (local.get $K4))
+      (i32.and (local.get $K) (i32.const 3))))
+
+  ;; C(i, j) += dot(A row i, B row j) for i < M, j < N: A rows of K at a (row stride lda), B rows of K
+  ;; at b (stride ldb), C at c (stride ldc). Tiles of 2 rows x 4 columns: 8 lane accumulators, per four
+  ;; k two loads of A, four of B and 16 multiplies and adds.
+  (func (export "nt")
+    (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+    (param $M i32) (param $K i32) (param $N i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $K4 i32) (local $tail i32)
+    (local $pa0 i32) (local $pa1 i32) (local $pb0 i32) (local $pb1 i32) (local $pb2 i32) (local $pb3 i32)
+    (local $pc0 i32) (local $pc1 i32)
+    (local $x0 v128) (local $x1 v128) (local $y v128)
+    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128)
+    (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (local.set $lda (i32.shl (local.get $lda) (i32.const 2)))
+    (local.set $ldb (i32.shl (local.get $ldb) (i32.const 2)))
+    (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
+    (local.set $K4 (i32.shl (i32.and (local.get $K) (i32.const -4)) (i32.const 2)))
+    (local.set $tail (i32.and (local.get $K) (i32.const 3)))
     (block $iend
       (loop $iloop
-        (br_if $iend (i32.ge_u (local.get $i) (local.get $M)))
+        (br_if $iend (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $M)))
+        (local.set $pa0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
+        (local.set $pa1 (i32.add (local.get $pa0) (local.get $lda)))
+        (local.set $pc0 (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))))
+        (local.set $pc1 (i32.add (local.get $pc0) (local.get $ldc)))
         (local.set $j (i32.const 0))
         (block $jend
           (loop $jloop
-            (br_if $jend (i32.ge_u (local.get $j) (local.get $N)))
-            (local.set $x (v128.load (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $lo (f64x2.add (f64x2.promote_low_f32x4 (local.get $x)) (v128.load (local.get $s))))
-            (local.set $hi (f64x2.add (f64x2.promote_low_f32x4
-              (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $x) (local.get $x))) (v128.load offset=16 (local.get $s))))
-            (if (local.get $relu)
-              (then
-                (local.set $lo (f64x2.pmax (local.get $lo) (f64x2.splat (f64.const 0))))
-                (local.set $hi (f64x2.pmax (local.get $hi) (f64x2.splat (f64.const 0))))))
-            (v128.store (local.get $c)
-              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
-                (f32x4.demote_f64x2_zero (local.get $lo))
-                (f32x4.demote_f64x2_zero (local.get $hi))))
-            (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (local.set $s (i32.add (local.get $s) (i32.const 32)))
+            (br_if $jend (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
+            (local.set $pb0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $ldb))))
+            (local.set $pb1 (i32.add (local.get $pb0) (local.get $ldb)))
+            (local.set $pb2 (i32.add (local.get $pb1) (local.get $ldb)))
+            (local.set $pb3 (i32.add (local.get $pb2) (local.get $ldb)))
+            (local.set $c00 (v128.const i32x4 0 0 0 0))
+            (local.set $c01 (v128.const i32x4 0 0 0 0))
+            (local.set $c02 (v128.const i32x4 0 0 0 0))
+            (local.set $c03 (v128.const i32x4 0 0 0 0))
+            (local.set $c10 (v128.const i32x4 0 0 0 0))
+            (local.set $c11 (v128.const i32x4 0 0 0 0))
+            (local.set $c12 (v128.const i32x4 0 0 0 0))
+            (local.set $c13 (v128.const i32x4 0 0 0 0))
+            (local.set $k (i32.const 0))
+            (block $kend
+              (loop $kloop
+                (br_if $kend (i32.ge_u (local.get $k) (local.get $K4)))
+                (local.set $x0 (v128.load (i32.add (local.get $pa0) (local.get $k))))
+                (local.set $x1 (v128.load (i32.add (local.get $pa1) (local.get $k))))
+                (local.set $y (v128.load (i32.add (local.get $pb0) (local.get $k))))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x0) (local.get $y))))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $y (v128.load (i32.add (local.get $pb1) (local.get $k))))
+                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x0) (local.get $y))))
+                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $y (v128.load (i32.add (local.get $pb2) (local.get $k))))
+                (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $x0) (local.get $y))))
+                (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $y (v128.load (i32.add (local.get $pb3) (local.get $k))))
+                (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $x0) (local.get $y))))
+                (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $kloop)))
+            (call $add1 (i32.add (local.get $pc0) (i32.shl (local.get $j) (i32.const 2)))
+              (call $finish (local.get $c00) (i32.add (local.get $pa0) (local.get $K4)) (i32.add (local.get $pb0) (local.get $K4)) (local.get $tail)))
+            (call $add1 (i32.add (local.get $pc0) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))
+              (call $finish (local.get $c01) (i32.add (local.get $pa0) (local.get $K4)) (i32.add (local.get $pb1) (local.get $K4)) (local.get $tail)))
+            (call $add1 (i32.add (local.get $pc0) (i32.shl (i32.add (local.get $j) (i32.const 2)) (i32.const 2)))
+              (call $finish (local.get $c02) (i32.add (local.get $pa0) (local.get $K4)) (i32.add (local.get $pb2) (local.get $K4)) (local.get $tail)))
+            (call $add1 (i32.add (local.get $pc0) (i32.shl (i32.add (local.get $j) (i32.const 3)) (i32.const 2)))
+              (call $finish (local.get $c03) (i32.add (local.get $pa0) (local.get $K4)) (i32.add (local.get $pb3) (local.get $K4)) (local.get $tail)))
+            (call $add1 (i32.add (local.get $pc1) (i32.shl (local.get $j) (i32.const 2)))
+              (call $finish (local.get $c10) (i32.add (local.get $pa1) (local.get $K4)) (i32.add (local.get $pb0) (local.get $K4)) (local.get $tail)))
+            (call $add1 (i32.add (local.get $pc1) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))
+              (call $finish (local.get $c11) (i32.add (local.get $pa1) (local.get $K4)) (i32.add (local.get $pb1) (local.get $K4)) (local.get $tail)))
+            (call $add1 (i32.add (local.get $pc1) (i32.shl (i32.add (local.get $j) (i32.const 2)) (i32.const 2)))
+              (call $finish (local.get $c12) (i32.add (local.get $pa1) (local.get $K4)) (i32.add (local.get $pb2) (local.get $K4)) (local.get $tail)))
+            (call $add1 (i32.add (local.get $pc1) (i32.shl (i32.add (local.get $j) (i32.const 3)) (i32.const 2)))
+              (call $finish (local.get $c13) (i32.add (local.get $pa1) (local.get $K4)) (i32.add (local.get $pb3) (local.get $K4)) (local.get $tail)))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $jloop)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        ;; remaining columns of the two rows
+        (block $cend
+          (loop $cloop
+            (br_if $cend (i32.ge_u (local.get $j) (local.get $N)))
+            (local.set $pb0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $ldb))))
+            (call $add1 (i32.add (local.get $pc0) (i32.shl (local.get $j) (i32.const 2))) (call $dot (local.get $pa0) (local.get $pb0) (local.get $K)))
+            (call $add1 (i32.add (local.get $pc1) (i32.shl (local.get $j) (i32.const 2))) (call $dot (local.get $pa1) (local.get $pb0) (local.get $K)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cloop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $iloop)))
+    ;; a last odd row
+    (if (i32.lt_u (local.get $i) (local.get $M))
+      (then
+        (local.set $pa0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
+        (local.set $pc0 (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))))
+        (local.set $j (i32.const 0))
+        (block $lend
+          (loop $lloop
+            (br_if $lend (i32.ge_u (local.get $j) (local.get $N)))
+            (call $add1 (i32.add (local.get $pc0) (i32.shl (local.get $j) (i32.const 2)))
+              (call $dot (local.get $pa0) (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $ldb))) (local.get $K)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $lloop))))))
+
+  (func $add1 (param $pc i32) (param $s f32)
+    (f32.store (local.get $pc) (f32.add (f32.load (local.get $pc)) (local.get $s))))
+
+  ;; e^x on four lanes (../activations.ts expF32, operation for operation).
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)) (v128.const f32x4 87 87 87 87)))
+    (local.set $n (f32x4.floor (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 0.5 0.5 0.5 0.5))))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p
+      (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    ;; times 2^n, built from its exponent bits
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  (func $sigmoid4 (param $x v128) (result v128)
+    (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (call $exp4 (f32x4.neg (local.get $x))))))
+
+  ;; tanh on four lanes (../activations.ts tanhF32): both branches, then each lane picks its own.
+  (func $tanh4 (param $x v128) (result v128)
+    (local $ax v128) (local $z v128) (local $p v128) (local $big v128)
+    (local.set $ax (f32x4.abs (local.get $x)))
+    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+    (local.set $p (v128.const f32x4 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3 -5.70498872745e-3))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2 2.06390887954e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2 -5.37397155531e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1 1.33314422036e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (v128.const f32x4 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1 -3.33332819422e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $x)) (local.get $x)))
+    (local.set $big
+      (f32x4.sub (v128.const f32x4 1 1 1 1)
+        (f32x4.div (v128.const f32x4 2 2 2 2) (f32x4.add (call $exp4 (f32x4.add (local.get $ax) (local.get $ax))) (v128.const f32x4 1 1 1 1)))))
+    (local.set $big (v128.or (local.get $big) (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+    (v128.bitselect (local.get $p) (local.get $big) (f32x4.lt (local.get $ax) (v128.const f32x4 0.625 0.625 0.625 0.625))))
+
+  ;; The GRU cell (../kernels-js.ts gruCell) for n rows of H units, H a multiple of 4: gate rows of 3H
+  ;; at g (pre-activations in, r | z | n out) and gh, previous states at hp (used when hasPrev), new
+  ;; states to ho (may equal hp).
+  (func (export "gruCell")
+    (param $g i32) (param $gh i32) (param $hp i32) (param $hasPrev i32) (param $ho i32) (param $n i32) (param $H i32)
+    (local $H4 i32) (local $j i32) (local $r v128) (local $z v128) (local $c v128) (local $prev v128)
+    (local.set $H4 (i32.shl (local.get $H) (i32.const 2)))
+    (block $iend
+      (loop $iloop
+        (br_if $iend (i32.eqz (local.get $n)))
+        (local.set $j (i32.const 0))
+        (block $jend
+          (loop $jloop
+            (br_if $jend (i32.ge_u (local.get $j) (local.get $H4)))
+            (local.set $r (call $sigmoid4 (f32x4.add
+              (v128.load (i32.add (local.get $g) (local.get $j)))
+              (v128.load (i32.add (local.get $gh) (local.get $j))))))
+            (local.set $z (call $sigmoid4 (f32x4.add
+              (v128.load (i32.add (i32.add (local.get $g) (local.get $H4)) (local.get $j)))
+              (v128.load (i32.add (i32.add (local.get $gh) (local.get $H4)) (local.get $j))))))
+            (local.set $c (call $tanh4 (f32x4.add
+              (v128.load (i32.add (i32.add (local.get $g) (i32.shl (local.get $H4) (i32.const 1))) (local.get $j)))
+              (f32x4.mul (local.get $r) (v128.load (i32.add (i32.add (local.get $gh) (i32.shl (local.get $H4) (i32.const 1))) (local.get $j)))))))
+            (local.set $prev (v128.const i32x4 0 0 0 0))
+            (if (local.get $hasPrev) (then (local.set $prev (v128.load (i32.add (local.get $hp) (local.get $j))))))
+            (v128.store (i32.add (local.get $ho) (local.get $j))
+              (f32x4.add
+                (f32x4.mul (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $z)) (local.get $c))
+                (f32x4.mul (local.get $z) (local.get $prev))))
+            (v128.store (i32.add (local.get $g) (local.get $j)) (local.get $r))
+            (v128.store (i32.add (i32.add (local.get $g) (local.get $H4)) (local.get $j)) (local.get $z))
+            (v128.store (i32.add (i32.add (local.get $g) (i32.shl (local.get $H4) (i32.const 1))) (local.get $j)) (local.get $c))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $jloop)))
+        (local.set $g (i32.add (local.get $g) (i32.mul (local.get $H4) (i32.const 3))))
+        (local.set $gh (i32.add (local.get $gh) (i32.mul (local.get $H4) (i32.const 3))))
+        (local.set $hp (i32.add (local.get $hp) (local.get $H4)))
+        (local.set $ho (i32.add (local.get $ho) (local.get $H4)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $iloop))))
 
+  ;; The GRU cell's backward (../kernels-js.ts gruCellBackward) for n rows of H units, H a multiple of
+  ;; 4: gates at g, hidden pre-activations at gh, gradients dG at dg and dGH at dgh (all rows of 3H at
+  ;; the same offsets), previous states at hp and their gradient at dhp (used when hasPrev), the new
+  ;; states' gradient at dh.
+  (func (export "gruBack")
+    (param $g i32) (param $gh i32) (param $hp i32) (param $hasPrev i32) (param $dh i32) (param $dhp i32)
+    (param $dg i32) (param $dgh i32) (param $n i32) (param $H i32)
+    (local $H4 i32) (local $H8 i32) (local $j i32)
+    (local $d v128) (local $r v128) (local $z v128) (local $c v128) (local $prev v128)
+    (local $dc v128) (local $dz v128) (local $dr v128)
+    (local.set $H4 (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $H8 (i32.shl (local.get $H) (i32.const 3)))
+    (block $iend
+      (loop $iloop
+        (br_if $iend (i32.eqz (local.get $n)))
+        (local.set $j (i32.const 0))
+        (block $jend
+          (loop $jloop
+            (br_if $jend (i32.ge_u (local.get $j) (local.get $H4)))
+            (local.set $d (v128.load (i32.add (local.get $dh) (local.get $j))))
+            (local.set $r (v128.load (i32.add (local.get $g) (local.get $j))))
+            (local.set $z (v128.load (i32.add (i32.add (local.get $g) (local.get $H4)) (local.get $j))))
+            (local.set $c (v128.load (i32.add (i32.add (local.get $g) (local.get $H8)) (local.get $j))))
+            (local.set $prev (v128.const i32x4 0 0 0 0))
+            (if (local.get $hasPrev) (then (local.set $prev (v128.load (i32.add (local.get $hp) (local.get $j))))))
+            (local.set $dc (f32x4.mul
+              (f32x4.mul (local.get $d) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $z)))
+              (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $c) (local.get $c)))))
+            (local.set $dz (f32x4.mul
+              (f32x4.mul (f32x4.mul (local.get $d) (f32x4.sub (local.get $prev) (local.get $c))) (local.get $z))
+              (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $z))))
+            (local.set $dr (f32x4.mul
+              (f32x4.mul (f32x4.mul (local.get $dc) (v128.load (i32.add (i32.add (local.get $gh) (local.get $H8)) (local.get $j)))) (local.get $r))
+              (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $r))))
+            (v128.store (i32.add (local.get $dg) (local.get $j)) (local.get $dr))
+            (v128.store (i32.add (i32.add (local.get $dg) (local.get $H4)) (local.get $j)) (local.get $dz))
+            (v128.store (i32.add (i32.add (local.get $dg) (local.get $H8)) (local.get $j)) (local.get $dc))
+            (v128.store (i32.add (local.get $dgh) (local.get $j)) (local.get $dr))
+            (v128.store (i32.add (i32.add (local.get $dgh) (local.get $H4)) (local.get $j)) (local.get $dz))
+            (v128.store (i32.add (i32.add (local.get $dgh) (local.get $H8)) (local.get $j)) (f32x4.mul (local.get $dc) (local.get $r)))
+            (if (local.get $hasPrev)
+              (then
+                (v128.store (i32.add (local.get $dhp) (local.get $j))
+                  (f32x4.add (v128.load (i32.add (local.get $dhp) (local.get $j))) (f32x4.mul (local.get $d) (local.get $z))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $jloop)))
+        (local.set $g (i32.add (local.get $g) (i32.mul (local.get $H4) (i32.const 3))))
+        (local.set $gh (i32.add (local.get $gh) (i32.mul (local.get $H4) (i32.const 3))))
+        (local.set $dg (i32.add (local.get $dg) (i32.mul (local.get $H4) (i32.const 3))))
+        (local.set $dgh (i32.add (local.get $dgh) (i32.mul (local.get $H4) (i32.const 3))))
+        (local.set $hp (i32.add (local.get $hp) (local.get $H4)))
+        (local.set $dhp (i32.add (local.get $dhp) (local.get $H4)))
+        (local.set $dh (i32.add (local.get $dh) (local.get $H4)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $iloop))))
 )
