@@ -174,3 +174,18 @@ export function gruCellBackward(
     }
   }
 }
+
+/** out[N] (from offset oo) += s, s(j) = the sum of A(i, j) over the M rows in order (float32). */
+export function addColumnSums(A: Float32Array, ao: number, M: number, N: number, out: Float32Array, oo: number): void {
+  for (let j = 0; j < N; j++) {
+    let s = 0;
+    let p = ao + j;
+    for (let i = 0; i < M; i++, p += N) s = f(s + A[p]);
+    out[oo + j] = f(out[oo + j] + s);
+  }
+}
+
+/** dX = Y > 0 ? dX : 0 over n elements: the ReLU backward given the layer's output Y. */
+export function reluBackwardInPlace(dX: Float32Array, dxo: number, Y: Float32Array, yo: number, n: number): void {
+  for (let p = 0; p < n; p++) if (!(Y[yo + p] > 0)) dX[dxo + p] = 0;
+}

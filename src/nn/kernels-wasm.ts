@@ -12,6 +12,8 @@ interface KernelExports {
   mm(a: number, sa: number, sk: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number, mode: number, bias: number): void;
   nt(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number): void;
   gruCell(g: number, gh: number, hp: number, hasPrev: number, ho: number, n: number, H: number): void;
+  colSums(a: number, M: number, N: number, o: number): void;
+  reluBack(dx: number, y: number, n: number): void;
   gruBack(g: number, gh: number, hp: number, hasPrev: number, dh: number, dhp: number, dg: number, dgh: number, n: number, H: number): void;
 }
 
@@ -66,6 +68,16 @@ export class WasmKernels {
     const c = this.addr(C, co, M * N, 2);
     this.x.nt(a, K, b, K, c, N, M, K, N);
     this.back(C, co, M * N, 2);
+  }
+
+  /** kernels-js.ts addColumnSums on kernel arrays. */
+  colSums(A: Float32Array, ao: number, M: number, N: number, out: Float32Array, oo: number): void {
+    this.x.colSums(A.byteOffset + 4 * ao, M, N, out.byteOffset + 4 * oo);
+  }
+
+  /** kernels-js.ts reluBackwardInPlace on kernel arrays. */
+  reluBack(dX: Float32Array, dxo: number, Y: Float32Array, yo: number, n: number): void {
+    this.x.reluBack(dX.byteOffset + 4 * dxo, Y.byteOffset + 4 * yo, n);
   }
 
   /** Whether the GRU cell kernels take these arrays (kernel memory) and this size (H a multiple of 4). */

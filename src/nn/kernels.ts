@@ -116,31 +116,11 @@ export function fillRows(C: Float32Array, co: number, M: number, N: number, b: F
   }
 }
 
-/** out[N] (from offset oo) += sum of the M rows of A[M,N] (from offset ao): a bias gradient. */
+/** out[N] (from offset oo) += the sums of the M rows of A[M,N] (from offset ao): a bias gradient. */
 export function addColumnSums(A: Float32Array, ao: number, M: number, N: number, out: Float32Array, oo: number): void {
-  // Rows are summed in double four columns at a time, so the accumulators stay in registers.
-  const N4 = N - (N & 3);
-  let j = 0;
-  for (; j < N4; j += 4) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let p = ao + j;
-    for (let i = 0; i < M; i++, p += N) {
-      s0 += A[p];
-      s1 += A[p + 1];
-      s2 += A[p + 2];
-      s3 += A[p + 3];
-    }
-    out[oo + j] += s0;
-    out[oo + j + 1] += s1;
-    out[oo + j + 2] += s2;
-    out[oo + j + 3] += s3;
-  }
-  for (; j < N; j++) {
-    let s = 0;
-    let p = ao + j;
-    for (let i = 0; i < M; i++, p += N) s += A[p];
-    out[oo + j] += s;
-  }
+  const wasm = backend();
+  if (wasm !== null && wasm.mem.contains(A) && wasm.mem.contains(out)) wasm.colSums(A, ao, M, N, out, oo);
+  else js.addColumnSums(A, ao, M, N, out, oo);
 }
 
 /** In-place ReLU over n elements from offset o. */
@@ -151,7 +131,9 @@ export function reluInPlace(X: Float32Array, o: number, n: number): void {
 
 /** dX *= (Y > 0) over n elements: the ReLU backward given the layer's output Y. */
 export function reluBackwardInPlace(dX: Float32Array, dxo: number, Y: Float32Array, yo: number, n: number): void {
-  for (let p = 0; p < n; p++) if (!(Y[yo + p] > 0)) dX[dxo + p] = 0;
+  const wasm = backend();
+  if (wasm !== null && wasm.mem.contains(dX) && wasm.mem.contains(Y)) wasm.reluBack(dX, dxo, Y, yo, n);
+  else js.reluBackwardInPlace(dX, dxo, Y, yo, n);
 }
 
 /** Int32Array version of ensureF32. */

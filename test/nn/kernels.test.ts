@@ -122,6 +122,26 @@ describe('WebAssembly kernels', () => {
     }
   });
 
+  it('sum columns and run the ReLU backward with the same bits as the TypeScript helpers', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.nat(), (M, N, seed) => {
+        const rng = new Rng(seed);
+        const A = values(M * N + 2, rng, true);
+        const out = values(N + 1, rng, true);
+        const ref = out.slice();
+        js.addColumnSums(A, 2, M, N, ref, 1);
+        wasm!.colSums(A, 2, M, N, out, 1);
+        expect(bitsOf(out)).toEqual(bitsOf(ref));
+        const dX = values(M * N + 1, rng, true);
+        const dRef = dX.slice();
+        js.reluBackwardInPlace(dRef, 1, A, 2, M * N);
+        wasm!.reluBack(dX, 1, A, 2, M * N);
+        expect(bitsOf(dX)).toEqual(bitsOf(dRef));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('run the GRU cell and its backward with the same bits as the TypeScript cell', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.nat(), (n, h4, seed) => expectSameCellBits(n, 4 * h4, seed)),

@@ -37,6 +37,30 @@
           (then (local.set $v (select (f32.const 0) (local.get $v) (f32.lt (local.get $v) (f32.const 0))))))
         (f32.store (local.get $pc) (local.get $v)))))
 
+  ;; Eight outputs at pc: C += s (lo, hi).
+  (func $acc8 (param $pc i32) (param $lo v128) (param $hi v128)
+    (v128.store (local.get $pc) (f32x4.add (v128.load (local.get $pc)) (local.get $lo)))
+    (v128.store offset=16 (local.get $pc) (f32x4.add (v128.load offset=16 (local.get $pc)) (local.get $hi))))
+
+  ;; Eight outputs at pc: C = pmax(bias + s, floor), floor 0 for ReLU, -inf for none (pmax(v, -inf) is v
+  ;; for every v, NaN included, so both modes are one instruction sequence).
+  (func $bias8 (param $pc i32) (param $lo v128) (param $hi v128) (param $bl v128) (param $bh v128) (param $floor v128)
+    (v128.store (local.get $pc) (f32x4.pmax (f32x4.add (local.get $bl) (local.get $lo)) (local.get $floor)))
+    (v128.store offset=16 (local.get $pc) (f32x4.pmax (f32x4.add (local.get $bh) (local.get $hi)) (local.get $floor))))
+
+  ;; The horizontal sums (l0 + l1) + (l2 + l3) of four accumulators, as one vector.
+  (func $hsum4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $p v128) (local $q v128)
+    (local.set $p (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a) (local.get $b))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $q (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $c) (local.get $d))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $p) (local.get $q))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $p) (local.get $q))))
+
   ;; sum over k < K of A(k) * B(k, 0..3): one row times four columns (A at pa, step sk8 bytes; B at pb,
   ;; step ldb8 bytes).
   (func $row4 (param $pa i32) (param $sk8 i32) (param $pb i32) (param $ldb8 i32) (param $K i32) (result v128)
@@ -131,18 +155,28 @@
                 (br $kloop)))
             (local.set $pc
               (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $pq (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))
-            (call $put4 (local.get $pc) (local.get $c0l) (local.get $pq) (local.get $mode))
-            (call $put4 (i32.add (local.get $pc) (i32.const 16)) (local.get $c0h) (i32.add (local.get $pq) (i32.const 16)) (local.get $mode))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put4 (local.get $pc) (local.get $c1l) (local.get $pq) (local.get $mode))
-            (call $put4 (i32.add (local.get $pc) (i32.const 16)) (local.get $c1h) (i32.add (local.get $pq) (i32.const 16)) (local.get $mode))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put4 (local.get $pc) (local.get $c2l) (local.get $pq) (local.get $mode))
-            (call $put4 (i32.add (local.get $pc) (i32.const 16)) (local.get $c2h) (i32.add (local.get $pq) (i32.const 16)) (local.get $mode))
-            (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-            (call $put4 (local.get $pc) (local.get $c3l) (local.get $pq) (local.get $mode))
-            (call $put4 (i32.add (local.get $pc) (i32.const 16)) (local.get $c3h) (i32.add (local.get $pq) (i32.const 16)) (local.get $mode))
+            (if (i32.eqz (local.get $mode))
+              (then
+                (call $acc8 (local.get $pc) (local.get $c0l) (local.get $c0h))
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (call $acc8 (local.get $pc) (local.get $c1l) (local.get $c1h))
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (call $acc8 (local.get $pc) (local.get $c2l) (local.get $c2h))
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (call $acc8 (local.get $pc) (local.get $c3l) (local.get $c3h)))
+              (else
+                (local.set $pq (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2))))
+                (local.set $bl (v128.load (local.get $pq)))
+                (local.set $bh (v128.load offset=16 (local.get $pq)))
+                (local.set $x (v128.const i32x4 0 0 0 0))
+                (if (i32.eq (local.get $mode) (i32.const 1)) (then (local.set $x (v128.const i32x4 0xff800000 0xff800000 0xff800000 0xff800000))))
+                (call $bias8 (local.get $pc) (local.get $c0l) (local.get $c0h) (local.get $bl) (local.get $bh) (local.get $x))
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (call $bias8 (local.get $pc) (local.get $c1l) (local.get $c1h) (local.get $bl) (local.get $bh) (local.get $x))
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (call $bias8 (local.get $pc) (local.get $c2l) (local.get $c2h) (local.get $bl) (local.get $bh) (local.get $x))
+                (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                (call $bias8 (local.get $pc) (local.get $c3l) (local.get $c3h) (local.get $bl) (local.get $bh) (local.get $x))))
             (local.set $j (i32.add (local.get $j) (i32.const 8)))
             (br $jloop)))
         ;; the remaining columns of these four rows, one row at a time
@@ -288,6 +322,15 @@
                 (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $y))))
                 (local.set $k (i32.add (local.get $k) (i32.const 16)))
                 (br $kloop)))
+            (if (i32.eqz (local.get $tail))
+              (then
+                (local.set $pb0 (i32.add (local.get $pc0) (i32.shl (local.get $j) (i32.const 2))))
+                (v128.store (local.get $pb0) (f32x4.add (v128.load (local.get $pb0))
+                  (call $hsum4 (local.get $c00) (local.get $c01) (local.get $c02) (local.get $c03))))
+                (local.set $pb0 (i32.add (local.get $pc1) (i32.shl (local.get $j) (i32.const 2))))
+                (v128.store (local.get $pb0) (f32x4.add (v128.load (local.get $pb0))
+                  (call $hsum4 (local.get $c10) (local.get $c11) (local.get $c12) (local.get $c13)))))
+              (else
             (call $add1 (i32.add (local.get $pc0) (i32.shl (local.get $j) (i32.const 2)))
               (call $finish (local.get $c00) (i32.add (local.get $pa0) (local.get $K4)) (i32.add (local.get $pb0) (local.get $K4)) (local.get $tail)))
             (call $add1 (i32.add (local.get $pc0) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 2)))
@@ -304,6 +347,7 @@
               (call $finish (local.get $c12) (i32.add (local.get $pa1) (local.get $K4)) (i32.add (local.get $pb2) (local.get $K4)) (local.get $tail)))
             (call $add1 (i32.add (local.get $pc1) (i32.shl (i32.add (local.get $j) (i32.const 3)) (i32.const 2)))
               (call $finish (local.get $c13) (i32.add (local.get $pa1) (local.get $K4)) (i32.add (local.get $pb3) (local.get $K4)) (local.get $tail)))
+              ))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $jloop)))
         ;; remaining columns of the two rows
@@ -333,6 +377,94 @@
 
   (func $add1 (param $pc i32) (param $s f32)
     (f32.store (local.get $pc) (f32.add (f32.load (local.get $pc)) (local.get $s))))
+
+  ;; out(j) += s(j) for j < N, s(j) = sum over the M rows of A(i, j) in order (A rows of N at a, out at
+  ;; o): the bias gradients. Sixteen columns at a time (four independent sums), then four, then one.
+  (func (export "colSums") (param $a i32) (param $M i32) (param $N i32) (param $o i32)
+    (local $j i32) (local $i i32) (local $p i32) (local $N4 i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $t f32)
+    (local.set $N4 (i32.shl (local.get $N) (i32.const 2)))
+    (block $end16
+      (loop $next16
+        (br_if $end16 (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $N)))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $s1 (v128.const i32x4 0 0 0 0))
+        (local.set $s2 (v128.const i32x4 0 0 0 0))
+        (local.set $s3 (v128.const i32x4 0 0 0 0))
+        (local.set $p (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $i (local.get $M))
+        (block $rend
+          (loop $rows
+            (br_if $rend (i32.eqz (local.get $i)))
+            (local.set $s0 (f32x4.add (local.get $s0) (v128.load (local.get $p))))
+            (local.set $s1 (f32x4.add (local.get $s1) (v128.load offset=16 (local.get $p))))
+            (local.set $s2 (f32x4.add (local.get $s2) (v128.load offset=32 (local.get $p))))
+            (local.set $s3 (f32x4.add (local.get $s3) (v128.load offset=48 (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (local.get $N4)))
+            (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+            (br $rows)))
+        (local.set $p (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $s0)))
+        (v128.store offset=16 (local.get $p) (f32x4.add (v128.load offset=16 (local.get $p)) (local.get $s1)))
+        (v128.store offset=32 (local.get $p) (f32x4.add (v128.load offset=32 (local.get $p)) (local.get $s2)))
+        (v128.store offset=48 (local.get $p) (f32x4.add (v128.load offset=48 (local.get $p)) (local.get $s3)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $next16)))
+    (block $end4
+      (loop $next4
+        (br_if $end4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
+        (local.set $s0 (v128.const i32x4 0 0 0 0))
+        (local.set $p (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $i (local.get $M))
+        (block $rend4
+          (loop $rows4
+            (br_if $rend4 (i32.eqz (local.get $i)))
+            (local.set $s0 (f32x4.add (local.get $s0) (v128.load (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (local.get $N4)))
+            (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+            (br $rows4)))
+        (local.set $p (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $s0)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $next4)))
+    (block $end1
+      (loop $next1
+        (br_if $end1 (i32.ge_u (local.get $j) (local.get $N)))
+        (local.set $t (f32.const 0))
+        (local.set $p (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $i (local.get $M))
+        (block $rend1
+          (loop $rows1
+            (br_if $rend1 (i32.eqz (local.get $i)))
+            (local.set $t (f32.add (local.get $t) (f32.load (local.get $p))))
+            (local.set $p (i32.add (local.get $p) (local.get $N4)))
+            (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+            (br $rows1)))
+        (local.set $p (i32.add (local.get $o) (i32.shl (local.get $j) (i32.const 2))))
+        (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $t)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $next1))))
+
+  ;; dX(p) = Y(p) > 0 ? dX(p) : 0 for p < n (the ReLU backward; NaN in Y gives 0).
+  (func (export "reluBack") (param $dx i32) (param $y i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dx) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done4
+      (loop $next4
+        (br_if $done4 (i32.ge_u (local.get $dx) (local.get $end)))
+        (v128.store (local.get $dx)
+          (v128.and (v128.load (local.get $dx)) (f32x4.gt (v128.load (local.get $y)) (v128.const i32x4 0 0 0 0))))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next4)))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (block $done1
+      (loop $next1
+        (br_if $done1 (i32.ge_u (local.get $dx) (local.get $end)))
+        (if (i32.eqz (f32.gt (f32.load (local.get $y)) (f32.const 0))) (then (f32.store (local.get $dx) (f32.const 0))))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (br $next1))))
 
   ;; e^x on four lanes (../activations.ts expF32, operation for operation).
   (func $exp4 (param $x v128) (result v128)
