@@ -9,7 +9,7 @@ import { ensureF32, kernelMemory, type KernelMemory } from './memory.js';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels-binary.js';
 
 interface KernelExports {
-  mm(a: number, sa: number, sk: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number, mode: number, bias: number): void;
+  mm(a: number, sa: number, sk: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number, mode: number, bias: number, IB: number): void;
   nt(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number): void;
   gruCell(g: number, gh: number, hp: number, hasPrev: number, ho: number, n: number, H: number): void;
   colSums(a: number, M: number, N: number, o: number): void;
@@ -56,7 +56,9 @@ export class WasmKernels {
     const b = this.addr(B, bo, K * N, 1);
     const c = this.addr(C, co, M * N, 2);
     const q = bias === null ? 0 : this.addr(bias, biasOff, N, 3);
-    this.x.mm(a, sa, sk, b, N, c, N, M, K, N, bias === null ? ADD : relu ? BIAS_RELU : BIAS, q);
+    // NN: blocks of rows whose A rows fill about 16 KB (L1); TN reads A by columns: one block.
+    const IB = sk === 1 ? Math.max(4, Math.min(256, (4096 / Math.max(K, 1)) & ~3)) : M + 4;
+    this.x.mm(a, sa, sk, b, N, c, N, M, K, N, bias === null ? ADD : relu ? BIAS_RELU : BIAS, q, IB & ~3);
     this.back(C, co, M * N, 2);
   }
 
