@@ -7,7 +7,8 @@
  * The memory is shared (its buffer is a SharedArrayBuffer) for one reason: growing a shared memory
  * leaves every view made before valid, where growing an ordinary one would detach them all.
  *
- * Blocks come in power-of-two size classes with a free list each. A block returns to its list when
+ * Block sizes are rounded up to a quarter of a power of two (so at most 25% of a block is unused) and
+ * each size has a free list; every block is 64-byte aligned. A block returns to its list when
  * `release` is called or when its view is garbage-collected; a subarray must therefore not outlive the
  * view it was cut from.
  */
@@ -16,20 +17,27 @@ import { ExecLabError } from '../errors.js';
 const PAGE = 65536;
 /** 1 GiB: address space reserved, not memory used; pages are committed as the blocks are touched. */
 const MAX_PAGES = 16384;
-const MIN_CLASS = 6; // 64-byte blocks at least: every block is 64-byte aligned
+const MIN_BLOCK = 64;
 
 interface Block {
   readonly offset: number;
-  readonly cls: number;
+  readonly size: number;
+}
+
+/** The block size for n bytes: the next multiple of a quarter of the power of two below n, 64 at least. */
+function blockSize(n: number): number {
+  if (n <= MIN_BLOCK) return MIN_BLOCK;
+  const quarter = Math.max(MIN_BLOCK, 2 ** (Math.floor(Math.log2(n)) - 2));
+  return Math.ceil(n / quarter) * quarter;
 }
 
 export class KernelMemory {
   readonly memory: WebAssembly.Memory;
   private buffer: SharedArrayBuffer;
   private readonly buffers = new WeakSet<ArrayBufferLike>();
-  private readonly freeLists: number[][] = [];
+  private readonly freeLists = new Map<number, number[]>();
   private readonly blocks = new WeakMap<Float32Array, Block>();
-  private readonly registry = new FinalizationRegistry<Block>((b) => this.freeLists[b.cls].push(b.offset));
+  private readonly registry = new FinalizationRegistry<Block>((b) => this.freeList(b.size).push(b.offset));
   private top = 64; // byte 0..63 stays unused, so no view starts at address 0
 
   constructor() {
@@ -40,19 +48,17 @@ export class KernelMemory {
 
   /** A zeroed Float32Array of n elements inside the kernel memory. */
   alloc(n: number): Float32Array<ArrayBuffer> {
-    let cls = MIN_CLASS;
-    while (1 << cls < n * 4) cls++;
-    while (this.freeLists.length <= cls) this.freeLists.push([]);
-    let offset = this.freeLists[cls].pop();
+    const size = blockSize(n * 4);
+    let offset = this.freeList(size).pop();
     if (offset === undefined) {
       offset = this.top;
-      this.top += 1 << cls;
-      this.reserve(this.top);
+      this.reserve(this.top + size);
+      this.top += size;
     }
     // The views' type says ArrayBuffer: a SharedArrayBuffer behaves the same for every use made here.
     const view = new Float32Array(this.buffer, offset, n) as unknown as Float32Array<ArrayBuffer>;
     view.fill(0);
-    const block = { offset, cls };
+    const block = { offset, size };
     this.blocks.set(view, block);
     this.registry.register(view, block, view);
     return view;
@@ -64,7 +70,13 @@ export class KernelMemory {
     if (block === undefined) return;
     this.blocks.delete(view);
     this.registry.unregister(view);
-    this.freeLists[block.cls].push(block.offset);
+    this.freeList(block.size).push(block.offset);
+  }
+
+  private freeList(size: number): number[] {
+    let list = this.freeLists.get(size);
+    if (list === undefined) this.freeLists.set(size, (list = []));
+    return list;
   }
 
   /** Whether `a` is a view of this memory (then its byteOffset is its address for the kernels). */
