@@ -9,7 +9,7 @@ import { ensureF32, kernelMemory, type KernelMemory } from './memory.js';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels-binary.js';
 
 interface KernelExports {
-  mm(a: number, sa: number, sk: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number, mode: number, bias: number, IB: number): void;
+  mm(a: number, sa: number, sk: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number, mode: number, bias: number, IB: number, s0: number): void;
   nt(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number): void;
   gruCell(g: number, gh: number, hp: number, hasPrev: number, ho: number, n: number, H: number): void;
   colSums(a: number, M: number, N: number, o: number): void;
@@ -21,9 +21,12 @@ interface KernelExports {
 const ADD = 0;
 const BIAS = 1;
 const BIAS_RELU = 2;
+const PARTIAL = 3;
+/** Bytes of A and B rows per chunk of a TN product's sum (stays in the 1 MB L2 with room to spare). */
+const TN_CHUNK_BYTES = 256 << 10;
 
 export class WasmKernels {
-  private readonly stage: Float32Array<ArrayBuffer>[] = [new Float32Array(0), new Float32Array(0), new Float32Array(0), new Float32Array(0)];
+  private readonly stage: Float32Array<ArrayBuffer>[] = [0, 1, 2, 3, 4].map(() => new Float32Array(0));
 
   constructor(
     private readonly x: KernelExports,
@@ -43,12 +46,9 @@ export class WasmKernels {
     if (!this.mem.contains(C)) C.set(this.stage[slot].subarray(0, n), co);
   }
 
-  /**
-   * C[M,N] (+)= A B with A(i, k) = A[ao + i sa + k sk], B [K,N]: NN (sa = K, sk = 1) or TN (sa = 1,
-   * sk = M); with `bias`, C = bias + product, then ReLU when `relu`.
-   */
-  mm(
-    A: Float32Array, ao: number, sa: number, sk: number, B: Float32Array, bo: number, C: Float32Array, co: number,
+  /** C[M,N] (+)= A[M,K] B[K,N]; with `bias`, C = bias + product, then ReLU when `relu`. */
+  nn(
+    A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number,
     M: number, K: number, N: number, bias: Float32Array | null, biasOff: number, relu: boolean,
   ): void {
     if (M === 0 || N === 0) return;
@@ -56,9 +56,33 @@ export class WasmKernels {
     const b = this.addr(B, bo, K * N, 1);
     const c = this.addr(C, co, M * N, 2);
     const q = bias === null ? 0 : this.addr(bias, biasOff, N, 3);
-    // NN: blocks of rows whose A rows fill about 16 KB (L1); TN reads A by columns: one block.
-    const IB = sk === 1 ? Math.max(4, Math.min(256, (4096 / Math.max(K, 1)) & ~3)) : M + 4;
-    this.x.mm(a, sa, sk, b, N, c, N, M, K, N, bias === null ? ADD : relu ? BIAS_RELU : BIAS, q, IB & ~3);
+    // Blocks of rows whose A rows fill about 16 KB (L1) while the column panels of B pass over them.
+    const IB = Math.max(4, Math.min(256, (4096 / Math.max(K, 1)) & ~3));
+    this.x.mm(a, K, 1, b, N, c, N, M, K, N, bias === null ? ADD : relu ? BIAS_RELU : BIAS, q, IB, 0);
+    this.back(C, co, M * N, 2);
+  }
+
+  /**
+   * C[M,N] += A[K,M]^T B[K,N]. A long sum over k runs in chunks whose A and B rows stay in cache, the
+   * partial sums kept in a scratch block between chunks: the same float32 values as one pass.
+   */
+  tn(A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number): void {
+    if (M === 0 || N === 0) return;
+    const a = this.addr(A, ao, K * M, 0);
+    const b = this.addr(B, bo, K * N, 1);
+    const c = this.addr(C, co, M * N, 2);
+    const IB = M + 4;
+    const chunk = Math.max(16, Math.floor(TN_CHUNK_BYTES / (4 * (M + N))));
+    if (K <= chunk) {
+      this.x.mm(a, 1, M, b, N, c, N, M, K, N, ADD, 0, IB, 0);
+    } else {
+      const S = (this.stage[4] = ensureF32(this.stage[4], M * N)).byteOffset;
+      for (let k0 = 0; k0 < K; k0 += chunk) {
+        const kc = Math.min(chunk, K - k0);
+        const last = k0 + kc >= K;
+        this.x.mm(a + 4 * k0 * M, 1, M, b + 4 * k0 * N, N, last ? c : S, N, M, kc, N, last ? ADD : PARTIAL, 0, IB, k0 === 0 ? 0 : S);
+      }
+    }
     this.back(C, co, M * N, 2);
   }
 

@@ -54,7 +54,7 @@ export function gemmNN(
 ): void {
   const wasm = backend();
   if (wasm === null) js.gemmNN(A, ao, B, bo, C, co, M, K, N);
-  else wasm.mm(A, ao, K, 1, B, bo, C, co, M, K, N, null, 0, false);
+  else wasm.nn(A, ao, B, bo, C, co, M, K, N, null, 0, false);
 }
 
 /**
@@ -67,7 +67,7 @@ export function gemmNNBias(
 ): void {
   const wasm = backend();
   if (wasm === null) js.gemmNNBias(A, ao, B, bo, C, co, M, K, N, bias, biasOff, relu);
-  else wasm.mm(A, ao, K, 1, B, bo, C, co, M, K, N, bias, biasOff, relu);
+  else wasm.nn(A, ao, B, bo, C, co, M, K, N, bias, biasOff, relu);
 }
 
 /** C[M,N] += A[M,K] * B[N,K]^T (both operands read along their rows: dot products). */
@@ -85,7 +85,7 @@ export function gemmTN(
 ): void {
   const wasm = backend();
   if (wasm === null) js.gemmTN(A, ao, B, bo, C, co, M, K, N);
-  else wasm.mm(A, ao, 1, M, B, bo, C, co, M, K, N, null, 0, false);
+  else wasm.tn(A, ao, B, bo, C, co, M, K, N);
 }
 
 /** The GRU cell for n rows (kernels-js.ts gruCell). */

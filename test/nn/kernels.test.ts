@@ -40,12 +40,12 @@ function expectSameBits(M: number, K: number, N: number, seed: number, inKernelM
   const bias = values(pad + N, rng, inKernelMemory);
   const C0 = values(pad + M * N + pad, rng, false);
   const cases: [string, Run][] = [
-    ['NN', (C, b) => (b === 'js' ? js.gemmNN(A, pad, B, pad, C, pad, M, K, N) : wasm!.mm(A, pad, K, 1, B, pad, C, pad, M, K, N, null, 0, false))],
+    ['NN', (C, b) => (b === 'js' ? js.gemmNN(A, pad, B, pad, C, pad, M, K, N) : wasm!.nn(A, pad, B, pad, C, pad, M, K, N, null, 0, false))],
     ['NT', (C, b) => (b === 'js' ? js.gemmNT(A, pad, B, pad, C, pad, M, K, N) : wasm!.nt(A, pad, B, pad, C, pad, M, K, N))],
-    ['TN', (C, b) => (b === 'js' ? js.gemmTN(A, pad, B, pad, C, pad, M, K, N) : wasm!.mm(A, pad, 1, M, B, pad, C, pad, M, K, N, null, 0, false))],
+    ['TN', (C, b) => (b === 'js' ? js.gemmTN(A, pad, B, pad, C, pad, M, K, N) : wasm!.tn(A, pad, B, pad, C, pad, M, K, N))],
     ...[false, true].map((relu): [string, Run] => [
       `NN+bias relu=${relu}`,
-      (C, b) => (b === 'js' ? js.gemmNNBias(A, pad, B, pad, C, pad, M, K, N, bias, pad, relu) : wasm!.mm(A, pad, K, 1, B, pad, C, pad, M, K, N, bias, pad, relu)),
+      (C, b) => (b === 'js' ? js.gemmNNBias(A, pad, B, pad, C, pad, M, K, N, bias, pad, relu) : wasm!.nn(A, pad, B, pad, C, pad, M, K, N, bias, pad, relu)),
     ]),
   ];
   for (const [name, run] of cases) {
@@ -107,7 +107,7 @@ describe('WebAssembly kernels', () => {
     );
   });
 
-  it('give the same bits on the network shapes', () => {
+  it('give the same bits on the network shapes, long sums over k in chunks included', () => {
     for (const [M, K, N] of [
       [130, 64, 192],
       [64, 300, 192],
@@ -116,6 +116,8 @@ describe('WebAssembly kernels', () => {
       [300, 32, 5],
       [300, 32, 1],
       [3, 4000, 2],
+      [6, 9000, 9],
+      [13, 6000, 6],
       [7, 5, 3],
     ]) {
       expectSameBits(M, K, N, M + K + N, true);

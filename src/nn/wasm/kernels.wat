@@ -15,9 +15,10 @@
   (import "env" "memory" (memory 1 16384 shared))
 
   ;; The store of four outputs at pc: mode 0: C += s; 1: C = bias + s; 2: C = relu(bias + s), where
-  ;; relu(v) = v < 0 ? 0 : v is pmax(v, 0) exactly (NaN and -0 kept).
+  ;; relu(v) = v < 0 ? 0 : v is pmax(v, 0) exactly (NaN and -0 kept); 3: C = s (a partial sum).
   (func $put4 (param $pc i32) (param $s v128) (param $pb i32) (param $mode i32)
     (local $v v128)
+    (if (i32.eq (local.get $mode) (i32.const 3)) (then (v128.store (local.get $pc) (local.get $s)) (return)))
     (if (i32.eqz (local.get $mode))
       (then (v128.store (local.get $pc) (f32x4.add (v128.load (local.get $pc)) (local.get $s))))
       (else
@@ -29,6 +30,7 @@
   ;; The same for one output.
   (func $put1 (param $pc i32) (param $s f32) (param $pb i32) (param $mode i32)
     (local $v f32)
+    (if (i32.eq (local.get $mode) (i32.const 3)) (then (f32.store (local.get $pc) (local.get $s)) (return)))
     (if (i32.eqz (local.get $mode))
       (then (f32.store (local.get $pc) (f32.add (f32.load (local.get $pc)) (local.get $s))))
       (else
@@ -62,9 +64,10 @@
       (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $p) (local.get $q))))
 
   ;; sum over k < K of A(k) * B(k, 0..3): one row times four columns (A at pa, step sk8 bytes; B at pb,
-  ;; step ldb8 bytes).
-  (func $row4 (param $pa i32) (param $sk8 i32) (param $pb i32) (param $ldb8 i32) (param $K i32) (result v128)
+  ;; step ldb8 bytes), from the partial sums at `init` when it is not 0.
+  (func $row4 (param $pa i32) (param $sk8 i32) (param $pb i32) (param $ldb8 i32) (param $K i32) (param $init i32) (result v128)
     (local $acc v128)
+    (if (local.get $init) (then (local.set $acc (v128.load (local.get $init)))))
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $K)))
@@ -77,8 +80,9 @@
     (local.get $acc))
 
   ;; The same for one column.
-  (func $col1 (param $pa i32) (param $sk8 i32) (param $pb i32) (param $ldb8 i32) (param $K i32) (result f32)
+  (func $col1 (param $pa i32) (param $sk8 i32) (param $pb i32) (param $ldb8 i32) (param $K i32) (param $init i32) (result f32)
     (local $acc f32)
+    (if (local.get $init) (then (local.set $acc (f32.load (local.get $init)))))
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $K)))
@@ -98,7 +102,7 @@
   (func (export "mm")
     (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32)
     (param $c i32) (param $ldc i32) (param $M i32) (param $K i32) (param $N i32)
-    (param $mode i32) (param $bias i32) (param $IB i32)
+    (param $mode i32) (param $bias i32) (param $IB i32) (param $s0 i32)
     (local $i i32) (local $j i32) (local $k i32) (local $r i32) (local $ib i32) (local $ie i32) (local $M4 i32)
     (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $pb i32) (local $pc i32) (local $pq i32)
     (local $x v128) (local $bl v128) (local $bh v128)
@@ -124,14 +128,31 @@
             (block $iend
               (loop $iloop
                 (br_if $iend (i32.ge_u (local.get $i) (local.get $ie)))
-                (local.set $c0l (v128.const i32x4 0 0 0 0))
-                (local.set $c0h (v128.const i32x4 0 0 0 0))
-                (local.set $c1l (v128.const i32x4 0 0 0 0))
-                (local.set $c1h (v128.const i32x4 0 0 0 0))
-                (local.set $c2l (v128.const i32x4 0 0 0 0))
-                (local.set $c2h (v128.const i32x4 0 0 0 0))
-                (local.set $c3l (v128.const i32x4 0 0 0 0))
-                (local.set $c3h (v128.const i32x4 0 0 0 0))
+                (if (local.get $s0)
+                  (then
+                    ;; continue from the partial sums of an earlier chunk of k
+                    (local.set $pq
+                      (i32.add (local.get $s0) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+                    (local.set $c0l (v128.load (local.get $pq)))
+                    (local.set $c0h (v128.load offset=16 (local.get $pq)))
+                    (local.set $pq (i32.add (local.get $pq) (local.get $ldc)))
+                    (local.set $c1l (v128.load (local.get $pq)))
+                    (local.set $c1h (v128.load offset=16 (local.get $pq)))
+                    (local.set $pq (i32.add (local.get $pq) (local.get $ldc)))
+                    (local.set $c2l (v128.load (local.get $pq)))
+                    (local.set $c2h (v128.load offset=16 (local.get $pq)))
+                    (local.set $pq (i32.add (local.get $pq) (local.get $ldc)))
+                    (local.set $c3l (v128.load (local.get $pq)))
+                    (local.set $c3h (v128.load offset=16 (local.get $pq))))
+                  (else
+                    (local.set $c0l (v128.const i32x4 0 0 0 0))
+                    (local.set $c0h (v128.const i32x4 0 0 0 0))
+                    (local.set $c1l (v128.const i32x4 0 0 0 0))
+                    (local.set $c1h (v128.const i32x4 0 0 0 0))
+                    (local.set $c2l (v128.const i32x4 0 0 0 0))
+                    (local.set $c2h (v128.const i32x4 0 0 0 0))
+                    (local.set $c3l (v128.const i32x4 0 0 0 0))
+                    (local.set $c3h (v128.const i32x4 0 0 0 0))))
                 (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa))))
                 (local.set $p1 (i32.add (local.get $p0) (local.get $sa)))
                 (local.set $p2 (i32.add (local.get $p1) (local.get $sa)))
@@ -164,6 +185,20 @@
                     (br $kloop)))
                 (local.set $pc
                   (i32.add (local.get $c) (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+                (if (i32.eq (local.get $mode) (i32.const 3))
+                  (then
+                    (v128.store (local.get $pc) (local.get $c0l))
+                    (v128.store offset=16 (local.get $pc) (local.get $c0h))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                    (v128.store (local.get $pc) (local.get $c1l))
+                    (v128.store offset=16 (local.get $pc) (local.get $c1h))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                    (v128.store (local.get $pc) (local.get $c2l))
+                    (v128.store offset=16 (local.get $pc) (local.get $c2h))
+                    (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+                    (v128.store (local.get $pc) (local.get $c3l))
+                    (v128.store offset=16 (local.get $pc) (local.get $c3h)))
+                (else
                 (if (i32.eqz (local.get $mode))
                   (then
                     (call $acc8 (local.get $pc) (local.get $c0l) (local.get $c0h))
@@ -185,7 +220,7 @@
                     (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
                     (call $bias8 (local.get $pc) (local.get $c2l) (local.get $c2h) (local.get $bl) (local.get $bh) (local.get $x))
                     (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
-                    (call $bias8 (local.get $pc) (local.get $c3l) (local.get $c3h) (local.get $bl) (local.get $bh) (local.get $x))))
+                    (call $bias8 (local.get $pc) (local.get $c3l) (local.get $c3h) (local.get $bl) (local.get $bh) (local.get $x))))))
                 (local.set $i (i32.add (local.get $i) (i32.const 4)))
                 (br $iloop)))
             (local.set $j (i32.add (local.get $j) (i32.const 8)))
@@ -197,7 +232,7 @@
             (br_if $rend (i32.ge_u (local.get $r) (local.get $ie)))
             (call $edge (local.get $a) (local.get $sa) (local.get $sk) (local.get $b) (local.get $ldb)
               (local.get $c) (local.get $ldc) (local.get $r) (local.get $j)
-              (local.get $K) (local.get $N) (local.get $mode) (local.get $bias))
+              (local.get $K) (local.get $N) (local.get $mode) (local.get $bias) (local.get $s0))
             (local.set $r (i32.add (local.get $r) (i32.const 1)))
             (br $rloop)))
         (local.set $ib (local.get $ie))
@@ -209,7 +244,7 @@
         (br_if $tend (i32.ge_u (local.get $i) (local.get $M)))
         (call $edge (local.get $a) (local.get $sa) (local.get $sk) (local.get $b) (local.get $ldb)
           (local.get $c) (local.get $ldc) (local.get $i) (i32.const 0)
-          (local.get $K) (local.get $N) (local.get $mode) (local.get $bias))
+          (local.get $K) (local.get $N) (local.get $mode) (local.get $bias) (local.get $s0))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tloop))))
 
@@ -217,16 +252,18 @@
   (func $edge
     (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32)
     (param $c i32) (param $ldc i32) (param $i i32) (param $j i32) (param $K i32) (param $N i32)
-    (param $mode i32) (param $bias i32)
-    (local $pa i32) (local $pc i32)
+    (param $mode i32) (param $bias i32) (param $s0 i32)
+    (local $pa i32) (local $pc i32) (local $ps i32)
     (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa))))
     (local.set $pc (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))))
+    (if (local.get $s0) (then (local.set $ps (i32.add (local.get $s0) (i32.mul (local.get $i) (local.get $ldc))))))
     (block $end4
       (loop $next4
         (br_if $end4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)))
         (call $put4
           (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2)))
-          (call $row4 (local.get $pa) (local.get $sk) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldb) (local.get $K))
+          (call $row4 (local.get $pa) (local.get $sk) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldb) (local.get $K)
+            (select (i32.add (local.get $ps) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $ps)))
           (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))
           (local.get $mode))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
@@ -236,7 +273,8 @@
         (br_if $end1 (i32.ge_u (local.get $j) (local.get $N)))
         (call $put1
           (i32.add (local.get $pc) (i32.shl (local.get $j) (i32.const 2)))
-          (call $col1 (local.get $pa) (local.get $sk) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldb) (local.get $K))
+          (call $col1 (local.get $pa) (local.get $sk) (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldb) (local.get $K)
+            (select (i32.add (local.get $ps) (i32.shl (local.get $j) (i32.const 2))) (i32.const 0) (local.get $ps)))
           (i32.add (local.get $bias) (i32.shl (local.get $j) (i32.const 2)))
           (local.get $mode))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
