@@ -7,8 +7,9 @@
  * The memory is shared (its buffer is a SharedArrayBuffer) for one reason: growing a shared memory
  * leaves every view made before valid, where growing an ordinary one would detach them all.
  *
- * Block sizes are rounded up to a quarter of a power of two (so at most 25% of a block is unused) and
- * each size has a free list; every block is 64-byte aligned. A block returns to its list when
+ * Blocks are 64-byte aligned and handed out first-fit from an address-ordered free list whose
+ * neighbouring blocks merge (and a free block at the end lowers the high-water mark), so the buffers
+ * that grow as batches grow reuse the space their smaller predecessors left. A block is freed when
  * `release` is called or when its view is garbage-collected; a subarray must therefore not outlive the
  * view it was cut from.
  */
@@ -17,28 +18,23 @@ import { ExecLabError } from '../errors.js';
 const PAGE = 65536;
 /** 1 GiB: address space reserved, not memory used; pages are committed as the blocks are touched. */
 const MAX_PAGES = 16384;
-const MIN_BLOCK = 64;
+const ALIGN = 64;
 
 interface Block {
   readonly offset: number;
   readonly size: number;
 }
 
-/** The block size for n bytes: the next multiple of a quarter of the power of two below n, 64 at least. */
-function blockSize(n: number): number {
-  if (n <= MIN_BLOCK) return MIN_BLOCK;
-  const quarter = Math.max(MIN_BLOCK, 2 ** (Math.floor(Math.log2(n)) - 2));
-  return Math.ceil(n / quarter) * quarter;
-}
-
 export class KernelMemory {
   readonly memory: WebAssembly.Memory;
   private buffer: SharedArrayBuffer;
   private readonly buffers = new WeakSet<ArrayBufferLike>();
-  private readonly freeLists = new Map<number, number[]>();
+  /** Free blocks in increasing address order, never adjacent (neighbours are merged). */
+  private readonly freeOffsets: number[] = [];
+  private readonly freeSizes: number[] = [];
   private readonly blocks = new WeakMap<Float32Array, Block>();
-  private readonly registry = new FinalizationRegistry<Block>((b) => this.freeList(b.size).push(b.offset));
-  private top = 64; // byte 0..63 stays unused, so no view starts at address 0
+  private readonly registry = new FinalizationRegistry<Block>((b) => this.free(b));
+  private top = ALIGN; // bytes 0..63 stay unused, so no view starts at address 0
 
   constructor() {
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
@@ -48,9 +44,21 @@ export class KernelMemory {
 
   /** A zeroed Float32Array of n elements inside the kernel memory. */
   alloc(n: number): Float32Array<ArrayBuffer> {
-    const size = blockSize(n * 4);
-    let offset = this.freeList(size).pop();
-    if (offset === undefined) {
+    const size = Math.max(ALIGN, Math.ceil((n * 4) / ALIGN) * ALIGN);
+    let offset = -1;
+    for (let k = 0; k < this.freeSizes.length; k++) {
+      if (this.freeSizes[k] < size) continue;
+      offset = this.freeOffsets[k];
+      if (this.freeSizes[k] === size) {
+        this.freeOffsets.splice(k, 1);
+        this.freeSizes.splice(k, 1);
+      } else {
+        this.freeOffsets[k] += size;
+        this.freeSizes[k] -= size;
+      }
+      break;
+    }
+    if (offset < 0) {
       offset = this.top;
       this.reserve(this.top + size);
       this.top += size;
@@ -70,13 +78,44 @@ export class KernelMemory {
     if (block === undefined) return;
     this.blocks.delete(view);
     this.registry.unregister(view);
-    this.freeList(block.size).push(block.offset);
+    this.free(block);
   }
 
-  private freeList(size: number): number[] {
-    let list = this.freeLists.get(size);
-    if (list === undefined) this.freeLists.set(size, (list = []));
-    return list;
+  /** Inserts a block into the free list, merging it with free neighbours and with the end. */
+  private free(block: Block): void {
+    const offs = this.freeOffsets;
+    const sizes = this.freeSizes;
+    let lo = 0;
+    let hi = offs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (offs[mid] < block.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    let start = block.offset;
+    let size = block.size;
+    if (lo > 0 && offs[lo - 1] + sizes[lo - 1] === start) {
+      lo--;
+      start = offs[lo];
+      size += sizes[lo];
+      offs.splice(lo, 1);
+      sizes.splice(lo, 1);
+    }
+    if (lo < offs.length && start + size === offs[lo]) {
+      size += sizes[lo];
+      offs.splice(lo, 1);
+      sizes.splice(lo, 1);
+    }
+    if (start + size === this.top) this.top = start;
+    else {
+      offs.splice(lo, 0, start);
+      sizes.splice(lo, 0, size);
+    }
+  }
+
+  /** Bytes free inside the high-water mark (reusable without growing). */
+  get freeBytes(): number {
+    return this.freeSizes.reduce((a, b) => a + b, 0);
   }
 
   /** Whether `a` is a view of this memory (then its byteOffset is its address for the kernels). */
