@@ -35,6 +35,8 @@ export class KernelMemory {
   private readonly blocks = new WeakMap<Float32Array, Block>();
   private readonly registry = new FinalizationRegistry<Block>((b) => this.free(b));
   private top = ALIGN; // bytes 0..63 stay unused, so no view starts at address 0
+  /** Bytes below this were handed out at some time; above it the memory is still as grown: zero, untouched. */
+  private dirty = ALIGN;
 
   constructor() {
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
@@ -65,7 +67,9 @@ export class KernelMemory {
     }
     // The views' type says ArrayBuffer: a SharedArrayBuffer behaves the same for every use made here.
     const view = new Float32Array(this.buffer, offset, n) as unknown as Float32Array<ArrayBuffer>;
-    view.fill(0);
+    // Only what was used before needs zeroing: grown pages are zero, and stay uncommitted until written.
+    if (offset < this.dirty) view.fill(0, 0, Math.min(n, (this.dirty - offset) >> 2));
+    this.dirty = Math.max(this.dirty, offset + size);
     const block = { offset, size };
     this.blocks.set(view, block);
     this.registry.register(view, block, view);

@@ -159,8 +159,7 @@ export class ActorCritic {
   readonly offsets: NetOffsets;
   /** The flat parameter vector (updated in place by the optimiser). */
   readonly params: Float32Array;
-  /** A gradient buffer aligned with params, for callers that want one (backward's default target). */
-  readonly grad: Float32Array;
+  private gradBuf: Float32Array | null = null;
   private readonly ws: Workspace;
 
   private constructor(config: NetConfig, params?: Float32Array) {
@@ -171,10 +170,9 @@ export class ActorCritic {
     if (params !== undefined && params.length !== layout.size) {
       throw new ExecLabError(`network params: got ${params.length} values, expected ${layout.size} for this config`);
     }
-    // Parameters and gradient live in the kernel memory, where the kernels read them in place.
-    const mem = kernelMemory();
-    this.params = params ?? mem.alloc(layout.size);
-    this.grad = mem.alloc(layout.size);
+    // Parameters (and the gradient, made at first use) live in the kernel memory, where the kernels
+    // read them in place.
+    this.params = params ?? kernelMemory().alloc(layout.size);
     this.ws = new Workspace(this);
   }
 
@@ -212,6 +210,15 @@ export class ActorCritic {
 
   toJSON(): NetJSON {
     return { format: 'execlab-net/1', config: { ...this.config, mlp: [...this.config.mlp] }, params: encodeFloat32(this.params) };
+  }
+
+  /**
+   * A gradient buffer aligned with params, for callers that want one (backward's default target);
+   * allocated at first use, so networks that only run inference do not hold one.
+   */
+  get grad(): Float32Array {
+    this.gradBuf ??= kernelMemory().alloc(this.layout.size);
+    return this.gradBuf;
   }
 
   /** Number of parameters. */
