@@ -71,6 +71,18 @@ export interface NetJSON {
   readonly params: string;
 }
 
+/** The gathered input of InferenceSession.encodePublic. */
+interface StepScratch {
+  x: Float32Array<ArrayBuffer>;
+}
+
+/** Buffers an inference step uses only during the call. */
+interface InferenceScratch {
+  readonly gru: GruStepScratch;
+  readonly heads: MlpHeads;
+  readonly step: StepScratch;
+}
+
 /** Stored activations of one forward pass; a network can run several (e.g. online and target). */
 export class Workspace {
   readonly pub: GruBranch;
@@ -160,6 +172,7 @@ export class ActorCritic {
   /** The flat parameter vector (updated in place by the optimiser). */
   readonly params: Float32Array;
   private gradBuf: Float32Array | null = null;
+  private inferenceBufs: InferenceScratch | null = null;
   private readonly ws: Workspace;
 
   private constructor(config: NetConfig, params?: Float32Array) {
@@ -330,6 +343,16 @@ export class ActorCritic {
     ws.priv.backward(P, grad);
   }
 
+  /** @internal the scratch buffers of this network's inference sessions, shared by all of them. */
+  inferenceScratch(): InferenceScratch {
+    this.inferenceBufs ??= {
+      gru: new GruStepScratch(),
+      heads: new MlpHeads(2 * this.config.hidden, this.config.mlp, this.config.actions, this.offsets.mlp),
+      step: { x: new Float32Array(0) },
+    };
+    return this.inferenceBufs;
+  }
+
   /** A rollout session for `envs` environments sharing this network's parameters (live, not copied). */
   inference(envs: number): InferenceSession {
     return new InferenceSession(this, envs);
@@ -372,9 +395,9 @@ export class InferenceSession {
   readonly hPub: Float32Array;
   /** Private hidden states [envs, H]. */
   readonly hPriv: Float32Array;
-  private readonly scratch = new GruStepScratch();
+  private readonly scratch: GruStepScratch;
   private readonly mlp: MlpHeads;
-  private stepBuf: Float32Array<ArrayBuffer> = new Float32Array(0);
+  private readonly stepBuf: StepScratch;
 
   constructor(
     readonly net: ActorCritic,
@@ -383,7 +406,11 @@ export class InferenceSession {
     const H = net.config.hidden;
     this.hPub = kernelMemory().alloc(envs * H);
     this.hPriv = kernelMemory().alloc(envs * H);
-    this.mlp = new MlpHeads(2 * H, net.config.mlp, net.config.actions, net.offsets.mlp);
+    // Scratch holds nothing from one call to the next, so every session of a network shares one set.
+    const shared = net.inferenceScratch();
+    this.scratch = shared.gru;
+    this.mlp = shared.heads;
+    this.stepBuf = shared.step;
   }
 
   /** Zeroes both hidden states of environment `env` (a new episode). */
@@ -421,8 +448,8 @@ export class InferenceSession {
     this.checkCount(count, seq.length, steps * c.pubIn, 'encodePublic');
     const H = c.hidden;
     this.hPub.fill(0, 0, count * H);
-    this.stepBuf = ensureF32(this.stepBuf, count * c.pubIn);
-    const x = this.stepBuf;
+    this.stepBuf.x = ensureF32(this.stepBuf.x, count * c.pubIn);
+    const x = this.stepBuf.x;
     const inDim = c.pubIn;
     for (let t = 0; t < steps; t++) {
       for (let e = 0; e < count; e++) {
