@@ -10,8 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { ActorCritic } = await import(join(repo, 'dist', 'rl', 'common', 'net', 'network.js'));
-const { ParallelInferenceSession } = await import(join(repo, 'dist', 'rl', 'common', 'net', 'parallel-inference.js'));
+const { ActorCritic } = await import(join(repo, 'dist', 'nn', 'network.js'));
+const { ParallelInferenceSession } = await import(join(repo, 'dist', 'nn', 'parallel-inference.js'));
 const { Rng } = await import(join(repo, 'dist', 'util', 'random.js'));
 
 const B = 1024;

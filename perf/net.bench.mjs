@@ -4,12 +4,20 @@
 // Rates are per second of this process's CPU time (user + system), best of 5 rounds: on a busy shared
 // machine that is a far steadier measure of one thread's speed than wall time. Median rounds and
 // wall-time rates are printed as well.
-import { ActorCritic } from '../dist/rl/common/net/network.js';
-import { Adam, clipGradNorm } from '../dist/rl/common/adam.js';
+// When Debian's python3-torch is installed (and EXECLAB_TORCH is not 0), it also runs the PyTorch
+// reference of the same network and loss (perf/torch_reference.py, per-transition, one thread) in the
+// same process tree and prints the ratios; EXECLAB_PYTHON names the interpreter (default
+// /usr/bin/python3, Debian's). Give PyTorch an optimised BLAS (Debian's libopenblas0-pthread): with
+// the reference BLAS it runs about 10x slower.
+import { ActorCritic } from '../dist/nn/network.js';
+import { Adam, clipGradNorm } from '../dist/nn/adam.js';
 import { ppoLoss } from '../dist/rl/common/losses.js';
-import { DataParallel } from '../dist/rl/common/net/parallel.js';
-import { kernelBackend } from '../dist/rl/common/net/kernels.js';
+import { DataParallel } from '../dist/rl/common/data-parallel.js';
+import { kernelBackend } from '../dist/nn/kernels.js';
+import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { kernelMemory } from '../dist/nn/memory.js';
 import { Rng } from '../dist/util/random.js';
 
 const argSeconds = process.argv.indexOf('--seconds');
@@ -199,8 +207,61 @@ const shared = batch(episodes, () => Array.from({ length: DECISIONS }, (_, t) =>
   const perDecision = branchStep(CFG.pubIn) + branchStep(CFG.privIn) + trunk;
   results.inferenceGflops = (results.inferenceDecisions * perDecision) / 1e9;
   console.log(`    inference arithmetic: ${(perDecision / 1e3).toFixed(0)} kFLOP / decision = ${results.inferenceGflops.toFixed(2)} GFLOP/s`);
+  // A training step: forward and backward products of both branches (sequences run to their last read
+  // step; no product at step 0, where h = 0) and of the trunk and heads, 2 FLOP per multiply-add.
+  const trainFlops = (lens, R) => {
+    const rows = lens.reduce((a, b) => a + b, 0);
+    const rec = rows - lens.filter((l) => l > 0).length;
+    const branch = (inDim) => rows * inDim * H + rows * H * 3 * H + rec * H * 3 * H + 2 * rec * H * 3 * H + 2 * rows * H * 3 * H + inDim * rows * H;
+    const heads = 2 * H * 64 + 64 * 32 + 32 * (CFG.actions + 1);
+    return 2 * (branch(CFG.pubIn) + branch(CFG.privIn) + 3 * R * heads);
+  };
+  const perTransitionLens = Array.from({ length: TRANSITIONS }, (_, i) => 2 + (i % DECISIONS));
+  const sharedLens = Array.from({ length: TRANSITIONS / DECISIONS }, () => DECISIONS + 1);
+  results.perTransitionGflops = (results.perTransitionTrain / TRANSITIONS) * trainFlops(perTransitionLens, TRANSITIONS) / 1e9;
+  results.episodeSharedGflops = (results.episodeSharedTrain / TRANSITIONS) * trainFlops(sharedLens, TRANSITIONS) / 1e9;
+  console.log(
+    `    training arithmetic: ${(trainFlops(sharedLens, TRANSITIONS) / 1e6).toFixed(0)} MFLOP / episode-shared minibatch = ${results.episodeSharedGflops.toFixed(2)} GFLOP/s, ` +
+      `${(trainFlops(perTransitionLens, TRANSITIONS) / 1e6).toFixed(0)} MFLOP / per-transition minibatch = ${results.perTransitionGflops.toFixed(2)} GFLOP/s`,
+  );
 }
 
+// (f) the PyTorch reference, per-transition (every sequence all 9 steps), one thread, if installed.
+{
+  const python = process.env.EXECLAB_PYTHON ?? '/usr/bin/python3';
+  const has = process.env.EXECLAB_TORCH !== '0' && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  if (!has) {
+    console.log(`(f) PyTorch comparison skipped: ${python} cannot import torch (apt-get install python3-torch libopenblas0-pthread)`);
+  } else {
+    const script = fileURLToPath(new URL('./torch_reference.py', import.meta.url));
+    const r = spawnSync(python, [script, '--bench', '--threads', '1', '--reps', '30'], {
+      encoding: 'utf8',
+      timeout: 600_000,
+      env: { ...process.env, REF_B: String(TRANSITIONS), OMP_NUM_THREADS: '1' },
+    });
+    const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('{'));
+    if (!line) {
+      console.log(`(f) PyTorch comparison failed: ${r.stderr?.trim().split('\n').pop() ?? r.error?.message}`);
+    } else {
+      const t = JSON.parse(line);
+      const best = TRANSITIONS / (t.train_min / 1000);
+      results.torch = { version: t.torch, trainMedian: Math.round(t.train_sps), trainBest: Math.round(best), forwardMedian: Math.round(t.fwd_sps) };
+      results.perTransitionVsTorch = +(results.perTransitionTrain / best).toFixed(2);
+      results.episodeSharedVsTorch = +(results.episodeSharedTrain / best).toFixed(2);
+      console.log(
+        `(f) PyTorch ${t.torch}, 1 thread, per-transition forward+backward+Adam: ${Math.round(best)} transitions/s best step (${Math.round(t.train_sps)} median, wall time); ` +
+          `ExecLab per-transition ${results.perTransitionVsTorch}x, episode-shared ${results.episodeSharedVsTorch}x that`,
+      );
+    }
+  }
+}
+
+results.kernelMemoryMB = +(kernelMemory().used / 2 ** 20).toFixed(1);
+results.peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(`    memory: kernel memory ${results.kernelMemoryMB} MB (parameters, gradients, activations), peak RSS ${results.peakRssMB} MB`);
+console.log(
+  `    per-transition ${results.perTransitionTrain.toFixed(0)} | episode-shared ${results.episodeSharedTrain.toFixed(0)} transitions/s (one thread) | inference ${results.inferenceDecisions.toFixed(0)} decisions/s`,
+);
 console.log(`    wall-time rates: ${Object.entries(wallRates).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
 console.log(`    median rounds: ${Object.entries(medianRates).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
 results.median = Object.fromEntries(Object.entries(medianRates).map(([k, v]) => [k, Math.round(v)]));

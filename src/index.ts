@@ -26,8 +26,8 @@ export { createVwap } from './strategies/vwap.js';
 export { createAlmgrenChriss, acKappa, acShares, DEFAULT_AC_SETTINGS, type AlmgrenChrissSettings } from './strategies/almgren-chriss.js';
 export { createRuleStrategy, RULE_STRATEGIES } from './strategies/registry.js';
 // learning
-export { ActorCritic, type NetConfig } from './rl/common/net/network.js';
-export { kernelBackend, type KernelBackend } from './rl/common/net/kernels.js';
+export { ActorCritic, type NetConfig } from './nn/network.js';
+export { kernelBackend, type KernelBackend } from './nn/kernels.js';
 export { PpoLearner, type DistillationHook } from './rl/ppo/ppo.js';
 export { PpoSettingsSchema, type PpoSettings } from './rl/ppo/settings.js';
 export { DdqnLearner } from './rl/ddqn/ddqn.js';

@@ -23,7 +23,7 @@ import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
 import { fitForecastOnStore } from '../eval/forecast-fit.js';
 import { forecastSection } from '../report/forecast-section.js';
-import { parallelInferenceAvailable } from '../rl/common/net/parallel-inference.js';
+import { parallelInferenceAvailable } from '../nn/parallel-inference.js';
 import { plannerFor, PLANNER_STRATEGY } from '../eval/planner-model.js';
 import { readSweep, sweepSection } from './sweep.js';
 import type { Strategy } from '../strategies/types.js';

@@ -10,7 +10,7 @@ import { normaliseFeatures, rawMinuteFeatures } from '../data/features.js';
 import type { DayContext, DayPanel } from '../data/types.js';
 import { ExecLabError } from '../errors.js';
 import { argmax } from '../rl/common/losses.js';
-import { ActorCritic } from '../rl/common/net/network.js';
+import { ActorCritic } from '../nn/network.js';
 import { checkPolicyBars, expectedShare, policyBars, type PolicyFile } from '../rl/common/policy-file.js';
 import { PUBLIC_FEATURES, summariseMinutes } from '../sim/observation.js';
 import { periodGrid, type PeriodGrid } from '../sim/settings.js';

@@ -1,7 +1,7 @@
 /** What a run ran on, recorded with its results (provenance) and printed by `execlab --version`. */
 import { readFileSync } from 'node:fs';
 import { arch, cpus, platform } from 'node:os';
-import { kernelBackend, type KernelBackend } from '../rl/common/net/kernels.js';
+import { kernelBackend, type KernelBackend } from '../nn/kernels.js';
 
 export interface RunEnvironment {
   readonly execlab: string;

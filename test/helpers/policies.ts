@@ -1,6 +1,6 @@
 /** An in-memory student policy file around a network, for tests that serve or backtest it. */
 import type { FeatureStats } from '../../src/data/types.js';
-import type { ActorCritic } from '../../src/rl/common/net/network.js';
+import type { ActorCritic } from '../../src/nn/network.js';
 import { POLICY_FORMAT, type PolicyFile } from '../../src/rl/common/policy-file.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 

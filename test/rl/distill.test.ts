@@ -3,7 +3,7 @@ import { buildEpisodes } from '../../src/sim/episodes.js';
 import { ExecutionEnv } from '../../src/sim/env.js';
 import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { ActorCritic } from '../../src/nn/network.js';
 import { rollout, type PolicySpec } from '../../src/rl/common/policy.js';
 import { distillationHook } from '../../src/rl/distill/teacher.js';
 import { Rng } from '../../src/util/random.js';

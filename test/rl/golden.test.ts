@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { Adam, clipGradNorm } from '../../src/rl/common/adam.js';
+import { Adam, clipGradNorm } from '../../src/nn/adam.js';
 import { ppoLoss } from '../../src/rl/common/losses.js';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
-import { getAsTorch, setFromTorch } from '../../src/rl/common/net/params.js';
+import { ActorCritic } from '../../src/nn/network.js';
+import { getAsTorch, setFromTorch } from '../../src/nn/params.js';
 
 interface Entry {
   offset: number;

@@ -8,7 +8,7 @@ import { prepareTrainingData, trainPolicy, type TrainJob } from '../../src/rl/tr
 import { PpoSettingsSchema } from '../../src/rl/ppo/settings.js';
 import { DdqnSettingsSchema } from '../../src/rl/ddqn/settings.js';
 import { strategyFromPolicyFile } from '../../src/rl/common/policy-file.js';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { ActorCritic } from '../../src/nn/network.js';
 import { runStrategy } from '../../src/eval/run.js';
 import { createTwap } from '../../src/strategies/twap.js';
 import { pairedTTest } from '../../src/eval/stats.js';
@@ -81,8 +81,8 @@ describe('training data at scale', () => {
 });
 
 describe('PPO on two threads', () => {
-  const workerUrl = new URL('../../dist/rl/common/net/parallel-worker.js', import.meta.url);
-  const inferenceWorkerUrl = new URL('../../dist/rl/common/net/parallel-inference-worker.js', import.meta.url);
+  const workerUrl = new URL('../../dist/rl/common/data-parallel-worker.js', import.meta.url);
+  const inferenceWorkerUrl = new URL('../../dist/nn/parallel-inference-worker.js', import.meta.url);
   const two = { threads: 2, workerUrl, inferenceWorkerUrl };
   /** 80 training orders: collection batches of 64 run on two inference threads as well. */
   function setup(): { data: ReturnType<typeof prepareTrainingData>; job: TrainJob } {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs } from '../../src/rl/common/losses.js';
-import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/rl/common/net/network.js';
+import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/nn/network.js';
 import { Rng } from '../../src/util/random.js';
 
 const cfg: NetConfig = { pubIn: 4, privIn: 2, hidden: 6, mlp: [10, 5], actions: 3 };

@@ -1,6 +1,6 @@
 /** Losses, action helpers and Adam against numbers worked out by hand. */
 import { describe, expect, it } from 'vitest';
-import { Adam, clipGradNorm, gradNorm } from '../../src/rl/common/adam.js';
+import { Adam, clipGradNorm, gradNorm } from '../../src/nn/adam.js';
 import { argmax, logProb, logSoftmax, ppoLoss, qLoss, sampleAction, sampleActions } from '../../src/rl/common/losses.js';
 import { Rng } from '../../src/util/random.js';
 

@@ -2,13 +2,13 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs } from '../../src/rl/common/losses.js';
-import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/rl/common/net/network.js';
-import { DataParallel, splitBatch } from '../../src/rl/common/net/parallel.js';
+import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/nn/network.js';
+import { DataParallel, splitBatch } from '../../src/rl/common/data-parallel.js';
 import { Rng } from '../../src/util/random.js';
 import { maxRelDiff } from '../helpers/numeric.js';
 
 // Workers run the compiled module (built by `npm ci` / `npm run build`); vitest runs the sources.
-const workerUrl = new URL('../../dist/rl/common/net/parallel-worker.js', import.meta.url);
+const workerUrl = new URL('../../dist/rl/common/data-parallel-worker.js', import.meta.url);
 const haveBuild = existsSync(workerUrl);
 
 const cfg: NetConfig = { pubIn: 6, privIn: 2, hidden: 8, mlp: [12, 6], actions: 4 };

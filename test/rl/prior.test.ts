@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maxEntropyPrior, startActorAt } from '../../src/rl/common/prior.js';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { ActorCritic } from '../../src/nn/network.js';
 import { Rng } from '../../src/util/random.js';
 
 const MAP = [0, 0.25, 0.5, 0.75, 1];

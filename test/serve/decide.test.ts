@@ -3,7 +3,7 @@ import { buildEpisodes } from '../../src/sim/episodes.js';
 import { ExecutionEnv } from '../../src/sim/env.js';
 import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { ActorCritic } from '../../src/nn/network.js';
 import { rollout } from '../../src/rl/common/policy.js';
 import type { PolicyFile } from '../../src/rl/common/policy-file.js';
 import { decide, policyRuntime, type DecisionRequest } from '../../src/serve/decide.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { MINUTE_FEATURES } from '../../src/data/features.js';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { ActorCritic } from '../../src/nn/network.js';
 import { POLICY_FORMAT, savePolicy } from '../../src/rl/common/policy-file.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 import { Rng } from '../../src/util/random.js';

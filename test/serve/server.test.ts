@@ -9,7 +9,7 @@ import type { Server } from 'node:http';
 import { buildEpisodes } from '../../src/sim/episodes.js';
 import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { ActorCritic } from '../../src/nn/network.js';
 import type { PolicyFile } from '../../src/rl/common/policy-file.js';
 import { decide, policyRuntime, type DecisionRequest } from '../../src/serve/decide.js';
 import { createPolicyServer, listenPolicyServer, parsePort } from '../../src/serve/server.js';

@@ -5,7 +5,7 @@ import { buildEpisodes } from '../../src/sim/episodes.js';
 import { ExecutionEnv } from '../../src/sim/env.js';
 import { EPISODE_PUBLIC_FEATURES, publicObservation, PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
+import { ActorCritic } from '../../src/nn/network.js';
 import { rollout } from '../../src/rl/common/policy.js';
 import { Rng } from '../../src/util/random.js';
 import { memoryStore, storeFromPanels } from '../helpers/memory-store.js';

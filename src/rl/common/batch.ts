@@ -1,5 +1,5 @@
 import type { ObservationView } from '../../sim/observation.js';
-import type { SeqBatch } from './net/network.js';
+import type { SeqBatch } from '../../nn/network.js';
 import type { RolloutRecord } from './policy.js';
 
 /**

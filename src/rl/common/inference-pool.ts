@@ -3,8 +3,8 @@
  * two (ParallelInferenceSession, bit-identical). `execlab train --threads 2` uses two for collection
  * and validation, so those phases use both cores as the data-parallel update does.
  */
-import type { ActorCritic } from './net/network.js';
-import { ParallelInferenceSession } from './net/parallel-inference.js';
+import type { ActorCritic } from '../../nn/network.js';
+import { ParallelInferenceSession } from '../../nn/parallel-inference.js';
 
 /** The inference calls a rollout makes (both session kinds provide them). */
 export interface StepInference {

@@ -12,7 +12,7 @@ import type { EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { base64ToF32, f32ToBase64 } from '../../util/encode.js';
-import type { ActorCritic } from './net/network.js';
+import type { ActorCritic } from '../../nn/network.js';
 import type { InferenceFactory } from './inference-pool.js';
 import { rollout, rolloutSummary, type PolicySpec } from './policy.js';
 

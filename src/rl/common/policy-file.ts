@@ -12,14 +12,14 @@ import type { SimSettings } from '../../sim/settings.js';
 import type { ExecutionEnv } from '../../sim/env.js';
 import type { Strategy } from '../../strategies/types.js';
 import { writeFileAtomic } from '../../util/files.js';
-import { ActorCritic, type NetJSON } from './net/network.js';
+import { ActorCritic, type NetJSON } from '../../nn/network.js';
 import { argmax, sampleAction } from './losses.js';
 import { Rng } from '../../util/random.js';
 import type { PolicySpec } from './policy.js';
 import { publicStepInput, privateStepInput } from './observe.js';
 import { packPublic, publicWidth } from '../../sim/observation.js';
-import type { InferenceSession } from './net/network.js';
-import { ParallelInferenceSession } from './net/parallel-inference.js';
+import type { InferenceSession } from '../../nn/network.js';
+import { ParallelInferenceSession } from '../../nn/parallel-inference.js';
 import { POLICY_FORMAT, policyIntegrity, validatePolicyDocument } from './policy-validate.js';
 
 export { POLICY_FORMAT };

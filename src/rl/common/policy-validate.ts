@@ -15,8 +15,8 @@ import { MINUTE_FEATURES } from '../../data/features.js';
 import { ExecLabError } from '../../errors.js';
 import { PUBLIC_FEATURES, EPISODE_PUBLIC_FEATURES } from '../../sim/observation.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
-import { buildLayout, type NetConfig } from './net/network.js';
-import { decodeFloat32 } from './net/params.js';
+import { buildLayout, type NetConfig } from '../../nn/network.js';
+import { decodeFloat32 } from '../../nn/params.js';
 import type { PolicyFile } from './policy-file.js';
 
 export const POLICY_FORMAT = 'execlab-policy/1';

@@ -7,7 +7,7 @@ import type { ExecutionEnv } from '../../sim/env.js';
 import { packPublic, publicWidth, type ObservationView } from '../../sim/observation.js';
 import { meanExecutedPaBps } from '../../sim/reward.js';
 import type { Rng } from '../../util/random.js';
-import type { ActorCritic } from './net/network.js';
+import type { ActorCritic } from '../../nn/network.js';
 import type { InferenceFactory, StepInference } from './inference-pool.js';
 import { publicStepInput, privateStepInput } from './observe.js';
 import { argmax, logProb, sampleAction } from './losses.js';

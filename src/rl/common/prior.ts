@@ -10,7 +10,7 @@
  * beta solved by bisection, and scales the actor's weights down so every state starts there.
  * Exploration is then centred on TWAP, and the policy moves away from it only where that pays.
  */
-import type { ActorCritic } from './net/network.js';
+import type { ActorCritic } from '../../nn/network.js';
 
 /** The maximum-entropy distribution over `shares` with the given mean (strictly inside their range). */
 export function maxEntropyPrior(shares: readonly number[], mean: number): Float64Array {

@@ -9,7 +9,7 @@ import { ExecutionEnv } from '../../sim/env.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
 import { packPublic, publicWidth } from '../../sim/observation.js';
 import type { SimSettings } from '../../sim/settings.js';
-import type { ActorCritic, SeqBatch } from '../common/net/network.js';
+import type { ActorCritic, SeqBatch } from '../../nn/network.js';
 import { argmax } from '../common/losses.js';
 import { rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
 import type { DistillationHook } from '../ppo/ppo.js';

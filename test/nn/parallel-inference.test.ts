@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { ActorCritic } from '../../src/rl/common/net/network.js';
-import { ParallelInferenceSession } from '../../src/rl/common/net/parallel-inference.js';
+import { ActorCritic } from '../../src/nn/network.js';
+import { ParallelInferenceSession } from '../../src/nn/parallel-inference.js';
 import { MIN_PARALLEL_ROWS, TwoThreadInference } from '../../src/rl/common/inference-pool.js';
 import { rollout, type PolicySpec } from '../../src/rl/common/policy.js';
 import { OrderSettingsSchema } from '../../src/data/orders.js';
@@ -12,7 +12,7 @@ import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 import { memoryStore } from '../helpers/memory-store.js';
 import { Rng } from '../../src/util/random.js';
 
-const workerUrl = new URL('../../dist/rl/common/net/parallel-inference-worker.js', import.meta.url);
+const workerUrl = new URL('../../dist/nn/parallel-inference-worker.js', import.meta.url);
 
 describe('inference split over two threads', () => {
   it.skipIf(!existsSync(workerUrl))('gives exactly the one-thread logits and values, step by step and for a whole-day encoding', () => {

@@ -7,11 +7,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ExecLabError } from '../../../errors.js';
+import { ExecLabError } from '../errors.js';
 import { ActorCritic, type InferenceSession } from './network.js';
 
 /** Commands to the worker (ctrl[0]); ctrl[1] becomes 1 when the worker is done. */
-export const InferenceCommand = { Idle: 0, StepPublic: 1, StepPrivate: 2, Heads: 3, Reset: 4, Encode: 5, Exit: 6 } as const;
+export const InferenceCommand = { Idle: 0, StepPublic: 1, StepPrivate: 2, Heads: 3, Reset: 4, Encode: 5, Sync: 6, Exit: 7 } as const;
 export type InferenceCommand = (typeof InferenceCommand)[keyof typeof InferenceCommand];
 
 export interface InferenceWorkerInit {
@@ -40,6 +40,7 @@ export function parallelInferenceAvailable(): boolean {
 }
 
 export class ParallelInferenceSession {
+  private readonly localNet: ActorCritic;
   private readonly local: InferenceSession;
   private readonly shared: Float32Array;
   private readonly ctrl: Int32Array;
@@ -83,14 +84,17 @@ export class ParallelInferenceSession {
     this.seq = new Float32Array(init.seq);
     this.logits = new Float32Array(init.logits);
     this.values = new Float32Array(init.values);
-    this.local = ActorCritic.wrap(c, this.shared).inference(this.half);
+    // Each thread's session runs on its own copy of the parameters in its kernel memory.
+    this.localNet = ActorCritic.fromParams(c, net.params);
+    this.local = this.localNet.inference(this.half);
     this.worker = new Worker(workerUrl, { workerData: init });
     this.worker.unref();
   }
 
-  /** Copies the network's current parameters to the shared copy (after a training update). */
+  /** Copies the network's current parameters to both threads' copies (after a training update). */
   syncParams(): void {
     this.shared.set(this.net.params);
+    this.run(InferenceCommand.Sync, () => this.localNet.params.set(this.net.params));
   }
 
   private run(cmd: InferenceCommand, local: () => void): void {

@@ -6,7 +6,8 @@ import { InferenceCommand, type InferenceWorkerInit } from './parallel-inference
 const init = workerData as InferenceWorkerInit;
 const c = init.config;
 const ctrl = new Int32Array(init.ctrl);
-const net = ActorCritic.wrap(c, new Float32Array(init.params));
+const shared = new Float32Array(init.params);
+const net = ActorCritic.fromParams(c, shared);
 const session = net.inference(init.rows);
 const f = init.from;
 const n = init.rows;
@@ -32,6 +33,9 @@ for (;;) {
       break;
     case InferenceCommand.Reset:
       session.resetAll();
+      break;
+    case InferenceCommand.Sync:
+      net.params.set(shared);
       break;
     case InferenceCommand.Encode:
       session.encodePublic(seq, init.maxSteps);

@@ -5,8 +5,8 @@
  *     m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
  *     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  */
-import { ExecLabError } from '../../errors.js';
-import { decodeFloat32, encodeFloat32 } from './net/params.js';
+import { ExecLabError } from '../errors.js';
+import { decodeFloat32, encodeFloat32 } from './params.js';
 
 export interface AdamOptions {
   /** Learning rate; SPEC 8: 1e-4. */

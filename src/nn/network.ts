@@ -8,9 +8,10 @@
  * recurrent pass, not 8. Forward returns logits [R*A] and values [R]; backward takes their gradients
  * and adds the parameter gradients into a flat Float32Array aligned with `params`.
  */
-import { ExecLabError } from '../../../errors.js';
-import type { Rng } from '../../../util/random.js';
-import { ensureI32 } from './kernels.js';
+import { ExecLabError } from '../errors.js';
+import type { Rng } from '../util/random.js';
+import { ensureF32, ensureI32 } from './kernels.js';
+import { kernelMemory } from './memory.js';
 import { GruBranch, GruStepScratch, gruStep, type GruOffsets } from './gru.js';
 import { MlpHeads, type MlpOffsets } from './mlp.js';
 import { ParamLayout, decodeFloat32, encodeFloat32, initUniform } from './params.js';
@@ -68,6 +69,18 @@ export interface NetJSON {
   readonly config: NetConfig;
   /** Base64 of the little-endian float32 parameter vector (layout in docs/NETWORK.md). */
   readonly params: string;
+}
+
+/** The gathered input of InferenceSession.encodePublic. */
+interface StepScratch {
+  x: Float32Array<ArrayBuffer>;
+}
+
+/** Buffers an inference step uses only during the call. */
+interface InferenceScratch {
+  readonly gru: GruStepScratch;
+  readonly heads: MlpHeads;
+  readonly step: StepScratch;
 }
 
 /** Stored activations of one forward pass; a network can run several (e.g. online and target). */
@@ -158,8 +171,8 @@ export class ActorCritic {
   readonly offsets: NetOffsets;
   /** The flat parameter vector (updated in place by the optimiser). */
   readonly params: Float32Array;
-  /** A gradient buffer aligned with params, for callers that want one (backward's default target). */
-  readonly grad: Float32Array;
+  private gradBuf: Float32Array | null = null;
+  private inferenceBufs: InferenceScratch | null = null;
   private readonly ws: Workspace;
 
   private constructor(config: NetConfig, params?: Float32Array) {
@@ -170,8 +183,9 @@ export class ActorCritic {
     if (params !== undefined && params.length !== layout.size) {
       throw new ExecLabError(`network params: got ${params.length} values, expected ${layout.size} for this config`);
     }
-    this.params = params ?? new Float32Array(layout.size);
-    this.grad = new Float32Array(layout.size);
+    // Parameters (and the gradient, made at first use) live in the kernel memory, where the kernels
+    // read them in place.
+    this.params = params ?? kernelMemory().alloc(layout.size);
     this.ws = new Workspace(this);
   }
 
@@ -184,12 +198,17 @@ export class ActorCritic {
 
   /** A network with the given parameter vector (copied). */
   static fromParams(config: Partial<NetConfig>, params: Float32Array): ActorCritic {
-    return new ActorCritic(netConfig(config), Float32Array.from(params));
+    const c = netConfig(config);
+    const copy = kernelMemory().alloc(params.length);
+    copy.set(params);
+    return new ActorCritic(c, copy);
   }
 
   /**
-   * A network over the given parameter vector itself, not a copy (e.g. a Float32Array over a
-   * SharedArrayBuffer that data-parallel workers read).
+   * A network over the given parameter vector itself, not a copy. The kernels read it in place only
+   * when it is a kernelMemory() array of this thread; any other array is staged (copied) into kernel
+   * memory at every product, so the replicas and sessions of this engine use copies made with
+   * fromParams and refreshed with copyParamsFrom or params.set.
    */
   static wrap(config: Partial<NetConfig>, params: Float32Array): ActorCritic {
     return new ActorCritic(netConfig(config), params);
@@ -199,11 +218,20 @@ export class ActorCritic {
     if (json.format !== 'execlab-net/1') throw new ExecLabError(`network format ${String(json.format)}: expected execlab-net/1`);
     const config = netConfig(json.config);
     const size = buildLayout(config).layout.size;
-    return new ActorCritic(config, decodeFloat32(json.params, size, 'network params'));
+    return ActorCritic.fromParams(config, decodeFloat32(json.params, size, 'network params'));
   }
 
   toJSON(): NetJSON {
     return { format: 'execlab-net/1', config: { ...this.config, mlp: [...this.config.mlp] }, params: encodeFloat32(this.params) };
+  }
+
+  /**
+   * A gradient buffer aligned with params, for callers that want one (backward's default target);
+   * allocated at first use, so networks that only run inference do not hold one.
+   */
+  get grad(): Float32Array {
+    this.gradBuf ??= kernelMemory().alloc(this.layout.size);
+    return this.gradBuf;
   }
 
   /** Number of parameters. */
@@ -315,6 +343,16 @@ export class ActorCritic {
     ws.priv.backward(P, grad);
   }
 
+  /** @internal the scratch buffers of this network's inference sessions, shared by all of them. */
+  inferenceScratch(): InferenceScratch {
+    this.inferenceBufs ??= {
+      gru: new GruStepScratch(),
+      heads: new MlpHeads(2 * this.config.hidden, this.config.mlp, this.config.actions, this.offsets.mlp),
+      step: { x: new Float32Array(0) },
+    };
+    return this.inferenceBufs;
+  }
+
   /** A rollout session for `envs` environments sharing this network's parameters (live, not copied). */
   inference(envs: number): InferenceSession {
     return new InferenceSession(this, envs);
@@ -357,18 +395,22 @@ export class InferenceSession {
   readonly hPub: Float32Array;
   /** Private hidden states [envs, H]. */
   readonly hPriv: Float32Array;
-  private readonly scratch = new GruStepScratch();
+  private readonly scratch: GruStepScratch;
   private readonly mlp: MlpHeads;
-  private stepBuf = new Float32Array(0);
+  private readonly stepBuf: StepScratch;
 
   constructor(
     readonly net: ActorCritic,
     readonly envs: number,
   ) {
     const H = net.config.hidden;
-    this.hPub = new Float32Array(envs * H);
-    this.hPriv = new Float32Array(envs * H);
-    this.mlp = new MlpHeads(2 * H, net.config.mlp, net.config.actions, net.offsets.mlp);
+    this.hPub = kernelMemory().alloc(envs * H);
+    this.hPriv = kernelMemory().alloc(envs * H);
+    // Scratch holds nothing from one call to the next, so every session of a network shares one set.
+    const shared = net.inferenceScratch();
+    this.scratch = shared.gru;
+    this.mlp = shared.heads;
+    this.stepBuf = shared.step;
   }
 
   /** Zeroes both hidden states of environment `env` (a new episode). */
@@ -406,8 +448,8 @@ export class InferenceSession {
     this.checkCount(count, seq.length, steps * c.pubIn, 'encodePublic');
     const H = c.hidden;
     this.hPub.fill(0, 0, count * H);
-    if (this.stepBuf.length < count * c.pubIn) this.stepBuf = new Float32Array(count * c.pubIn);
-    const x = this.stepBuf;
+    this.stepBuf.x = ensureF32(this.stepBuf.x, count * c.pubIn);
+    const x = this.stepBuf.x;
     const inDim = c.pubIn;
     for (let t = 0; t < steps; t++) {
       for (let e = 0; e < count; e++) {

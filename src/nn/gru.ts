@@ -15,7 +15,7 @@
  * done step by step. The backward pass goes through time once and forms the weight gradients as whole
  * products afterwards.
  */
-import { addColumnSums, ensureF32, ensureI32, fillRows, gemmNNBias, gemmNT, gemmTN, reluBackwardInPlace } from './kernels.js';
+import { addColumnSums, ensureF32, ensureI32, fillRows, gemmNNBias, gemmNT, gemmTN, gruCell, gruCellBackward, reluBackwardInPlace } from './kernels.js';
 
 /** Element offsets of one branch's tensors in the flat parameter vector (weights stored [in, out]). */
 export interface GruOffsets {
@@ -25,44 +25,6 @@ export interface GruOffsets {
   readonly weightHh: number; // [H, 3H]
   readonly biasIh: number; // [3H]
   readonly biasHh: number; // [3H]
-}
-
-/**
- * The GRU cell's elementwise part for n rows. On entry G holds the input pre-activations
- * (W_i* a + b_i*) and GH the hidden ones (W_h* h + b_h*); on exit G holds r | z | n and Hout the new
- * hidden state. `Hp` is the previous state, or null for h = 0. Hout may be the same rows as Hp.
- * Shared by training and inference so both compute bit-identical values.
- */
-export function gruCell(
-  G: Float32Array,
-  go: number,
-  GH: Float32Array,
-  gho: number,
-  Hp: Float32Array | null,
-  hpo: number,
-  Hout: Float32Array,
-  ho: number,
-  n: number,
-  H: number,
-): void {
-  const H2 = 2 * H;
-  const H3 = 3 * H;
-  for (let i = 0; i < n; i++) {
-    const g = go + i * H3;
-    const gh = gho + i * H3;
-    const hp = hpo + i * H;
-    const hq = ho + i * H;
-    for (let j = 0; j < H; j++) {
-      const r = 1 / (1 + Math.exp(-(G[g + j] + GH[gh + j])));
-      const z = 1 / (1 + Math.exp(-(G[g + H + j] + GH[gh + H + j])));
-      const c = Math.tanh(G[g + H2 + j] + r * GH[gh + H2 + j]);
-      const prev = Hp === null ? 0 : Hp[hp + j];
-      Hout[hq + j] = (1 - z) * c + z * prev;
-      G[g + j] = r;
-      G[g + H + j] = z;
-      G[g + H2 + j] = c;
-    }
-  }
 }
 
 /** Training state of one branch: the packing of the current batch and every stored activation. */
@@ -171,7 +133,6 @@ export class GruBranch {
   /** Back-propagates `dh` through time and the input layer, adding the parameter gradients into `grad`. */
   backward(P: Float32Array, grad: Float32Array): void {
     const H = this.hidden;
-    const H2 = 2 * H;
     const H3 = 3 * H;
     const rows = this.rows;
     const off = this.off;
@@ -189,29 +150,7 @@ export class GruBranch {
       const base = this.rowStart[t];
       const n = this.active[t];
       const prevBase = t > 0 ? this.rowStart[t - 1] : 0;
-      for (let i = 0; i < n; i++) {
-        const row = base + i;
-        const g = row * H3;
-        const hq = row * H;
-        const hp = (prevBase + i) * H;
-        for (let j = 0; j < H; j++) {
-          const dh = dH[hq + j];
-          const r = G[g + j];
-          const z = G[g + H + j];
-          const c = G[g + H2 + j];
-          const prev = t > 0 ? Hs[hp + j] : 0;
-          const dc = dh * (1 - z) * (1 - c * c);
-          const dz = dh * (prev - c) * z * (1 - z);
-          const dr = dc * GH[g + H2 + j] * r * (1 - r);
-          dG[g + j] = dr;
-          dG[g + H + j] = dz;
-          dG[g + H2 + j] = dc;
-          dGH[g + j] = dr;
-          dGH[g + H + j] = dz;
-          dGH[g + H2 + j] = dc * r;
-          if (t > 0) dH[hp + j] += dh * z;
-        }
-      }
+      gruCellBackward(G, base * H3, GH, t > 0 ? Hs : null, prevBase * H, dH, base * H, dH, dG, dGH, n, H);
       if (t > 0) gemmNT(dGH, base * H3, P, off.weightHh, dH, prevBase * H, n, H3, H);
     }
 

@@ -6,8 +6,8 @@
  * forward product x W then reads W along rows, and so do both backward products (docs/NETWORK.md).
  */
 import { Buffer } from 'node:buffer';
-import { ExecLabError } from '../../../errors.js';
-import type { Rng } from '../../../util/random.js';
+import { ExecLabError } from '../errors.js';
+import type { Rng } from '../util/random.js';
 
 /** One tensor of the flat vector. */
 export interface TensorSpec {

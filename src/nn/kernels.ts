@@ -1,20 +1,24 @@
 /**
- * Dense kernels over Float32Array for the hand-written network (docs/NETWORK.md).
+ * The network's kernels over Float32Array (docs/NETWORK.md): the matrix products, the GRU cell and its
+ * backward, and the element-wise helpers.
  *
  * All matrices are row-major and contiguous; each operand is given as (array, element offset) so
  * that blocks of larger buffers (one time step of a packed sequence batch, one tensor of the flat
  * parameter vector) are used without creating views in hot paths.
  *
- * The matrix products run on WebAssembly SIMD (kernels-wasm.ts) when the runtime supports it, else in
- * plain TypeScript (kernels-js.ts); EXECLAB_KERNELS=js or =wasm forces one. Both give bit-identical
- * results: every output element is `C + sum_k a_k * b_k` with the sum accumulated in double from zero
- * in increasing k. A row's result therefore does not depend on how many other rows are in the batch
- * or where it sits, which makes the batched training forward and the step-by-step inference
+ * The products and the GRU cell run on WebAssembly SIMD (kernels-wasm.ts, f32x4) when the runtime
+ * supports it, else in plain TypeScript (kernels-js.ts); EXECLAB_KERNELS=js or =wasm forces one. Both
+ * give bit-identical results: every value is formed by the same float32 operations in the same order
+ * (kernels-js.ts states the order). A row's result does not depend on how many other rows are in the
+ * batch or where it sits, which makes the batched training forward and the step-by-step inference
  * bit-identical, and it does not depend on the backend, so seeded runs give the same numbers on both.
+ * Arrays from kernelMemory() (memory.ts) are read in place; others are staged.
  */
 import * as js from './kernels-js.js';
-import { ExecLabError } from '../../../errors.js';
-import { createWasmGemm, type WasmGemm } from './kernels-wasm.js';
+import { ExecLabError } from '../errors.js';
+import { createWasmKernels, type WasmKernels } from './kernels-wasm.js';
+
+export { ensureF32 } from './memory.js';
 
 export type KernelBackend = 'wasm-simd' | 'js';
 
@@ -22,24 +26,24 @@ export type KernelBackend = 'wasm-simd' | 'js';
  * The WebAssembly kernels, or null for the TypeScript ones, given the EXECLAB_KERNELS setting:
  * unset or empty picks WebAssembly when the runtime supports it, "js" or "wasm" forces one.
  */
-export function selectKernels(forced: string | undefined): WasmGemm | null {
+export function selectKernels(forced: string | undefined): WasmKernels | null {
   if (forced !== undefined && forced !== '' && forced !== 'js' && forced !== 'wasm') {
     throw new ExecLabError(`EXECLAB_KERNELS must be "js" or "wasm", got "${forced}"`);
   }
   if (forced === 'js') return null;
-  const wasm = createWasmGemm();
+  const wasm = createWasmKernels();
   if (wasm === null && forced === 'wasm') throw new ExecLabError('EXECLAB_KERNELS=wasm, but this runtime cannot compile WebAssembly SIMD');
   return wasm;
 }
 
-/** This thread's WebAssembly kernels (null: TypeScript), chosen at the first product. */
-let chosen: WasmGemm | null | undefined;
-function backend(): WasmGemm | null {
+/** This thread's WebAssembly kernels (null: TypeScript), chosen at the first use. */
+let chosen: WasmKernels | null | undefined;
+function backend(): WasmKernels | null {
   if (chosen === undefined) chosen = selectKernels(process.env.EXECLAB_KERNELS);
   return chosen;
 }
 
-/** Which implementation the matrix products use in this thread. */
+/** Which implementation the kernels use in this thread. */
 export function kernelBackend(): KernelBackend {
   return backend() === null ? 'js' : 'wasm-simd';
 }
@@ -50,12 +54,12 @@ export function gemmNN(
 ): void {
   const wasm = backend();
   if (wasm === null) js.gemmNN(A, ao, B, bo, C, co, M, K, N);
-  else wasm.rows(A, ao, B, bo, C, co, M, K, N, false, null, 0, false);
+  else wasm.nn(A, ao, B, bo, C, co, M, K, N, null, 0, false);
 }
 
 /**
  * C[M,N] = bias + A[M,K] * B[K,N] (bias[N] from offset biasOff added to every row), then ReLU if
- * `relu`: a layer's forward in one pass. Bit-identical to fillRows + gemmNN + reluInPlace.
+ * `relu`: a layer's forward in one pass.
  */
 export function gemmNNBias(
   A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number,
@@ -63,7 +67,7 @@ export function gemmNNBias(
 ): void {
   const wasm = backend();
   if (wasm === null) js.gemmNNBias(A, ao, B, bo, C, co, M, K, N, bias, biasOff, relu);
-  else wasm.rows(A, ao, B, bo, C, co, M, K, N, false, bias, biasOff, relu);
+  else wasm.nn(A, ao, B, bo, C, co, M, K, N, bias, biasOff, relu);
 }
 
 /** C[M,N] += A[M,K] * B[N,K]^T (both operands read along their rows: dot products). */
@@ -72,7 +76,7 @@ export function gemmNT(
 ): void {
   const wasm = backend();
   if (wasm === null) js.gemmNT(A, ao, B, bo, C, co, M, K, N);
-  else wasm.rows(A, ao, B, bo, C, co, M, K, N, true, null, 0, false);
+  else wasm.nt(A, ao, B, bo, C, co, M, K, N);
 }
 
 /** C[M,N] += A[K,M]^T * B[K,N] (the weight-gradient product: a sum over batch rows k). */
@@ -84,6 +88,26 @@ export function gemmTN(
   else wasm.tn(A, ao, B, bo, C, co, M, K, N);
 }
 
+/** The GRU cell for n rows (kernels-js.ts gruCell). */
+export function gruCell(
+  G: Float32Array, go: number, GH: Float32Array, gho: number, Hp: Float32Array | null, hpo: number,
+  Hout: Float32Array, ho: number, n: number, H: number,
+): void {
+  const wasm = backend();
+  if (wasm !== null && wasm.cellFits(H, G, GH, Hp, Hout)) wasm.gruCell(G, go, GH, gho, Hp, hpo, Hout, ho, n, H);
+  else js.gruCell(G, go, GH, gho, Hp, hpo, Hout, ho, n, H);
+}
+
+/** The GRU cell's backward for n rows of one step (kernels-js.ts gruCellBackward). */
+export function gruCellBackward(
+  G: Float32Array, go: number, GH: Float32Array, Hp: Float32Array | null, hpo: number, dH: Float32Array, dho: number,
+  dHp: Float32Array, dG: Float32Array, dGH: Float32Array, n: number, H: number,
+): void {
+  const wasm = backend();
+  if (wasm !== null && wasm.cellFits(H, G, GH, Hp, dH, dHp, dG, dGH)) wasm.gruCellBackward(G, go, GH, Hp, hpo, dH, dho, dHp, dG, dGH, n, H);
+  else js.gruCellBackward(G, go, GH, Hp, hpo, dH, dho, dHp, dG, dGH, n, H);
+}
+
 /** Fills rows [0, M) of C[M,N] (from offset co) with the bias vector b[N] (from offset bo). */
 export function fillRows(C: Float32Array, co: number, M: number, N: number, b: Float32Array, bo: number): void {
   let o = co;
@@ -92,31 +116,11 @@ export function fillRows(C: Float32Array, co: number, M: number, N: number, b: F
   }
 }
 
-/** out[N] (from offset oo) += sum of the M rows of A[M,N] (from offset ao): a bias gradient. */
+/** out[N] (from offset oo) += the sums of the M rows of A[M,N] (from offset ao): a bias gradient. */
 export function addColumnSums(A: Float32Array, ao: number, M: number, N: number, out: Float32Array, oo: number): void {
-  // Rows are summed in double four columns at a time, so the accumulators stay in registers.
-  const N4 = N - (N & 3);
-  let j = 0;
-  for (; j < N4; j += 4) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    let p = ao + j;
-    for (let i = 0; i < M; i++, p += N) {
-      s0 += A[p];
-      s1 += A[p + 1];
-      s2 += A[p + 2];
-      s3 += A[p + 3];
-    }
-    out[oo + j] += s0;
-    out[oo + j + 1] += s1;
-    out[oo + j + 2] += s2;
-    out[oo + j + 3] += s3;
-  }
-  for (; j < N; j++) {
-    let s = 0;
-    let p = ao + j;
-    for (let i = 0; i < M; i++, p += N) s += A[p];
-    out[oo + j] += s;
-  }
+  const wasm = backend();
+  if (wasm !== null && wasm.mem.contains(A) && wasm.mem.contains(out)) wasm.colSums(A, ao, M, N, out, oo);
+  else js.addColumnSums(A, ao, M, N, out, oo);
 }
 
 /** In-place ReLU over n elements from offset o. */
@@ -127,13 +131,9 @@ export function reluInPlace(X: Float32Array, o: number, n: number): void {
 
 /** dX *= (Y > 0) over n elements: the ReLU backward given the layer's output Y. */
 export function reluBackwardInPlace(dX: Float32Array, dxo: number, Y: Float32Array, yo: number, n: number): void {
-  for (let p = 0; p < n; p++) if (!(Y[yo + p] > 0)) dX[dxo + p] = 0;
-}
-
-/** Returns `buf` if it has at least n elements, else a new zeroed Float32Array (grown by 1.5x). */
-export function ensureF32(buf: Float32Array<ArrayBuffer>, n: number): Float32Array<ArrayBuffer> {
-  if (buf.length >= n) return buf;
-  return new Float32Array(Math.max(n, Math.ceil(buf.length * 1.5)));
+  const wasm = backend();
+  if (wasm !== null && wasm.mem.contains(dX) && wasm.mem.contains(Y)) wasm.reluBack(dX, dxo, Y, yo, n);
+  else js.reluBackwardInPlace(dX, dxo, Y, yo, n);
 }
 
 /** Int32Array version of ensureF32. */

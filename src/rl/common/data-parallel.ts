@@ -5,14 +5,16 @@
  * share's loss mean weighted by its share of the rows (or of the row weights), so the result is the
  * full minibatch's gradient up to the order of float32 sums.
  *
- * The parameters live in a SharedArrayBuffer the workers read; `net.params` is copied into it at each
- * call, so the optimiser keeps updating `net.params` as usual.
+ * `net.params` is copied into a SharedArrayBuffer at each call, and each worker copies it into its
+ * replica's parameters in its own kernel memory (src/nn/memory.ts) before computing, so the optimiser
+ * keeps updating `net.params` in place as usual and every kernel reads its operands in place.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ExecLabError } from '../../../errors.js';
-import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs, type PpoLossResult } from '../losses.js';
-import type { ActorCritic, NetConfig, SeqBatch } from './network.js';
+import { ExecLabError } from '../../errors.js';
+import { ppoLoss, qLoss, type PpoBatch, type PpoCoeffs, type PpoLossResult } from './losses.js';
+import { kernelMemory } from '../../nn/memory.js';
+import type { ActorCritic, NetConfig, SeqBatch } from '../../nn/network.js';
 
 /** Loss statistics of a PPO gradient (the ppoLoss fields without the gradients). */
 export type PpoStats = Omit<PpoLossResult, 'dLogits' | 'dValues'>;
@@ -99,8 +101,8 @@ export class DataParallel {
     const size = net.size;
     const paramsSab = new SharedArrayBuffer(size * 4);
     this.sharedParams = new Float32Array(paramsSab);
-    this.localGrad = new Float32Array(size);
-    const url = opts.workerUrl ?? new URL('./parallel-worker.js', import.meta.url);
+    this.localGrad = kernelMemory().alloc(size);
+    const url = opts.workerUrl ?? new URL('./data-parallel-worker.js', import.meta.url);
     for (let w = 0; w < n; w++) {
       const gradSab = new SharedArrayBuffer(size * 4);
       this.workerGrads.push(new Float32Array(gradSab));

@@ -1,8 +1,6 @@
 /** The hand-written network engine (docs/NETWORK.md): exports only. */
 export { ActorCritic, DEFAULT_NET_CONFIG, InferenceSession, Workspace, buildLayout, netConfig } from './network.js';
 export type { NetConfig, NetJSON, NetOutput, SeqBatch } from './network.js';
-export { DataParallel, splitBatch } from './parallel.js';
-export type { DataParallelOptions, PpoStats, QRows } from './parallel.js';
 export { ParamLayout, decodeFloat32, encodeFloat32, getAsTorch, initUniform, setFromTorch } from './params.js';
 export type { TensorSpec } from './params.js';
 export { addColumnSums, fillRows, gemmNN, gemmNNBias, gemmNT, gemmTN, kernelBackend, selectKernels } from './kernels.js';

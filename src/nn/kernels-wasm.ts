@@ -1,0 +1,139 @@
+/**
+ * The kernels of kernels.ts on WebAssembly SIMD (wasm/kernels.wat, f32x4): the module runs on this
+ * thread's kernel memory (memory.ts), where the network keeps its parameters, gradients and
+ * activations, so an operand is passed as its address with no copy. An operand from elsewhere (a
+ * caller's input array) is copied into a staging block first (float32 to float32, no widening), and an
+ * output from elsewhere copied back after. Bit-identical to kernels-js.ts.
+ */
+import { ensureF32, kernelMemory, type KernelMemory } from './memory.js';
+import { KERNELS_WASM_BASE64 } from './wasm/kernels-binary.js';
+
+interface KernelExports {
+  mm(a: number, sa: number, sk: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number, mode: number, bias: number, IB: number, s0: number): void;
+  nt(a: number, lda: number, b: number, ldb: number, c: number, ldc: number, M: number, K: number, N: number): void;
+  gruCell(g: number, gh: number, hp: number, hasPrev: number, ho: number, n: number, H: number): void;
+  colSums(a: number, M: number, N: number, o: number): void;
+  reluBack(dx: number, y: number, n: number): void;
+  gruBack(g: number, gh: number, hp: number, hasPrev: number, dh: number, dhp: number, dg: number, dgh: number, n: number, H: number): void;
+}
+
+/** The store mode of mm: accumulate, bias, bias then ReLU. */
+const ADD = 0;
+const BIAS = 1;
+const BIAS_RELU = 2;
+const PARTIAL = 3;
+/** Bytes of A and B rows per chunk of a TN product's sum (stays in the 1 MB L2 with room to spare). */
+const TN_CHUNK_BYTES = 256 << 10;
+
+export class WasmKernels {
+  private readonly stage: Float32Array<ArrayBuffer>[] = [0, 1, 2, 3, 4].map(() => new Float32Array(0));
+
+  constructor(
+    private readonly x: KernelExports,
+    readonly mem: KernelMemory,
+  ) {}
+
+  /** The byte address of a[off .. off + n) in kernel memory, staging a copy in `slot` when needed. */
+  private addr(a: Float32Array, off: number, n: number, slot: number): number {
+    if (this.mem.contains(a)) return a.byteOffset + 4 * off;
+    const s = (this.stage[slot] = ensureF32(this.stage[slot], n));
+    s.set(a.subarray(off, off + n));
+    return s.byteOffset;
+  }
+
+  /** Copies a staged output back to its owner (no-op for a kernel array). */
+  private back(C: Float32Array, co: number, n: number, slot: number): void {
+    if (!this.mem.contains(C)) C.set(this.stage[slot].subarray(0, n), co);
+  }
+
+  /** C[M,N] (+)= A[M,K] B[K,N]; with `bias`, C = bias + product, then ReLU when `relu`. */
+  nn(
+    A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number,
+    M: number, K: number, N: number, bias: Float32Array | null, biasOff: number, relu: boolean,
+  ): void {
+    if (M === 0 || N === 0) return;
+    const a = this.addr(A, ao, M * K, 0);
+    const b = this.addr(B, bo, K * N, 1);
+    const c = this.addr(C, co, M * N, 2);
+    const q = bias === null ? 0 : this.addr(bias, biasOff, N, 3);
+    // Blocks of rows whose A rows fill about 16 KB (L1) while the column panels of B pass over them.
+    const IB = Math.max(4, Math.min(256, (4096 / Math.max(K, 1)) & ~3));
+    this.x.mm(a, K, 1, b, N, c, N, M, K, N, bias === null ? ADD : relu ? BIAS_RELU : BIAS, q, IB, 0);
+    this.back(C, co, M * N, 2);
+  }
+
+  /**
+   * C[M,N] += A[K,M]^T B[K,N]. A long sum over k runs in chunks whose A and B rows stay in cache, the
+   * partial sums kept in a scratch block between chunks: the same float32 values as one pass.
+   */
+  tn(A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number): void {
+    if (M === 0 || N === 0) return;
+    const a = this.addr(A, ao, K * M, 0);
+    const b = this.addr(B, bo, K * N, 1);
+    const c = this.addr(C, co, M * N, 2);
+    const IB = M + 4;
+    const chunk = Math.max(16, Math.floor(TN_CHUNK_BYTES / (4 * (M + N))));
+    if (K <= chunk) {
+      this.x.mm(a, 1, M, b, N, c, N, M, K, N, ADD, 0, IB, 0);
+    } else {
+      const S = (this.stage[4] = ensureF32(this.stage[4], M * N)).byteOffset;
+      for (let k0 = 0; k0 < K; k0 += chunk) {
+        const kc = Math.min(chunk, K - k0);
+        const last = k0 + kc >= K;
+        this.x.mm(a + 4 * k0 * M, 1, M, b + 4 * k0 * N, N, last ? c : S, N, M, kc, N, last ? ADD : PARTIAL, 0, IB, k0 === 0 ? 0 : S);
+      }
+    }
+    this.back(C, co, M * N, 2);
+  }
+
+  /** C[M,N] += A[M,K] * B[N,K]^T. */
+  nt(A: Float32Array, ao: number, B: Float32Array, bo: number, C: Float32Array, co: number, M: number, K: number, N: number): void {
+    if (M === 0 || N === 0) return;
+    const a = this.addr(A, ao, M * K, 0);
+    const b = this.addr(B, bo, N * K, 1);
+    const c = this.addr(C, co, M * N, 2);
+    this.x.nt(a, K, b, K, c, N, M, K, N);
+    this.back(C, co, M * N, 2);
+  }
+
+  /** kernels-js.ts addColumnSums on kernel arrays. */
+  colSums(A: Float32Array, ao: number, M: number, N: number, out: Float32Array, oo: number): void {
+    this.x.colSums(A.byteOffset + 4 * ao, M, N, out.byteOffset + 4 * oo);
+  }
+
+  /** kernels-js.ts reluBackwardInPlace on kernel arrays. */
+  reluBack(dX: Float32Array, dxo: number, Y: Float32Array, yo: number, n: number): void {
+    this.x.reluBack(dX.byteOffset + 4 * dxo, Y.byteOffset + 4 * yo, n);
+  }
+
+  /** Whether the GRU cell kernels take these arrays (kernel memory) and this size (H a multiple of 4). */
+  cellFits(H: number, ...arrays: (Float32Array | null)[]): boolean {
+    return (H & 3) === 0 && arrays.every((a) => a === null || this.mem.contains(a));
+  }
+
+  /** kernels-js.ts gruCell on kernel arrays (cellFits). */
+  gruCell(G: Float32Array, go: number, GH: Float32Array, gho: number, Hp: Float32Array | null, hpo: number, Hout: Float32Array, ho: number, n: number, H: number): void {
+    const hp = Hp === null ? 0 : Hp.byteOffset + 4 * hpo;
+    this.x.gruCell(G.byteOffset + 4 * go, GH.byteOffset + 4 * gho, hp, Hp === null ? 0 : 1, Hout.byteOffset + 4 * ho, n, H);
+  }
+
+  /** kernels-js.ts gruCellBackward on kernel arrays (cellFits). */
+  gruCellBackward(
+    G: Float32Array, go: number, GH: Float32Array, Hp: Float32Array | null, hpo: number, dH: Float32Array, dho: number,
+    dHp: Float32Array, dG: Float32Array, dGH: Float32Array, n: number, H: number,
+  ): void {
+    const o = 4 * go;
+    const hp = Hp === null ? 0 : Hp.byteOffset + 4 * hpo;
+    const dhp = Hp === null ? 0 : dHp.byteOffset + 4 * hpo;
+    this.x.gruBack(G.byteOffset + o, GH.byteOffset + o, hp, Hp === null ? 0 : 1, dH.byteOffset + 4 * dho, dhp, dG.byteOffset + o, dGH.byteOffset + o, n, H);
+  }
+}
+
+/** The WebAssembly kernels on this thread's kernel memory, or null when this runtime cannot run them. */
+export function createWasmKernels(): WasmKernels | null {
+  const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
+  if (!WebAssembly.validate(bytes)) return null;
+  const mem = kernelMemory();
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: mem.memory } });
+  return new WasmKernels(instance.exports as unknown as KernelExports, mem);
+}

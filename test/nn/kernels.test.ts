@@ -1,0 +1,160 @@
+/**
+ * The WebAssembly kernels (f32x4): bit-identical to the TypeScript reference on any shape, for
+ * operands in kernel memory (read in place) and elsewhere (staged), the GRU cell and its backward
+ * included, and built from the committed kernels.wat.
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as js from '../../src/nn/kernels-js.js';
+import { createWasmKernels } from '../../src/nn/kernels-wasm.js';
+import { kernelBackend, selectKernels } from '../../src/nn/kernels.js';
+import { kernelMemory } from '../../src/nn/memory.js';
+import { KERNELS_WASM_BASE64 } from '../../src/nn/wasm/kernels-binary.js';
+import { Rng } from '../../src/util/random.js';
+// @ts-expect-error: a plain ES module of the build scripts, without type declarations
+import { assembleWat } from '../../scripts/assemble-wat.mjs';
+
+const wasm = createWasmKernels();
+if (wasm === null) throw new Error('this Node has no WebAssembly SIMD');
+
+/** Values of mixed sign and magnitude, so that the order of additions shows in the rounding. */
+function values(n: number, rng: Rng, inKernelMemory: boolean): Float32Array {
+  const a = inKernelMemory ? kernelMemory().alloc(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (rng.uniform() * 2 - 1) * 10 ** Math.floor(rng.uniform() * 6 - 3);
+  return a;
+}
+
+function bitsOf(a: Float32Array): Uint32Array {
+  return new Uint32Array(Float32Array.from(a).buffer);
+}
+
+type Run = (C: Float32Array, backend: 'js' | 'wasm') => void;
+
+/** The four products on both backends, asserting bitwise equality of every output element. */
+function expectSameBits(M: number, K: number, N: number, seed: number, inKernelMemory: boolean): void {
+  const rng = new Rng(seed);
+  const pad = 3; // operands sit at offsets inside larger buffers, as blocks of the network's buffers do
+  const A = values(pad + M * K + pad, rng, inKernelMemory);
+  const B = values(pad + K * N + pad, rng, inKernelMemory);
+  const bias = values(pad + N, rng, inKernelMemory);
+  const C0 = values(pad + M * N + pad, rng, false);
+  const cases: [string, Run][] = [
+    ['NN', (C, b) => (b === 'js' ? js.gemmNN(A, pad, B, pad, C, pad, M, K, N) : wasm!.nn(A, pad, B, pad, C, pad, M, K, N, null, 0, false))],
+    ['NT', (C, b) => (b === 'js' ? js.gemmNT(A, pad, B, pad, C, pad, M, K, N) : wasm!.nt(A, pad, B, pad, C, pad, M, K, N))],
+    ['TN', (C, b) => (b === 'js' ? js.gemmTN(A, pad, B, pad, C, pad, M, K, N) : wasm!.tn(A, pad, B, pad, C, pad, M, K, N))],
+    ...[false, true].map((relu): [string, Run] => [
+      `NN+bias relu=${relu}`,
+      (C, b) => (b === 'js' ? js.gemmNNBias(A, pad, B, pad, C, pad, M, K, N, bias, pad, relu) : wasm!.nn(A, pad, B, pad, C, pad, M, K, N, bias, pad, relu)),
+    ]),
+  ];
+  for (const [name, run] of cases) {
+    const ref = C0.slice();
+    const got = inKernelMemory ? kernelMemory().alloc(C0.length) : C0.slice();
+    got.set(C0);
+    run(ref, 'js');
+    run(got, 'wasm');
+    expect(bitsOf(got), `${name} ${M}x${K}x${N}`).toEqual(bitsOf(ref));
+  }
+}
+
+/** The GRU cell forward and backward on both backends for n rows of H units. */
+function expectSameCellBits(n: number, H: number, seed: number): void {
+  const rng = new Rng(seed);
+  const mem = kernelMemory();
+  const gates = (scale: number): Float32Array => {
+    const a = mem.alloc(n * 3 * H);
+    for (let i = 0; i < a.length; i++) a[i] = (rng.uniform() * 2 - 1) * scale;
+    return a;
+  };
+  const G = gates(4);
+  const GH = gates(4);
+  const Hp = gates(1).subarray(0, n * H);
+  const dH = gates(1).subarray(0, n * H);
+  for (const prev of [Hp, null]) {
+    const run = (backend: 'js' | 'wasm') => {
+      const g = mem.alloc(G.length);
+      g.set(G);
+      const h = mem.alloc(n * H);
+      const k = backend === 'js' ? js : wasm!;
+      k.gruCell(g, 0, GH, 0, prev, 0, h, 0, n, H);
+      const dG = mem.alloc(G.length);
+      const dGH = mem.alloc(G.length);
+      const dHp = mem.alloc(n * H);
+      dHp.set(dH);
+      k.gruCellBackward(g, 0, GH, prev, 0, dH, 0, dHp, dG, dGH, n, H);
+      return [g, h, dG, dGH, dHp].map(bitsOf);
+    };
+    expect(run('wasm'), `cell n=${n} H=${H} prev=${prev !== null}`).toEqual(run('js'));
+  }
+}
+
+describe('WebAssembly kernels', () => {
+  it('are the backend this runtime uses by default, and EXECLAB_KERNELS can force either', () => {
+    expect(kernelBackend()).toBe('wasm-simd');
+    expect(selectKernels(undefined)).not.toBeNull();
+    expect(selectKernels('wasm')).not.toBeNull();
+    expect(selectKernels('js')).toBeNull();
+    expect(() => selectKernels('gpu')).toThrow(/EXECLAB_KERNELS must be "js" or "wasm", got "gpu"/);
+  });
+
+  it('give the same bits as the TypeScript kernels on random shapes, edges included', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 19 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 19 }), fc.nat(), fc.boolean(), (M, K, N, seed, inMem) => {
+        expectSameBits(M, K, N, seed, inMem);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('give the same bits on the network shapes, long sums over k in chunks included', () => {
+    for (const [M, K, N] of [
+      [130, 64, 192],
+      [64, 300, 192],
+      [301, 18, 64],
+      [299, 128, 64],
+      [300, 32, 5],
+      [300, 32, 1],
+      [3, 4000, 2],
+      [6, 9000, 9],
+      [13, 6000, 6],
+      [7, 5, 3],
+    ]) {
+      expectSameBits(M, K, N, M + K + N, true);
+    }
+  });
+
+  it('sum columns and run the ReLU backward with the same bits as the TypeScript helpers', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.nat(), (M, N, seed) => {
+        const rng = new Rng(seed);
+        const A = values(M * N + 2, rng, true);
+        const out = values(N + 1, rng, true);
+        const ref = out.slice();
+        js.addColumnSums(A, 2, M, N, ref, 1);
+        wasm!.colSums(A, 2, M, N, out, 1);
+        expect(bitsOf(out)).toEqual(bitsOf(ref));
+        const dX = values(M * N + 1, rng, true);
+        const dRef = dX.slice();
+        js.reluBackwardInPlace(dRef, 1, A, 2, M * N);
+        wasm!.reluBack(dX, 1, A, 2, M * N);
+        expect(bitsOf(dX)).toEqual(bitsOf(dRef));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('run the GRU cell and its backward with the same bits as the TypeScript cell', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 5 }), fc.nat(), (n, h4, seed) => expectSameCellBits(n, 4 * h4, seed)),
+      { numRuns: 60 },
+    );
+    expectSameCellBits(130, 64, 7);
+  });
+
+  it('are built from the committed kernels.wat (run `npm run build:wasm` after editing it)', async () => {
+    const source = readFileSync(new URL('../../src/nn/wasm/kernels.wat', import.meta.url), 'utf8');
+    const built: Uint8Array = await assembleWat(source, 'kernels.wat');
+    expect(Buffer.from(built).toString('base64')).toBe(KERNELS_WASM_BASE64);
+  });
+});
