@@ -47,5 +47,7 @@ export { writeReport } from './report/write.js';
 export { reproduce } from './reproduce/pipeline.js';
 export { ReproduceSettingsSchema, type ReproduceSettings } from './reproduce/settings.js';
 export { decide, policyRuntime, DecisionRequestSchema, type DecisionRequest, type Decision } from './serve/decide.js';
-export { createPolicyServer } from './serve/server.js';
+export { createApp, type AppOptions, type AppLimits } from './serve/live/app.js';
+export { ServiceStore } from './serve/live/store.js';
+export { ExecutionService, type ServedPolicy } from './serve/live/service.js';
 export { ExecLabError } from './errors.js';
