@@ -96,6 +96,8 @@ const blob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.
 export class ServiceStore {
   private readonly db: Database.Database;
   private readonly q;
+  /** One transaction wrapper for every call (better-sqlite3 prepares BEGIN and COMMIT per wrapper). */
+  private readonly tx: (fn: () => unknown) => unknown;
 
   constructor(
     readonly path: string,
@@ -115,6 +117,7 @@ export class ServiceStore {
       throw new ExecLabError(`service database ${path}: ${(err as Error).message}`, 2);
     }
     const db = this.db;
+    this.tx = db.transaction((fn: () => unknown) => fn());
     this.q = {
       addKey: db.prepare('INSERT INTO api_keys (name, hash, policies, created_at) VALUES (?, ?, ?, ?)'),
       keys: db.prepare('SELECT id, name, policies, created_at, revoked_at FROM api_keys ORDER BY id'),
@@ -144,7 +147,7 @@ export class ServiceStore {
 
   /** Runs `fn` in one transaction (committed when it returns, rolled back when it throws). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.tx(fn) as T;
   }
 
   addKey(name: string, hash: string, policies: readonly string[], createdAt: string): number {
