@@ -40,5 +40,7 @@ results.push(run('net.bench.mjs'));
 results.push(run('inference.bench.mjs'));
 results.push(run('train.bench.mjs', [dataset, TRAIN_ITERATIONS]));
 results.push(run('train.bench.mjs', [dataset, TRAIN_ITERATIONS], { EXECLAB_BENCH_THREADS: '2' }));
+// The live execution service under load (autocannon; about 70 s): `node perf/serve.bench.mjs [seconds]` alone.
+results.push(run('serve.bench.mjs'));
 console.log('\nSUMMARY');
 for (const r of results) console.log(JSON.stringify(r));

@@ -52,5 +52,7 @@ export { Coordinator } from './distributed/coordinator.js';
 export { distributedExecutor, distributedBacktest } from './distributed/executor.js';
 export { startWorker, type WorkerSettings } from './distributed/worker.js';
 export { decide, policyRuntime, DecisionRequestSchema, type DecisionRequest, type Decision } from './serve/decide.js';
-export { createPolicyServer } from './serve/server.js';
+export { createApp, type AppOptions, type AppLimits } from './serve/live/app.js';
+export { ServiceStore } from './serve/live/store.js';
+export { ExecutionService, type ServedPolicy } from './serve/live/service.js';
 export { ExecLabError } from './errors.js';

@@ -7,21 +7,14 @@
  */
 import { z } from 'zod';
 import { normaliseFeatures, rawMinuteFeatures } from '../data/features.js';
-import type { DayContext, DayPanel } from '../data/types.js';
+import type { DayPanel } from '../data/types.js';
 import { ExecLabError } from '../errors.js';
 import { argmax } from '../rl/common/losses.js';
 import { ActorCritic } from '../nn/network.js';
 import { checkPolicyBars, expectedShare, policyBars, type PolicyFile } from '../rl/common/policy-file.js';
 import { PUBLIC_FEATURES, summariseMinutes } from '../sim/observation.js';
 import { periodGrid, type PeriodGrid } from '../sim/settings.js';
-
-/**
- * Sane ranges: every number finite, prices in [1e-6, 1e9], volumes and quantities at most 1e15 shares.
- * Within them every feature the network reads is finite (a mean minute volume of 5e-324 is not: it
- * overflows the volume feature to NaN).
- */
-const PRICE = z.number().min(1e-6).max(1e9);
-const SHARES = z.number().min(0).max(1e15);
+import { barAveragePrice, barProblem, MEAN_MINUTE_VOLUME, oneInstrumentContext, oneInstrumentPanel, PRICE, SHARES } from './bars.js';
 
 const Bars = z.strictObject({
   open: z.array(PRICE),
@@ -45,7 +38,7 @@ export const DecisionRequestSchema = z.strictObject({
   /** The previous trading day's close. */
   previousClose: PRICE,
   /** Mean minute volume (shares) over the previous trading days (SPEC 6: 30 days). */
-  meanMinuteVolume: z.number().min(1e-6).max(1e15),
+  meanMinuteVolume: MEAN_MINUTE_VOLUME,
   /** The previous trading day's bars (every minute of the session); omit when unknown. */
   previousDay: Bars.optional(),
   /** Today's bars so far: exactly the minutes before the decision time. */
@@ -100,13 +93,8 @@ function checkBars(bars: z.infer<typeof Bars>, what: string, minutes?: number, n
   }
   if (minutes !== undefined && n !== minutes) throw new ExecLabError(`${what} has ${n} minutes; expected ${needed ?? minutes}`, 2);
   for (let m = 0; m < n; m++) {
-    const h = bars.high[m];
-    const l = bars.low[m];
-    if (h < l) throw new ExecLabError(`${what}.high[${m}] = ${h} is below ${what}.low[${m}] = ${l}`, 2);
-    for (const k of ['open', 'close'] as const) {
-      const v = bars[k][m];
-      if (v < l || v > h) throw new ExecLabError(`${what}.${k}[${m}] = ${v} is outside [${what}.low[${m}], ${what}.high[${m}]] = [${l}, ${h}]`, 2);
-    }
+    const problem = barProblem(bars.open[m], bars.high[m], bars.low[m], bars.close[m], (k) => `${what}.${k}[${m}]`);
+    if (problem) throw new ExecLabError(problem, 2);
   }
 }
 
@@ -114,15 +102,8 @@ function checkBars(bars: z.infer<typeof Bars>, what: string, minutes?: number, n
 function panel(bars: z.infer<typeof Bars>, minutes: number): DayPanel {
   const n = bars.open.length;
   if (n > minutes) throw new ExecLabError(`${n} bars for a day of ${minutes} minutes`, 2);
-  const pad = (a: readonly number[]): Float64Array => {
-    const out = new Float64Array(minutes);
-    out.set(a);
-    return out;
-  };
-  const avg = bars.avgPrice
-    ? bars.avgPrice.map((a, m) => Math.min(bars.high[m], Math.max(bars.low[m], a)))
-    : bars.open.map((o, m) => (o + 2 * bars.high[m] + 2 * bars.low[m] + bars.close[m]) / 6);
-  return { date: '', minutes, instrumentCount: 1, open: pad(bars.open), high: pad(bars.high), low: pad(bars.low), close: pad(bars.close), avgPrice: pad(avg), volume: pad(bars.volume), valid: Uint8Array.of(1) };
+  const avgPrice = bars.open.map((o, m) => barAveragePrice(o, bars.high[m], bars.low[m], bars.close[m], bars.avgPrice?.[m]));
+  return oneInstrumentPanel({ ...bars, avgPrice }, 0, n, minutes);
 }
 
 /**
@@ -146,14 +127,7 @@ export function decide(rt: PolicyRuntime, input: DecisionRequest): Decision {
     throw new ExecLabError(`today has ${req.today.open.length} minutes; deciding period ${t} needs exactly the ${grid.start[t]} minutes before it`, 2);
   }
   if (req.previousDay) checkBars(req.previousDay, 'previousDay', M, `the policy's ${M} (every minute of the session)`);
-  const ctx: DayContext = {
-    date: '',
-    prevClose: Float64Array.of(req.previousClose),
-    meanMinuteVolume: Float64Array.of(req.meanMinuteVolume),
-    dailySigma: Float64Array.of(NaN),
-    volumeProfile: new Float64Array(M),
-    historyDays: Uint16Array.of(1),
-  };
+  const ctx = oneInstrumentContext(req.previousClose, req.meanMinuteVolume, M);
   const S = T + 1;
   const pub = new Float32Array(S * PUBLIC_FEATURES);
   if (req.previousDay) {

@@ -7,7 +7,6 @@ import { ActorCritic } from '../../src/nn/network.js';
 import { rollout } from '../../src/rl/common/policy.js';
 import type { PolicyFile } from '../../src/rl/common/policy-file.js';
 import { decide, policyRuntime, type DecisionRequest } from '../../src/serve/decide.js';
-import { createPolicyServer } from '../../src/serve/server.js';
 import { Rng } from '../../src/util/random.js';
 import { memoryStore } from '../helpers/memory-store.js';
 import { studentPolicyFile } from '../helpers/policies.js';
@@ -57,23 +56,5 @@ describe('serving a policy', () => {
     const r = requestFor(0, 2, [100, 100]);
     expect(() => decide(rt, { ...r, executed: [100] })).toThrow(/needs exactly the 30 minutes/);
     expect(() => decide(rt, { ...r, quantity: -1 })).toThrow(/quantity/);
-  });
-
-  it('answers over HTTP', async () => {
-    const server = createPolicyServer(policyRuntime(policy));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    try {
-      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string };
-      expect(health.status).toBe('ok');
-      const ok = await fetch(`http://127.0.0.1:${port}/decide`, { method: 'POST', body: JSON.stringify(requestFor(1, 0, [])), headers: { 'content-type': 'application/json' } });
-      expect(ok.status).toBe(200);
-      expect(((await ok.json()) as { period: number }).period).toBe(0);
-      const bad = await fetch(`http://127.0.0.1:${port}/decide`, { method: 'POST', body: '{"side":"short"}', headers: { 'content-type': 'application/json' } });
-      expect(bad.status).toBe(400);
-      expect(((await bad.json()) as { error: string }).error).toMatch(/side/);
-    } finally {
-      server.close();
-    }
   });
 });

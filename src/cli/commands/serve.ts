@@ -1,36 +1,144 @@
+/**
+ * `execlab serve`: the live execution service (src/serve/live), and `execlab serve keys add|list|revoke`
+ * for its API keys. Both read one SQLite file (--db), which the server keeps open; keys added or
+ * revoked while it runs take effect at the next request.
+ */
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { validateSettings } from '../../config/validate.js';
 import { ExecLabError } from '../../errors.js';
 import { loadPolicy } from '../../rl/common/policy-file.js';
 import { policyRuntime } from '../../serve/decide.js';
-import { createPolicyServer, listenPolicyServer, parsePort } from '../../serve/server.js';
+import { listenError } from '../../serve/http-limits.js';
+import { createApp } from '../../serve/live/app.js';
+import { addApiKey } from '../../serve/live/auth.js';
+import type { ServedPolicy } from '../../serve/live/service.js';
+import { ServiceStore } from '../../serve/live/store.js';
+import { printable } from '../../util/text.js';
+import { typedFlags, userSettings } from '../options.js';
+import { addSchemaOptions } from '../schema-options.js';
 
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < 1) throw new ExecLabError(`${flag} ${value}: expected a positive integer`, 2);
-    return n;
-  };
+const Db = z.string().min(1).default('execlab-serve.db').describe('the service database (SQLite; created when missing)');
+
+export const ServeSchema = z
+  .object({
+    policy: z.array(z.string().min(1)).min(1).describe('policy files to serve, comma-separated, each FILE or ID=FILE (default id: the policy\'s name)'),
+    db: Db,
+    host: z.string().min(1).default('127.0.0.1').describe('interface to listen on (0.0.0.0 = every interface)'),
+    port: z.int().min(0).max(65535).default(8080).describe('port (0 = any free port)'),
+    minutesPerDay: z.int().positive().optional().describe('bars per trading day of the live data; default: each policy\'s own (another value is refused)'),
+    maxBodyBytes: z.int().min(1024).max(64 << 20).default(1 << 20).describe('largest request body; 413 above it'),
+    requestTimeoutMs: z.int().min(100).max(600_000).default(10_000).describe('time for a whole request to arrive; 408 after it'),
+    headersTimeoutMs: z.int().min(100).max(600_000).default(5000).describe('time for the request headers to arrive'),
+    maxConnections: z.int().min(1).max(1_000_000).default(1024).describe('open connections at most; more are refused'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('JSON log lines on stdout (info: one per request)'),
+    sync: z.enum(['normal', 'full']).default('normal').describe('SQLite synchronous mode: normal survives a crash of the process, full also of the machine'),
+  })
+  .strict();
+
+const KeysAddSchema = z
+  .object({
+    db: Db,
+    policy: z.array(z.string().min(1)).min(1).describe('policy ids the key may run, comma-separated'),
+    name: z.string().min(1).max(100).default('key').describe('a label for the key (who holds it)'),
+  })
+  .strict();
+const KeysDbSchema = z.object({ db: Db }).strict();
+
+/**
+ * The settings of a `serve keys` subcommand. Its --db and --policy share their names with serve's, and
+ * commander gives a parent the options it knows wherever they stand: take them back from there.
+ */
+function keysSettings(cmd: Command, schema: z.ZodObject): Record<string, unknown> {
+  const serve = cmd.parent!.parent!;
+  const inherited = Object.fromEntries(Object.entries(typedFlags(serve).values).filter(([k]) => k in schema.shape));
+  return { ...inherited, ...userSettings(cmd) };
+}
+
+/** `FILE` or `ID=FILE` -> the served policy under its id. */
+function servedPolicies(specs: readonly string[], minutesPerDay: number | undefined): ServedPolicy[] {
+  const out = new Map<string, ServedPolicy>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const file = eq > 0 ? spec.slice(eq + 1) : spec;
+    const rt = policyRuntime(loadPolicy(file), minutesPerDay);
+    const id = eq > 0 ? spec.slice(0, eq) : rt.policy.name;
+    if (out.has(id)) throw new ExecLabError(`--policy: two policies with the id '${id}': name them ID=FILE`, 2);
+    out.set(id, { id, rt });
+  }
+  return [...out.values()];
 }
 
 export function registerServeCommand(program: Command): void {
-  program
+  const serve = program
     .command('serve')
-    .summary('serve a trained student policy over HTTP')
+    .summary('serve trained student policies as a live execution service')
     .description(
-      'Serve a trained student policy over HTTP: GET /health, POST /decide (Content-Type: application/json) with the order state and the minute bars seen so far; answers the share of Q to trade in the next period. See README "Deploying a policy".',
+      'The live execution service over HTTP (JSON): open an execution for an order, post bars and fills as they arrive, GET the current period\'s child orders; state in a SQLite file that survives a crash. Requests need an API key (execlab serve keys add). GET /openapi.json describes the API; GET /metrics has Prometheus metrics. See README "Deploying a policy".',
     )
-    .requiredOption('--policy <file>', 'policy.json written by execlab train or reproduce')
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--port <n>', 'port, 0 to 65535 (0 = any free port)', parsePort, 8080)
-    .option('--minutes-per-day <n>', 'bars per trading day of the live data; default: the policy\'s own (another value is refused)', positiveInt('--minutes-per-day'))
-    .action(async function (this: Command) {
-      const o = this.opts() as { policy: string; host: string; port: number; minutesPerDay?: number };
-      const rt = policyRuntime(loadPolicy(o.policy), o.minutesPerDay);
-      const server = createPolicyServer(rt);
-      await listenPolicyServer(server, o.port, o.host);
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : o.port;
-      process.stdout.write(`serving ${rt.policy.name} on http://${o.host}:${port} (GET /health, POST /decide); Ctrl-C to stop\n`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => server.close(() => resolve())));
+    .option('--config <file>', 'YAML or JSON file with any of these settings, keys in camelCase (flags win)');
+  addSchemaOptions(serve, ServeSchema);
+  serve.action(async function (this: Command) {
+    const s = validateSettings(ServeSchema, userSettings(this), 'serve settings');
+    const policies = servedPolicies(s.policy, s.minutesPerDay);
+    const store = new ServiceStore(s.db, s.sync);
+    const { app } = await createApp({ store, policies, logLevel: s.logLevel, maxBodyBytes: s.maxBodyBytes, requestTimeoutMs: s.requestTimeoutMs, headersTimeoutMs: s.headersTimeoutMs, maxConnections: s.maxConnections });
+    try {
+      await app.listen({ port: s.port, host: s.host });
+    } catch (err) {
+      await app.close();
+      store.close();
+      throw listenError(err as NodeJS.ErrnoException, s.port, s.host);
+    }
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : s.port;
+    process.stderr.write(printable(`serving ${policies.map((p) => p.id).join(', ')} on http://${s.host}:${port} (state in ${s.db}); Ctrl-C to stop\n`, true));
+    await new Promise<void>((resolve) => {
+      const stop = (): void => void app.close().then(() => (store.close(), resolve()));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
     });
+  });
+
+  const keys = serve.command('keys').description('API keys of the service: add, list, revoke (stored hashed in --db)');
+  const add = keys.command('add').description('Make an API key for some policies; prints it once (only its hash is stored).').option('--config <file>', 'YAML or JSON settings file');
+  addSchemaOptions(add, KeysAddSchema);
+  add.action(function (this: Command) {
+    const s = validateSettings(KeysAddSchema, keysSettings(this, KeysAddSchema), 'keys add settings');
+    const store = new ServiceStore(s.db);
+    try {
+      const { id, key } = addApiKey(store, s.name, s.policy);
+      process.stdout.write(printable(`key ${id} (${s.name}) for ${s.policy.join(', ')}:\n${key}\n`, true));
+      process.stderr.write('store it now: it is not shown again\n');
+    } finally {
+      store.close();
+    }
+  });
+  const list = keys.command('list').description('List the keys (id, name, policies, created, revoked); never the keys themselves.').option('--config <file>', 'YAML or JSON settings file');
+  addSchemaOptions(list, KeysDbSchema);
+  list.action(function (this: Command) {
+    const s = validateSettings(KeysDbSchema, keysSettings(this, KeysDbSchema), 'keys list settings');
+    const store = new ServiceStore(s.db);
+    try {
+      const rows = store.keys();
+      if (rows.length === 0) process.stdout.write(`no keys in ${s.db}\n`);
+      for (const k of rows) process.stdout.write(printable(`${k.id}\t${k.name}\t${k.policies.join(',')}\tcreated ${k.createdAt}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\n`, true));
+    } finally {
+      store.close();
+    }
+  });
+  const revoke = keys.command('revoke').description('Revoke a key by its id: its requests get 401 from now on.').argument('<id>', 'the key\'s id (execlab serve keys list)').option('--config <file>', 'YAML or JSON settings file');
+  addSchemaOptions(revoke, KeysDbSchema);
+  revoke.action(function (this: Command, idText: string) {
+    const s = validateSettings(KeysDbSchema, keysSettings(this, KeysDbSchema), 'keys revoke settings');
+    const id = Number(idText);
+    if (!Number.isInteger(id) || id < 1) throw new ExecLabError(`key id '${idText}': expected a positive integer (execlab serve keys list shows the ids)`, 2);
+    const store = new ServiceStore(s.db);
+    try {
+      const changed = store.revokeKey(id, new Date().toISOString());
+      process.stdout.write(changed ? `revoked key ${id}\n` : `key ${id} was already revoked\n`);
+    } finally {
+      store.close();
+    }
+  });
 }

@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+/**
+ * Load on the live execution service: a real `execlab serve` process (the paper's network, random
+ * weights; SQLite state in a temporary directory; JSON logs at info to /dev/null) and autocannon
+ * clients on loopback, 64 and 200 connections. Three scenarios per connection count:
+ *
+ *   run    each connection runs executions end to end (opened before the clock starts): per bar
+ *          GET the plan, POST a fill at each period's first bar, POST the bar. Closed loop (each
+ *          connection sends its next request when the last is answered).
+ *   plans  each connection polls GET /executions/:id/plan of its own open execution. Closed loop.
+ *   plans-rate  the plans scenario at a fixed offered load of 5,000 requests/s (the target).
+ *   rate   the run scenario at a fixed offered load of 5,000 plan requests/s (about 10,200
+ *          requests/s with the bars and fills): the latency a desk sees at the target rate. In a
+ *          closed loop latency is just connections / throughput (200 connections at 10,000/s wait
+ *          20 ms each, by Little's law), so the p99 target is checked at the target rate.
+ *
+ * Requests are prebuilt per connection (autocannon sends them from buffers; its dynamic
+ * setupRequest path cost more than the server and lost responses with hundreds of connections).
+ * Plan requests/s = all requests/s x the plans' share of the flow. The last line is `BENCH {json}`.
+ *
+ *   npm run build && node perf/serve.bench.mjs [seconds per scenario, default 10]
+ *   EXECLAB_BENCH_SERVE_FLAGS='--log-level warn --sync full' adds flags to the server's command line.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { ActorCritic } = await import(join(repo, 'dist', 'rl', 'common', 'net', 'network.js'));
+const { savePolicy, POLICY_FORMAT } = await import(join(repo, 'dist', 'rl', 'common', 'policy-file.js'));
+const { DEFAULT_SIM_SETTINGS } = await import(join(repo, 'dist', 'sim', 'settings.js'));
+const { MINUTE_FEATURES } = await import(join(repo, 'dist', 'data', 'features.js'));
+const { Rng } = await import(join(repo, 'dist', 'util', 'random.js'));
+const { ServiceStore } = await import(join(repo, 'dist', 'serve', 'live', 'store.js'));
+const { addApiKey } = await import(join(repo, 'dist', 'serve', 'live', 'auth.js'));
+
+const seconds = Number(process.argv[2] ?? 10);
+const dir = mkdtempSync(join(tmpdir(), 'execlab-serve-bench-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+const policyPath = join(dir, 'policy.json');
+savePolicy(policyPath, {
+  format: POLICY_FORMAT,
+  name: 'bench',
+  algo: 'ppo',
+  spec: { view: 'student', privateFeatures: 2, actionMap: [...DEFAULT_SIM_SETTINGS.actionMap] },
+  network: ActorCritic.create({ pubIn: 18, privIn: 2, hidden: 64, mlp: [64, 32], actions: 5 }, new Rng(1)).toJSON(),
+  sim: DEFAULT_SIM_SETTINGS,
+  featureStats: { names: [...MINUTE_FEATURES], median: [1, 1, 1, 1, 1, 0.7], scale: [0.01, 0.01, 0.01, 0.01, 0.01, 0.5], fittedOn: [] },
+  dataset: 'bench',
+  training: { settings: {}, distillation: null, best: { iteration: 1, paBps: 0, reward: 0 }, iterations: 1, stoppedEarly: false, history: [] },
+  createdAt: '2025-01-01T00:00:00.000Z',
+});
+const db = join(dir, 'service.db');
+const store = new ServiceStore(db);
+const { key } = addApiKey(store, 'bench', ['bench']);
+store.close();
+
+const server = spawn(process.execPath, [join(repo, 'bin', 'execlab.js'), 'serve', '--policy', policyPath, '--db', db, '--port', '0', '--max-connections', '4096', ...(process.env.EXECLAB_BENCH_SERVE_FLAGS ? process.env.EXECLAB_BENCH_SERVE_FLAGS.split(' ') : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+process.on('exit', () => server.kill('SIGKILL'));
+const base = await new Promise((resolveBase, reject) => {
+  let err = '';
+  server.stderr.on('data', (d) => {
+    err += d;
+    const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+    if (m) resolveBase(m[1]);
+  });
+  server.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
+});
+
+const HORIZON = 237;
+const PERIOD = 30;
+const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+const openBody = (n) => JSON.stringify({ instrument: `B${n % 1000}`, side: n % 2 ? 'buy' : 'sell', quantity: 10_000, date: '2025-03-03', policy: 'bench', context: { previousClose: 10, meanMinuteVolume: 50_000 } });
+let connectionSeq = 0;
+
+/** A deterministic bar of a random walk: price from the connection's own LCG. */
+function nextBar(c) {
+  c.seed = (c.seed * 1103515245 + 12345) % 2147483648;
+  const r = c.seed / 2147483648 - 0.5;
+  const open = c.price;
+  const close = Math.max(1, open * (1 + 0.002 * r));
+  const high = Math.max(open, close) * 1.0005;
+  const low = Math.min(open, close) * 0.9995;
+  c.price = close;
+  return { index: c.bar, open, high, low, close, volume: 10_000 + Math.floor(40_000 * (r + 0.5)) };
+}
+
+/**
+ * One connection's requests for an execution opened beforehand, from its first bar to its horizon:
+ * GET the plan, POST a fill of 10 shares at each period's first bar, POST the bar. Prebuilt (static)
+ * requests: autocannon sends them from a buffer, so the client costs little next to the server.
+ */
+function executionFlow(id, seed) {
+  const c = { seed, price: 10, bar: 0 };
+  const out = [];
+  const auth = { authorization: headers.authorization };
+  for (let m = 0; m < HORIZON; m++) {
+    out.push({ method: 'GET', path: `/executions/${id}/plan`, headers: auth });
+    if (m % PERIOD === 0) out.push({ method: 'POST', path: `/executions/${id}/fills`, headers: { ...headers }, body: JSON.stringify({ fills: [{ fillId: `f${m}`, bar: m, quantity: 10, price: c.price }] }) });
+    out.push({ method: 'POST', path: `/executions/${id}/bars`, headers: { ...headers }, body: JSON.stringify({ bars: [nextBar(c)] }) });
+    c.bar++;
+  }
+  return out;
+}
+const PLAN_SHARE = HORIZON / (2 * HORIZON + Math.ceil(HORIZON / PERIOD));
+
+/** Executions opened before a scenario (before the clock starts), `bars` bars each. */
+async function openExecutions(count, bars) {
+  const ids = [];
+  for (let n = 0; n < count; n++) {
+    const c = { seed: ++connectionSeq * 7919, price: 10, bar: 0 };
+    const open = await (await fetch(`${base}/executions`, { method: 'POST', headers, body: openBody(c.seed) })).json();
+    const list = [];
+    while (c.bar < bars) list.push(nextBar(c)), c.bar++;
+    if (list.length > 0) await fetch(`${base}/executions/${open.id}/bars`, { method: 'POST', headers, body: JSON.stringify({ bars: list }) });
+    ids.push(open.id);
+  }
+  return ids;
+}
+
+/**
+ * run: each connection runs `perConnection` executions one after the other (enough for the
+ * scenario's length); plans: each connection polls the plan of one execution with 45 bars.
+ */
+async function scenario(name, connections, overallRate) {
+  const polling = name.startsWith('plans');
+  const perConnection = polling ? 1 : Math.max(2, Math.ceil((overallRate ?? 16_000) * seconds * 1.3 / connections / (2 * HORIZON + 8)));
+  const ids = await openExecutions(connections * perConnection, polling ? 45 : 0);
+  const lists = [];
+  for (let k = 0; k < connections; k++) {
+    const mine = ids.slice(k * perConnection, (k + 1) * perConnection);
+    lists.push(polling ? [{ method: 'GET', path: `/executions/${mine[0]}/plan`, headers: { authorization: headers.authorization } }] : mine.flatMap((id, j) => executionFlow(id, (k + 1) * 7919 + j)));
+  }
+  let next = 0;
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    setupClient: (client) => client.setRequests(lists[next++ % lists.length]),
+    ...(overallRate ? { overallRate } : {}),
+  });
+  const share = polling ? 1 : PLAN_SHARE;
+  const out = {
+    scenario: name,
+    connections,
+    offeredRequestsPerSecond: overallRate ?? null,
+    requestsPerSecond: Math.round(result.requests.total / result.duration),
+    planRequestsPerSecond: Math.round((share * result.requests.total) / result.duration),
+    p50Ms: result.latency.p50,
+    p90Ms: result.latency.p90,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+  };
+  console.log(JSON.stringify(out));
+  return out;
+}
+
+const results = [];
+// A short warm-up (JIT, SQLite pages), not reported.
+await autocannon({ url: `${base}/health`, connections: 16, duration: 2 });
+for (const c of [64, 200]) {
+  results.push(await scenario('run', c));
+  results.push(await scenario('plans', c));
+  // The target, 5,000 plan requests/s: polled alone, and with the bars and fills that come with them.
+  results.push(await scenario('plans-rate', c, 5000));
+  results.push(await scenario('rate', c, Math.round(5000 / PLAN_SHARE)));
+}
+const met = (scenarioName) => results.filter((r) => r.scenario === scenarioName).every((r) => r.planRequestsPerSecond >= 4900 && r.p99Ms <= 10 && r.errors === 0 && r.non2xx === 0);
+server.kill('SIGTERM');
+console.log(`BENCH ${JSON.stringify({ name: 'serve', seconds, results, targetMetPolling: met('plans-rate'), targetMetRunning: met('rate') })}`);

@@ -1,0 +1,66 @@
+/**
+ * What a served bar may be, shared by the stateless `decide` function and the live execution
+ * service: the ranges of prices and share counts, the consistency of one bar, the average price
+ * when a feed does not send one, and a one-instrument panel of bars for the feature code.
+ */
+import { z } from 'zod';
+import type { DayContext, DayPanel } from '../data/types.js';
+
+/**
+ * Sane ranges: every number finite, prices in [1e-6, 1e9], volumes and quantities at most 1e15 shares.
+ * Within them every feature the network reads is finite (a mean minute volume of 5e-324 is not: it
+ * overflows the volume feature to NaN).
+ */
+export const PRICE = z.number().min(1e-6).max(1e9);
+export const SHARES = z.number().min(0).max(1e15);
+/** A trailing mean minute volume in shares (SPEC 6); tiny positive values overflow the volume feature. */
+export const MEAN_MINUTE_VOLUME = z.number().min(1e-6).max(1e15);
+
+/** The reason one bar is inconsistent (high below low, open or close outside [low, high]), or null. */
+export function barProblem(open: number, high: number, low: number, close: number, where: (field: string) => string): string | null {
+  if (high < low) return `${where('high')} = ${high} is below ${where('low')} = ${low}`;
+  for (const [k, v] of [['open', open], ['close', close]] as const) {
+    if (v < low || v > high) return `${where(k)} = ${v} is outside [${where('low')}, ${where('high')}] = [${low}, ${high}]`;
+  }
+  return null;
+}
+
+/**
+ * A bar's average traded price: the feed's, clamped into [low, high] as the import does, or
+ * (O + 2H + 2L + C) / 6 when absent (SPEC 2).
+ */
+export function barAveragePrice(open: number, high: number, low: number, close: number, avgPrice: number | undefined): number {
+  return avgPrice === undefined ? (open + 2 * high + 2 * low + close) / 6 : Math.min(high, Math.max(low, avgPrice));
+}
+
+/** Columns of checked bars, average prices resolved. */
+export interface BarArrays {
+  readonly open: ArrayLike<number>;
+  readonly high: ArrayLike<number>;
+  readonly low: ArrayLike<number>;
+  readonly close: ArrayLike<number>;
+  readonly avgPrice: ArrayLike<number>;
+  readonly volume: ArrayLike<number>;
+}
+
+/** `count` bars from `from` as a one-instrument panel of `minutes` minutes (the rest zero). */
+export function oneInstrumentPanel(bars: BarArrays, from: number, count: number, minutes = count): DayPanel {
+  const col = (a: ArrayLike<number>): Float64Array => {
+    const out = new Float64Array(minutes);
+    for (let m = 0; m < count; m++) out[m] = a[from + m];
+    return out;
+  };
+  return { date: '', minutes, instrumentCount: 1, open: col(bars.open), high: col(bars.high), low: col(bars.low), close: col(bars.close), avgPrice: col(bars.avgPrice), volume: col(bars.volume), valid: Uint8Array.of(1) };
+}
+
+/** The context the minute features read (previous close, trailing mean minute volume) of one instrument. */
+export function oneInstrumentContext(previousClose: number, meanMinuteVolume: number, minutes: number): DayContext {
+  return {
+    date: '',
+    prevClose: Float64Array.of(previousClose),
+    meanMinuteVolume: Float64Array.of(meanMinuteVolume),
+    dailySigma: Float64Array.of(NaN),
+    volumeProfile: new Float64Array(minutes),
+    historyDays: Uint16Array.of(1),
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * API keys. A key is 32 random bytes shown once when it is made; the store keeps only its SHA-256
+ * (a key has 256 bits of entropy, so a fast hash is enough: nobody can guess one to test against the
+ * hash, and the lookup per request stays in microseconds). Each key names the policies it may run.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ExecLabError } from '../../errors.js';
+import type { ApiKeyRecord, ServiceStore } from './store.js';
+
+const PREFIX = 'xlk_';
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Makes a key for `policies` (at least one) and stores its hash; returns the key, shown only now. */
+export function addApiKey(store: ServiceStore, name: string, policies: readonly string[], now: Date = new Date()): { id: number; key: string } {
+  if (policies.length === 0) throw new ExecLabError('a key needs at least one --policy it may use', 2);
+  const key = PREFIX + randomBytes(32).toString('base64url');
+  const id = store.addKey(name, hashKey(key), [...new Set(policies)], now.toISOString());
+  return { id, key };
+}
+
+/** The active key an Authorization header (`Bearer <key>`) names, or why there is none. */
+export function authenticate(store: ServiceStore, header: string | undefined): ApiKeyRecord | string {
+  if (!header) return 'no API key: send Authorization: Bearer <key> (execlab serve keys add makes one)';
+  const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header);
+  if (!m) return 'Authorization must be "Bearer <key>"';
+  const key = store.keyByHash(hashKey(m[1]));
+  if (!key) return 'unknown API key';
+  if (key.revokedAt !== null) return `API key ${key.id} was revoked at ${key.revokedAt}`;
+  return key;
+}

@@ -1,0 +1,205 @@
+/**
+ * The execution service: opens executions, takes their bars and fills, decides their periods and
+ * cancels them, for the key that owns each. Every operation checks the request in full against the
+ * execution (src/serve/live/execution.ts), then commits the change to the store in one transaction,
+ * then applies it in memory and answers: a refused request changes nothing, and an answer is only
+ * sent for what is on disk. Executions are cached in memory (most recently used) and rebuilt from the
+ * store after a restart, recurrent state included.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { PUBLIC_FEATURES } from '../../sim/observation.js';
+import { barAveragePrice, barProblem, MEAN_MINUTE_VOLUME } from '../bars.js';
+import type { PolicyRuntime } from '../decide.js';
+import { ApiError, badRequest, conflict } from './errors.js';
+import { Execution, type ExecutionHeader, type StoredDecision } from './execution.js';
+import { IncrementalPolicy, initialState, stepSummary, type FeatureContext } from './inference.js';
+import type { Ack, BarsBody, CreateExecution, ExecutionView, FillsBody, Plan } from './schemas.js';
+import type { ApiKeyRecord, ServiceStore } from './store.js';
+
+/** A policy the service runs, under the id clients name it by. */
+export interface ServedPolicy {
+  readonly id: string;
+  readonly rt: PolicyRuntime;
+}
+
+export interface ServiceOptions {
+  /** Executions kept in memory (most recently used); the rest are read back from the store when asked for. */
+  readonly cachedExecutions?: number;
+  /** Called with the policy id for each decision taken (metrics). */
+  readonly onDecision?: (policy: string) => void;
+  readonly now?: () => Date;
+}
+
+export class ExecutionService {
+  private readonly policies = new Map<string, { served: ServedPolicy; incremental: IncrementalPolicy }>();
+  private readonly cache = new Map<string, Execution>();
+  private readonly maxCached: number;
+  private readonly now: () => Date;
+
+  constructor(
+    readonly store: ServiceStore,
+    policies: readonly ServedPolicy[],
+    private readonly options: ServiceOptions = {},
+  ) {
+    for (const p of policies) this.policies.set(p.id, { served: p, incremental: new IncrementalPolicy(p.rt) });
+    this.maxCached = options.cachedExecutions ?? 10_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  policyIds(): string[] {
+    return [...this.policies.keys()];
+  }
+
+  /**
+   * Opens an execution (`created` true), or finds the one a retried request opened: the same key,
+   * client order id and body (`created` false); the same id with another body is a conflict.
+   */
+  create(key: ApiKeyRecord, body: CreateExecution): { created: boolean; view: ExecutionView } {
+    const requestHash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    if (body.clientOrderId !== undefined) {
+      const old = this.store.executionByClientOrderId(key.id, body.clientOrderId);
+      if (old && old.requestHash !== requestHash) throw conflict(`clientOrderId '${body.clientOrderId}' already opened execution ${old.id} with another request`);
+      if (old) return { created: false, view: this.find(key, old.id).view() };
+    }
+    const policy = this.policies.get(body.policy);
+    if (!policy) throw badRequest(`policy '${body.policy}' is not served here (served: ${this.policyIds().join(', ')})`);
+    if (!key.policies.includes(body.policy)) throw new ApiError(403, `API key ${key.id} may not use policy '${body.policy}' (it may use: ${key.policies.join(', ')})`);
+    const rt = policy.served.rt;
+    const M = rt.minutesPerDay;
+    let summary: Float32Array = new Float32Array(PUBLIC_FEATURES);
+    let ctx: FeatureContext;
+    const prev = body.previousDay;
+    if (prev) {
+      if (prev.length !== M) throw badRequest(`previousDay has ${prev.length} bars; policy '${body.policy}' needs the whole session's ${M}`);
+      for (const [k, b] of prev.entries()) {
+        const problem = barProblem(b.open, b.high, b.low, b.close, (f) => `previousDay[${k}].${f}`);
+        if (problem) throw badRequest(problem);
+      }
+    }
+    if (body.context) ctx = body.context;
+    else if (prev) {
+      // Without a context, the previous day gives it: its last close and its mean volume per bar.
+      const meanMinuteVolume = prev.reduce((s, b) => s + b.volume, 0) / M;
+      if (!MEAN_MINUTE_VOLUME.safeParse(meanMinuteVolume).success) throw badRequest(`previousDay has a mean volume per bar of ${meanMinuteVolume}: give context.meanMinuteVolume`);
+      ctx = { previousClose: prev[M - 1].close, meanMinuteVolume };
+    } else throw badRequest('give context (previousClose, meanMinuteVolume) or previousDay: the features are scaled by them');
+    if (prev) {
+      const avgPrice = prev.map((b) => barAveragePrice(b.open, b.high, b.low, b.close, b.avgPrice));
+      const col = (k: 'open' | 'high' | 'low' | 'close' | 'volume'): number[] => prev.map((b) => b[k]);
+      summary = stepSummary(rt, ctx, { open: col('open'), high: col('high'), low: col('low'), close: col('close'), avgPrice, volume: col('volume') }, 0, M);
+    }
+    const header: ExecutionHeader = {
+      id: randomUUID(),
+      keyId: key.id,
+      policy: body.policy,
+      policyIntegrity: rt.policy.integrity ?? '',
+      instrument: body.instrument,
+      side: body.side,
+      quantity: body.quantity,
+      date: body.date,
+      previousClose: ctx.previousClose,
+      meanMinuteVolume: ctx.meanMinuteVolume,
+      previousDaySummary: summary,
+      createdAt: this.now().toISOString(),
+    };
+    this.store.transaction(() => this.store.addExecution(header, rt.grid.horizon, body.clientOrderId ?? null, requestHash));
+    const exec = new Execution(header, rt);
+    this.remember(exec);
+    return { created: true, view: exec.view() };
+  }
+
+  view(key: ApiKeyRecord, id: string): ExecutionView {
+    return this.find(key, id).view();
+  }
+
+  addBars(key: ApiKeyRecord, id: string, body: BarsBody): Ack {
+    const exec = this.find(key, id);
+    const { fresh, duplicates } = exec.checkBars(body.bars);
+    if (fresh.length > 0) this.store.transaction(() => this.store.addBars(id, exec.barsReceived, fresh));
+    exec.addBars(fresh);
+    return ack(exec, fresh.length, duplicates);
+  }
+
+  addFills(key: ApiKeyRecord, id: string, body: FillsBody): Ack {
+    const exec = this.find(key, id);
+    const { fresh, duplicates } = exec.checkFills(body.fills);
+    if (fresh.length > 0) this.store.transaction(() => this.store.addFills(id, exec.fills.length, fresh));
+    exec.addFills(fresh);
+    return ack(exec, fresh.length, duplicates);
+  }
+
+  /**
+   * The current period's plan. Periods not decided yet are decided now, in order, each one
+   * recurrent step from the last, with the fills known now; they are stored before the answer.
+   */
+  plan(key: ApiKeyRecord, id: string): Plan {
+    const exec = this.find(key, id);
+    if (exec.cancelledAt !== null) throw conflict(`execution ${id} was cancelled at ${exec.cancelledAt}`);
+    const t = exec.currentPeriod();
+    if (t === null) throw conflict(`execution ${id} is past its horizon (${exec.rt.grid.horizon} bars): GET /executions/${id} has its result`);
+    const incremental = this.policies.get(exec.header.policy)!.incremental;
+    const { start } = exec.rt.grid;
+    const due: StoredDecision[] = [];
+    const remaining = exec.remaining();
+    for (let p = exec.decisions.length; p <= t; p++) {
+      const last = due[due.length - 1] ?? exec.decisions[p - 1];
+      const step = p === 0 ? exec.header.previousDaySummary : stepSummary(exec.rt, exec.header, exec.bars, start[p - 1], start[p]);
+      const d = incremental.decide(last?.state ?? initialState(exec.rt), step, p, remaining / exec.header.quantity, last?.share ?? 0);
+      if (!d.logits.every(Number.isFinite)) throw badRequest(`the bars give policy '${exec.header.policy}' non-finite inputs at period ${p}: check their prices and volumes`);
+      due.push({ period: p, action: d.action, share: d.share, quantity: exec.plannedQuantity(p, d.share), logits: d.logits, state: d.state });
+    }
+    if (due.length > 0) {
+      this.store.transaction(() => {
+        for (const d of due) this.store.addDecision(id, d);
+      });
+      for (const d of due) {
+        exec.addDecision(d);
+        this.options.onDecision?.(exec.header.policy);
+      }
+    }
+    return exec.plan(exec.decisions[t]);
+  }
+
+  cancel(key: ApiKeyRecord, id: string): ExecutionView {
+    const exec = this.find(key, id);
+    if (exec.cancelledAt === null) {
+      const at = this.now().toISOString();
+      this.store.transaction(() => this.store.cancel(id, at));
+      exec.cancelledAt = at;
+    }
+    return exec.view();
+  }
+
+  /** The execution `id` if `key` opened it; otherwise 404, whether it exists or not. */
+  private find(key: ApiKeyRecord, id: string): Execution {
+    let exec = this.cache.get(id);
+    if (exec) {
+      this.cache.delete(id);
+      this.cache.set(id, exec);
+    } else {
+      const stored = this.store.execution(id);
+      if (stored && stored.header.keyId === key.id) {
+        const policy = this.policies.get(stored.header.policy);
+        if (!policy) throw conflict(`execution ${id} runs policy '${stored.header.policy}', which this server was not started with`);
+        if ((policy.served.rt.policy.integrity ?? '') !== stored.header.policyIntegrity) throw conflict(`execution ${id} was opened with another file of policy '${stored.header.policy}': restart the server with that file`);
+        exec = new Execution(stored.header, policy.served.rt);
+        exec.addBars(stored.bars);
+        exec.addFills(stored.fills);
+        for (const d of stored.decisions) exec.addDecision(d);
+        exec.cancelledAt = stored.cancelledAt;
+        this.remember(exec);
+      }
+    }
+    if (!exec || exec.header.keyId !== key.id) throw new ApiError(404, `no execution ${id} for this API key`);
+    return exec;
+  }
+
+  private remember(exec: Execution): void {
+    this.cache.set(exec.header.id, exec);
+    if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
+  }
+}
+
+function ack(exec: Execution, accepted: number, duplicates: number): Ack {
+  return { accepted, duplicates, barsReceived: exec.barsReceived, filled: exec.filled(), period: exec.currentPeriod() };
+}

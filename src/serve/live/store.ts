@@ -1,0 +1,287 @@
+/**
+ * The service's durable state in one SQLite file (better-sqlite3): API keys (hashed), executions,
+ * their bars, fills and decisions with the recurrent state after each. WAL journal; every change a
+ * client is told about is committed in one transaction before the answer is sent, so a kill -9 at
+ * any moment loses nothing acknowledged. `synchronous = NORMAL` (the default here) survives a crash
+ * of the process; `FULL` (`--sync full`) also a crash of the machine, at the price of an fsync per
+ * commit.
+ */
+import Database from 'better-sqlite3';
+import { ExecLabError } from '../../errors.js';
+import type { ExecutionHeader, Side, StoredBar, StoredDecision, StoredFill } from './execution.js';
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS api_keys (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  policies TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS executions (
+  id TEXT PRIMARY KEY,
+  key_id INTEGER NOT NULL REFERENCES api_keys(id),
+  policy TEXT NOT NULL,
+  policy_integrity TEXT NOT NULL,
+  instrument TEXT NOT NULL,
+  side TEXT NOT NULL,
+  quantity REAL NOT NULL,
+  date TEXT NOT NULL,
+  previous_close REAL NOT NULL,
+  mean_minute_volume REAL NOT NULL,
+  previous_day_summary BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  cancelled_at TEXT,
+  horizon INTEGER NOT NULL,
+  bars_received INTEGER NOT NULL DEFAULT 0,
+  client_order_id TEXT,
+  request_hash TEXT NOT NULL,
+  UNIQUE (key_id, client_order_id)
+);
+CREATE TABLE IF NOT EXISTS bars (
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  idx INTEGER NOT NULL,
+  open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+  avg_price REAL NOT NULL, volume REAL NOT NULL,
+  PRIMARY KEY (execution_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fills (
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  seq INTEGER NOT NULL,
+  fill_id TEXT NOT NULL,
+  bar INTEGER NOT NULL,
+  quantity REAL NOT NULL,
+  price REAL NOT NULL,
+  PRIMARY KEY (execution_id, seq),
+  UNIQUE (execution_id, fill_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS decisions (
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  period INTEGER NOT NULL,
+  action INTEGER NOT NULL,
+  share REAL NOT NULL,
+  quantity REAL NOT NULL,
+  logits BLOB NOT NULL,
+  h_pub BLOB NOT NULL,
+  h_priv BLOB NOT NULL,
+  PRIMARY KEY (execution_id, period)
+) WITHOUT ROWID;
+`;
+
+export interface ApiKeyRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly policies: readonly string[];
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+/** An execution as stored, ready to be rebuilt in memory. */
+export interface StoredExecution {
+  readonly header: ExecutionHeader;
+  readonly cancelledAt: string | null;
+  readonly bars: StoredBar[];
+  readonly fills: StoredFill[];
+  readonly decisions: StoredDecision[];
+}
+
+export type SyncMode = 'normal' | 'full';
+
+const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+const blob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+export class ServiceStore {
+  private readonly db: Database.Database;
+  private readonly q;
+  /** One transaction wrapper for every call (better-sqlite3 prepares BEGIN and COMMIT per wrapper). */
+  private readonly tx: (fn: () => unknown) => unknown;
+
+  constructor(
+    readonly path: string,
+    sync: SyncMode = 'normal',
+  ) {
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) throw new Error(`it was written by a newer ExecLab (schema ${version}, this one knows ${SCHEMA_VERSION})`);
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (err) {
+      throw new ExecLabError(`service database ${path}: ${(err as Error).message}`, 2);
+    }
+    const db = this.db;
+    this.tx = db.transaction((fn: () => unknown) => fn());
+    this.q = {
+      addKey: db.prepare('INSERT INTO api_keys (name, hash, policies, created_at) VALUES (?, ?, ?, ?)'),
+      keys: db.prepare('SELECT id, name, policies, created_at, revoked_at FROM api_keys ORDER BY id'),
+      keyByHash: db.prepare('SELECT id, name, policies, created_at, revoked_at FROM api_keys WHERE hash = ?'),
+      revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      keyExists: db.prepare('SELECT 1 FROM api_keys WHERE id = ?'),
+      addExecution: db.prepare(
+        'INSERT INTO executions (id, key_id, policy, policy_integrity, instrument, side, quantity, date, previous_close, mean_minute_volume, previous_day_summary, created_at, horizon, client_order_id, request_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      execution: db.prepare('SELECT * FROM executions WHERE id = ?'),
+      byClientOrderId: db.prepare('SELECT id, request_hash FROM executions WHERE key_id = ? AND client_order_id = ?'),
+      cancel: db.prepare('UPDATE executions SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL'),
+      setBarsReceived: db.prepare('UPDATE executions SET bars_received = ? WHERE id = ?'),
+      addBar: db.prepare('INSERT INTO bars (execution_id, idx, open, high, low, close, avg_price, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      bars: db.prepare('SELECT open, high, low, close, avg_price, volume FROM bars WHERE execution_id = ? ORDER BY idx'),
+      addFill: db.prepare('INSERT INTO fills (execution_id, seq, fill_id, bar, quantity, price) VALUES (?, ?, ?, ?, ?, ?)'),
+      fills: db.prepare('SELECT fill_id, bar, quantity, price FROM fills WHERE execution_id = ? ORDER BY seq'),
+      addDecision: db.prepare('INSERT INTO decisions (execution_id, period, action, share, quantity, logits, h_pub, h_priv) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      decisions: db.prepare('SELECT period, action, share, quantity, logits, h_pub, h_priv FROM decisions WHERE execution_id = ? ORDER BY period'),
+      openCount: db.prepare('SELECT COUNT(*) AS n FROM executions WHERE cancelled_at IS NULL AND bars_received < horizon'),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (committed when it returns, rolled back when it throws). */
+  transaction<T>(fn: () => T): T {
+    return this.tx(fn) as T;
+  }
+
+  addKey(name: string, hash: string, policies: readonly string[], createdAt: string): number {
+    return Number(this.q.addKey.run(name, hash, JSON.stringify(policies), createdAt).lastInsertRowid);
+  }
+
+  keys(): ApiKeyRecord[] {
+    return (this.q.keys.all() as KeyRow[]).map(keyRecord);
+  }
+
+  keyByHash(hash: string): ApiKeyRecord | null {
+    const row = this.q.keyByHash.get(hash) as KeyRow | undefined;
+    return row ? keyRecord(row) : null;
+  }
+
+  /** Revokes key `id`; false when it was already revoked. Throws when there is no such key. */
+  revokeKey(id: number, at: string): boolean {
+    if (!this.q.keyExists.get(id)) throw new ExecLabError(`no API key with id ${id} (execlab serve keys list shows them)`, 2);
+    return this.q.revokeKey.run(at, id).changes === 1;
+  }
+
+  /**
+   * Stores a new execution; `horizon` (bars) tells when it is over, for the count of open ones; the
+   * client's order id and the hash of the request that opened it make a retried request find it.
+   */
+  addExecution(h: ExecutionHeader, horizon: number, clientOrderId: string | null, requestHash: string): void {
+    this.q.addExecution.run(h.id, h.keyId, h.policy, h.policyIntegrity, h.instrument, h.side, h.quantity, h.date, h.previousClose, h.meanMinuteVolume, blob(h.previousDaySummary), h.createdAt, horizon, clientOrderId, requestHash);
+  }
+
+  /** The execution key `keyId` opened with `clientOrderId`, and the hash of that request. */
+  executionByClientOrderId(keyId: number, clientOrderId: string): { id: string; requestHash: string } | null {
+    const row = this.q.byClientOrderId.get(keyId, clientOrderId) as { id: string; request_hash: string } | undefined;
+    return row ? { id: row.id, requestHash: row.request_hash } : null;
+  }
+
+  cancel(id: string, at: string): void {
+    this.q.cancel.run(at, id);
+  }
+
+  addBars(id: string, from: number, bars: readonly StoredBar[]): void {
+    for (const [k, b] of bars.entries()) this.q.addBar.run(id, from + k, b.open, b.high, b.low, b.close, b.avgPrice, b.volume);
+    this.q.setBarsReceived.run(from + bars.length, id);
+  }
+
+  addFills(id: string, from: number, fills: readonly StoredFill[]): void {
+    for (const [k, f] of fills.entries()) this.q.addFill.run(id, from + k, f.fillId, f.bar, f.quantity, f.price);
+  }
+
+  addDecision(id: string, d: StoredDecision): void {
+    this.q.addDecision.run(id, d.period, d.action, d.share, d.quantity, blob(d.logits), blob(d.state.hPub), blob(d.state.hPriv));
+  }
+
+  openExecutions(): number {
+    return (this.q.openCount.get() as { n: number }).n;
+  }
+
+  /** Everything stored about execution `id`, or null. */
+  execution(id: string): StoredExecution | null {
+    const row = this.q.execution.get(id) as ExecutionRow | undefined;
+    if (!row) return null;
+    const header: ExecutionHeader = {
+      id: row.id,
+      keyId: row.key_id,
+      policy: row.policy,
+      policyIntegrity: row.policy_integrity,
+      instrument: row.instrument,
+      side: row.side as Side,
+      quantity: row.quantity,
+      date: row.date,
+      previousClose: row.previous_close,
+      meanMinuteVolume: row.mean_minute_volume,
+      previousDaySummary: f32(row.previous_day_summary),
+      createdAt: row.created_at,
+    };
+    const bars = (this.q.bars.all(id) as BarRow[]).map((b) => ({ open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: b.avg_price, volume: b.volume }));
+    const fills = (this.q.fills.all(id) as FillRow[]).map((f) => ({ fillId: f.fill_id, bar: f.bar, quantity: f.quantity, price: f.price }));
+    const decisions = (this.q.decisions.all(id) as DecisionRow[]).map((d) => ({
+      period: d.period,
+      action: d.action,
+      share: d.share,
+      quantity: d.quantity,
+      logits: f32(d.logits),
+      state: { hPub: f32(d.h_pub), hPriv: f32(d.h_priv) },
+    }));
+    return { header, cancelledAt: row.cancelled_at, bars, fills, decisions };
+  }
+}
+
+interface KeyRow {
+  id: number;
+  name: string;
+  policies: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+interface ExecutionRow {
+  id: string;
+  key_id: number;
+  policy: string;
+  policy_integrity: string;
+  instrument: string;
+  side: string;
+  quantity: number;
+  date: string;
+  previous_close: number;
+  mean_minute_volume: number;
+  previous_day_summary: Buffer;
+  created_at: string;
+  cancelled_at: string | null;
+}
+interface BarRow {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  avg_price: number;
+  volume: number;
+}
+interface FillRow {
+  fill_id: string;
+  bar: number;
+  quantity: number;
+  price: number;
+}
+interface DecisionRow {
+  period: number;
+  action: number;
+  share: number;
+  quantity: number;
+  logits: Buffer;
+  h_pub: Buffer;
+  h_priv: Buffer;
+}
+
+function keyRecord(r: KeyRow): ApiKeyRecord {
+  return { id: r.id, name: r.name, policies: JSON.parse(r.policies) as string[], createdAt: r.created_at, revokedAt: r.revoked_at };
+}
