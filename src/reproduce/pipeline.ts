@@ -242,7 +242,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const cacheDir = join(s.out, 'cache');
   const methods = s.methods.filter((m) => m !== 'OPD' || s.methods.includes('OPD-T'));
   const tasks: TrainTask[] = [];
-  const order: Method[] = ['OPD-T', 'OPD-S', 'PPO', 'DDQN', 'OPD'];
+  const order: Method[] = ['OPD-T', 'OPD-S', 'OPD-F', 'PPO', 'DDQN', 'OPD'];
   for (const m of order.filter((x) => methods.includes(x))) {
     for (let seed = 1; seed <= seeds; seed++) {
       tasks.push(

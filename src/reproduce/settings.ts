@@ -20,8 +20,8 @@ export const ReproduceSettingsSchema = z.object({
   ordersSeed: z.number().int().min(0).default(7).describe('seed of the training, validation and test orders'),
   workers: z.number().int().min(0).nullable().default(null).describe('parallel training processes (default: CPU cores; 0 = in this process)'),
   methods: z
-    .array(z.enum(['OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']))
-    .default(['OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN'])
+    .array(z.enum(['OPD-T', 'OPD-S', 'OPD', 'OPD-F', 'PPO', 'DDQN']))
+    .default(['OPD-T', 'OPD-S', 'OPD', 'OPD-F', 'PPO', 'DDQN'])
     .describe('learned methods to train (OPD needs OPD-T)'),
   learningRate: z.number().positive().nullable().default(null).describe('Adam learning rate of every learner (default: per budget)'),
   distillCoef: z.number().min(0).default(0.01).describe('OPD: weight mu of the distillation loss (SPEC 8: 0.01)'),

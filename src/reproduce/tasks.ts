@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OrderSettings } from '../data/orders.js';
 import { openDataset } from '../data/store.js';
+import { fitForecastOnStore } from '../eval/forecast-fit.js';
 import { loadPolicy } from '../rl/common/policy-file.js';
 import { DdqnSettingsSchema, type DdqnSettings } from '../rl/ddqn/settings.js';
 import { PpoSettingsSchema, type PpoSettings } from '../rl/ppo/settings.js';
@@ -16,7 +17,14 @@ import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
 import type { Budget } from './settings.js';
 
-export type Method = 'OPD-T' | 'OPD-S' | 'OPD' | 'PPO' | 'DDQN';
+export type Method = 'OPD-T' | 'OPD-S' | 'OPD' | 'OPD-F' | 'PPO' | 'DDQN';
+
+/**
+ * OPD-F's weight of the distillation toward the forecast planner. The teacher is past-only, so the
+ * student may follow it closely (the paper's 0.01 is for an oracle it cannot follow): at 1 the term
+ * is a quarter to a third of the update's output gradient on the 2025 data (docs/RESULTS.md).
+ */
+export const FORECAST_DISTILL_COEF = 1;
 
 export interface TrainTask {
   readonly id: string;
@@ -36,6 +44,8 @@ export interface TrainTask {
     /** Set when the teacher learns longer than the budget: part of the cache key, as the teacher is. */
     readonly teacherIterations?: number;
   };
+  /** OPD-F: distillation toward the forecast planner, fitted by the worker on the task's dataset. */
+  readonly ruleTeacher?: { readonly name: 'FORECAST'; readonly coef: number };
   readonly outDir: string;
   readonly dependsOn: readonly string[];
   readonly iterations: number;
@@ -84,6 +94,7 @@ export function methodTask(
   let ppo: PpoSettings | undefined;
   let ddqn: DdqnSettings | undefined;
   let teacher: TrainTask['teacher'];
+  let ruleTeacher: TrainTask['ruleTeacher'];
   switch (method) {
     case 'OPD-T':
       ppo = PpoSettingsSchema.parse({ ...opdCommon, view: 'teacher', ...(l?.teacherIterations != null ? { iterations: l.teacherIterations } : {}) });
@@ -99,6 +110,10 @@ export function methodTask(
         coef: base.distill?.coef ?? 0.01,
         ...(l?.teacherIterations != null ? { teacherIterations: l.teacherIterations } : {}),
       };
+      break;
+    case 'OPD-F':
+      ppo = PpoSettingsSchema.parse({ ...opdCommon });
+      ruleTeacher = { name: 'FORECAST', coef: FORECAST_DISTILL_COEF };
       break;
     case 'PPO':
       ppo = PpoSettingsSchema.parse({ ...common, reward: 'sparse', previousActionInState: true });
@@ -118,7 +133,7 @@ export function methodTask(
   }
   const id = `${method}-s${seed}${base.idSuffix ?? ''}`;
   const key = createHash('sha256')
-    .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method, seed, ppo, ddqn, teacher }))
+    .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method, seed, ppo, ddqn, teacher, ruleTeacher }))
     .digest('hex')
     .slice(0, 12);
   return {
@@ -132,6 +147,7 @@ export function methodTask(
     ppo,
     ddqn,
     teacher,
+    ...(ruleTeacher ? { ruleTeacher } : {}),
     outDir: join(base.cacheDir, `${id}-${key}`),
     dependsOn: teacher ? [teacher.taskId] : [],
     iterations: ppo?.iterations ?? ddqn?.iterations ?? budget.iterations,
@@ -162,7 +178,11 @@ export async function runTask(task: TrainTask, teacherPolicyPath: string | null,
   let job: TrainJob;
   if (task.algo === 'ppo') {
     const teacher = task.teacher && teacherPolicyPath ? { policy: loadPolicy(teacherPolicyPath), mode: task.teacher.mode, coef: task.teacher.coef } : undefined;
-    job = { algo: 'ppo', name: task.method, settings: task.ppo!, teacher };
+    // The forecast planner is fitted here, on the training and validation splits of the task's data.
+    const ruleTeacher = task.ruleTeacher
+      ? { strategy: fitForecastOnStore(openDataset(task.dataDir), task.sim, task.orders).strategy, name: task.ruleTeacher.name, coef: task.ruleTeacher.coef }
+      : undefined;
+    job = { algo: 'ppo', name: task.method, settings: task.ppo!, teacher, ruleTeacher };
   } else {
     job = { algo: 'ddqn', name: task.method, settings: task.ddqn! };
   }

@@ -24,6 +24,8 @@ import { periodGrid } from '../sim/settings.js';
 import { DdqnLearner } from './ddqn/ddqn.js';
 import type { DdqnSettings } from './ddqn/settings.js';
 import { distillationHook, type DistillMode } from './distill/teacher.js';
+import { ruleTeacherHook } from './distill/rule-teacher.js';
+import type { Strategy } from '../strategies/types.js';
 import { PpoLearner } from './ppo/ppo.js';
 import type { PpoSettings } from './ppo/settings.js';
 
@@ -79,7 +81,15 @@ export function prepareTrainingData(
 }
 
 export type TrainJob =
-  | { readonly algo: 'ppo'; readonly name: string; readonly settings: PpoSettings; readonly teacher?: { readonly policy: PolicyFile; readonly mode: DistillMode; readonly coef: number } }
+  | {
+      readonly algo: 'ppo';
+      readonly name: string;
+      readonly settings: PpoSettings;
+      /** OPD: a trained teacher policy. */
+      readonly teacher?: { readonly policy: PolicyFile; readonly mode: DistillMode; readonly coef: number };
+      /** OPD-F: a rule strategy as the teacher, asked on the student's states (src/rl/distill/rule-teacher.ts). */
+      readonly ruleTeacher?: { readonly strategy: Strategy; readonly name: string; readonly coef: number };
+    }
   | { readonly algo: 'ddqn'; readonly name: string; readonly settings: DdqnSettings };
 
 export interface TrainOutput {
@@ -123,7 +133,9 @@ export async function trainPolicy(
   if (job.algo === 'ppo') {
     const hook = job.teacher
       ? distillationHook(ActorCritic.fromJSON(job.teacher.policy.network), job.teacher.policy.spec, privIn, sim, job.teacher.mode, job.teacher.coef)
-      : null;
+      : job.ruleTeacher
+        ? ruleTeacherHook(job.ruleTeacher.strategy, sim, job.ruleTeacher.coef)
+        : null;
     // With threads > 1, each minibatch gradient is computed by that many network replicas (worker
     // threads sharing the parameters), averaged: the same update, split over cores.
     pool = (io.threads ?? 1) > 1 ? new DataParallel(net, { workers: (io.threads ?? 1) - 1, workerUrl: io.workerUrl }) : null;
@@ -147,7 +159,7 @@ export async function trainPolicy(
         inference: twoThreads?.factory ?? null,
         replicas: pool ? pool.replicas : 1,
         // Compared on --resume: a run continued with other settings is refused, naming them.
-        settings: { algo: job.algo, ...s, sim, distillation: job.algo === 'ppo' && job.teacher ? { teacher: job.teacher.policy.name, mode: job.teacher.mode, coef: job.teacher.coef } : null },
+        settings: { algo: job.algo, ...s, sim, distillation: distillationRecord(job) },
       },
     );
   } finally {
@@ -177,7 +189,7 @@ export async function trainPolicy(
     dataset: data.datasetName,
     training: {
       settings: s,
-      distillation: job.algo === 'ppo' && job.teacher ? { mode: job.teacher.mode, coef: job.teacher.coef, teacher: job.teacher.policy.name } : null,
+      distillation: distillationRecord(job),
       best: result.best,
       validationPaByMode: byMode,
       iterations: result.iterations,
@@ -188,4 +200,13 @@ export async function trainPolicy(
   };
   if (io.outDir) savePolicy(join(io.outDir, 'policy.json'), policy);
   return { policy, result };
+}
+
+/** What a run distilled from, as the checkpoint and the policy file record it (null: no teacher). */
+function distillationRecord(job: TrainJob): { mode: DistillMode; coef: number; teacher: string } | null {
+  if (job.algo !== 'ppo') return null;
+  if (job.teacher) return { mode: job.teacher.mode, coef: job.teacher.coef, teacher: job.teacher.policy.name };
+  // A rule is asked on the student's own states: the query mode.
+  if (job.ruleTeacher) return { mode: 'query', coef: job.ruleTeacher.coef, teacher: job.ruleTeacher.name };
+  return null;
 }

@@ -64,12 +64,12 @@ describe('execlab CLI end to end', () => {
   });
 
   it('reproduce from data to report, then reuses the cache', async () => {
-    const args = ['reproduce', '--data', data, '--out', join(dir, 'rep'), '--seeds', '1', '--workers', '0', '--iterations', '2', '--episodes-per-iteration', '16', '--methods', 'OPD-T,OPD-S,OPD,PPO,DDQN'];
+    const args = ['reproduce', '--data', data, '--out', join(dir, 'rep'), '--seeds', '1', '--workers', '0', '--iterations', '2', '--episodes-per-iteration', '16', '--methods', 'OPD-T,OPD-S,OPD,OPD-F,PPO,DDQN'];
     const r = await run(...args);
     expect(r.code).toBe(0);
     expect(existsSync(join(dir, 'rep', 'report', 'report.html'))).toBe(true);
     const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
-    for (const name of ['TWAP', 'VWAP', 'AC', 'STATIC', 'FORECAST', 'OPD-T', 'OPD-S', 'OPD', 'PPO', 'DDQN']) expect(md).toContain(`| ${name}`);
+    for (const name of ['TWAP', 'VWAP', 'AC', 'STATIC', 'FORECAST', 'OPD-T', 'OPD-S', 'OPD', 'OPD-F', 'PPO', 'DDQN']) expect(md).toContain(`| ${name}`);
     // The forecast planner reads the state: it is tested against the state-free rules, not only TWAP.
     for (const rule of ['TWAP', 'VWAP', 'AC', 'STATIC']) expect(md).toMatch(new RegExp(`\\| FORECAST \\| ${rule} \\| [-+]\\d`));
     expect(md).not.toMatch(/\| FORECAST \| FORECAST \|/);
@@ -79,7 +79,7 @@ describe('execlab CLI end to end', () => {
     expect(results.settings.environment).toMatchObject({ kernels: 'wasm-simd', node: process.version });
     const again = await run(...args);
     expect(again.code).toBe(0);
-    expect(again.err).toMatch(/reusing 5 of 5 trainings cached/);
+    expect(again.err).toMatch(/reusing 6 of 6 trainings cached/);
   });
 
   it('bad input: a clear error naming the key, the value and what is allowed', async () => {

@@ -43,6 +43,20 @@ describe('real-data options', () => {
     expect(log[0].gradSharePolicy + log[0].gradShareValue + log[0].gradShareEntropy + log[0].gradShareDistill).toBeCloseTo(1, 9);
   });
 
+  it('distils the forecast planner into a student (OPD-F), asked on its own states only', async () => {
+    const args = ['train', '--algo', 'ppo', '--data', one, '--iterations', '2', '--episodes-per-iteration', '16', '--validate-every', '1', '--hidden', '8', '--teacher', 'forecast', '--distill-coef', '1'];
+    const t = await run(...args, '--out', join(dir, 'opd-f'));
+    expect(t.code, t.err).toBe(0);
+    const p = loadPolicy(join(dir, 'opd-f', 'policy.json'));
+    expect(p.name).toBe('OPD-F');
+    expect(p.training.distillation).toEqual({ mode: 'query', coef: 1, teacher: 'FORECAST' });
+    const log = readFileSync(join(dir, 'opd-f', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(log[0].gradShareDistill).toBeGreaterThan(0);
+    const replay = await run(...args, '--distill-mode', 'replay', '--out', join(dir, 'opd-f-replay'));
+    expect(replay.code).toBe(2);
+    expect(replay.err).toMatch(/--teacher forecast: .*replay does not apply/);
+  });
+
   it('backtests the policy beside the fitted static schedule and the forecast planner, in both evaluation modes', async () => {
     for (const mode of ['greedy', 'expected', 'sample']) {
       const b = await run('backtest', '--data', one, '--strategy', `twap,static,forecast,${policy}`, '--policy-mode', mode, '--out', join(dir, `bt-${mode}`));

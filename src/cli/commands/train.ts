@@ -8,6 +8,9 @@ import { OrderSettingsSchema } from '../../data/orders.js';
 import { openDataset } from '../../data/store.js';
 import { ExecLabError } from '../../errors.js';
 import { loadPolicy } from '../../rl/common/policy-file.js';
+import { FORECAST_STRATEGY } from '../../eval/backtest.js';
+import { fitForecastOnStore } from '../../eval/forecast-fit.js';
+import { FORECAST_NAME } from '../../strategies/forecast-planner.js';
 import { DdqnSettingsSchema } from '../../rl/ddqn/settings.js';
 import { PpoSettingsSchema } from '../../rl/ppo/settings.js';
 import { MAX_EPISODES_IN_MEMORY, prepareTrainingData, trainPolicy, type TrainJob } from '../../rl/train.js';
@@ -21,11 +24,16 @@ export const MAX_TRAIN_THREADS = Math.max(2, availableParallelism());
 
 /** The settings of `execlab train` itself (data, output, distillation, threads); the learner's come from its schema. */
 export const TrainOwnSchema = z.object({
-  algo: z.enum(['ppo', 'ddqn']).describe('learning algorithm: PPO (OPD-T, OPD-S, OPD, Lin-Beling PPO) or Double DQN'),
+  algo: z.enum(['ppo', 'ddqn']).describe('learning algorithm: PPO (OPD-T, OPD-S, OPD, OPD-F, Lin-Beling PPO) or Double DQN'),
   data: z.string().min(1).default(DEFAULT_DATA_DIR).describe('dataset directory'),
   out: z.string().min(1).default('runs/train').describe('output directory'),
   name: z.string().min(1).nullable().default(null).describe('display name of the method in reports'),
-  teacher: z.string().min(1).nullable().default(null).describe('distil from this trained teacher policy.json (OPD); PPO only'),
+  teacher: z
+    .string()
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe("distil from this trained teacher policy.json (OPD), or 'forecast': the forecast planner fitted on the dataset, a past-only teacher (OPD-F; reproduce uses --distill-coef 1); PPO only"),
   distillMode: z.enum(['query', 'replay']).default('query').describe("with --teacher: 'query' asks the teacher on the student's state (the paper), 'replay' replays the teacher's own actions"),
   distillCoef: z.number().min(0).max(100).default(0.01).describe('with --teacher: weight mu of the distillation loss, >= 0 (SPEC 8: 0.01)'),
   resume: z.boolean().default(false).describe('continue from <out>/checkpoint.json'),
@@ -173,9 +181,13 @@ export function registerTrainCommand(program: Command): void {
     let job: TrainJob;
     if (algo === 'ppo') {
       const settings = PpoSettingsSchema.parse(pick(s, PPO_KEYS));
-      const teacher = s.teacher !== null ? { policy: loadPolicy(s.teacher), mode: s.distillMode, coef: s.distillCoef } : undefined;
-      const name = s.name ?? (settings.view === 'teacher' ? 'OPD-T' : teacher ? 'OPD' : settings.reward === 'sparse' ? 'PPO' : 'OPD-S');
-      job = { algo, name, settings, teacher };
+      // `--teacher forecast`: the forecast planner fitted on this dataset teaches (OPD-F).
+      const fromForecast = s.teacher !== null && s.teacher.toLowerCase() === FORECAST_STRATEGY;
+      if (fromForecast && s.distillMode !== 'query') throw new ExecLabError("--teacher forecast: a rule is asked on the student's states; --distill-mode replay does not apply", 2);
+      const teacher = s.teacher !== null && !fromForecast ? { policy: loadPolicy(s.teacher), mode: s.distillMode, coef: s.distillCoef } : undefined;
+      const ruleTeacher = fromForecast ? { strategy: fitForecastOnStore(store, sim, orders).strategy, name: FORECAST_NAME, coef: s.distillCoef } : undefined;
+      const name = s.name ?? (settings.view === 'teacher' ? 'OPD-T' : teacher ? 'OPD' : ruleTeacher ? 'OPD-F' : settings.reward === 'sparse' ? 'PPO' : 'OPD-S');
+      job = { algo, name, settings, teacher, ruleTeacher };
     } else {
       const settings = DdqnSettingsSchema.parse(pick(s, DDQN_KEYS));
       job = { algo, name: s.name ?? 'DDQN', settings };
