@@ -11,7 +11,7 @@ import { createTwap } from '../strategies/twap.js';
 import type { PairedTest, StrategyReport } from '../report/types.js';
 import type { ProgressFn } from '../util/progress.js';
 import { pairedTest, paByLiquidity, summariseOrders, type OrderResults } from './metrics.js';
-import { runStrategy, type StrategyRun } from './run.js';
+import { runStrategy, runStrategyInParts, type StrategyRun } from './run.js';
 
 /** What the reports need of the orders once their episodes are gone (an EpisodeSet is one). */
 export type OrderIndex = Pick<EpisodeSet, 'count' | 'orders' | 'date' | 'liquidity'>;
@@ -123,7 +123,7 @@ export function runStrategies(
     // A policy trained with another feature normalisation runs on the same orders and prices with its
     // own observation features.
     const own = options.episodesFor?.(s) ?? episodes;
-    const r = runStrategy(s, own, sim, { recordMinuteFills: options.recordMinuteFills });
+    const r = runStrategyInParts(s, own, sim, { recordMinuteFills: options.recordMinuteFills });
     options.onProgress?.(k + 1, strategies.length, s.name);
     return r;
   });

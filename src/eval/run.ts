@@ -2,7 +2,7 @@
  * Runs one strategy over a set of episodes with the one simulator and returns per-order results.
  */
 import { ExecutionEnv } from '../sim/env.js';
-import type { EpisodeSet } from '../sim/episodes.js';
+import { selectEpisodes, type EpisodeSet } from '../sim/episodes.js';
 import type { SimSettings } from '../sim/settings.js';
 import type { Strategy } from '../strategies/types.js';
 import { executedPaBps } from '../sim/reward.js';
@@ -71,6 +71,27 @@ export function collectResults(strategy: Pick<Strategy, 'name' | 'kind'>, env: E
 }
 
 /** One run from runs of the same strategy on consecutive parts of the orders, in part order. */
+/**
+ * The most orders a strategy is run on at once by runStrategyInParts: a network policy's kernel
+ * memory grows with the batch (a teacher encodes every order's whole day), and is bounded per thread.
+ */
+export const EVALUATION_PART_ORDERS = 20_000;
+
+/**
+ * runStrategy over consecutive parts of at most `maxOrders` episodes, concatenated: the same results
+ * as one run for every strategy whose decisions for an order depend on that order's episode only
+ * (all of the project's, in the greedy and expected modes).
+ */
+export function runStrategyInParts(strategy: Strategy, episodes: EpisodeSet, settings: SimSettings, options: RunOptions = {}, maxOrders = EVALUATION_PART_ORDERS): StrategyRun {
+  if (episodes.count <= maxOrders) return runStrategy(strategy, episodes, settings, options);
+  const parts: StrategyRun[] = [];
+  for (let from = 0; from < episodes.count; from += maxOrders) {
+    const indices = Int32Array.from({ length: Math.min(maxOrders, episodes.count - from) }, (_, k) => from + k);
+    parts.push(runStrategy(strategy, selectEpisodes(episodes, indices), settings, options));
+  }
+  return concatRuns(parts);
+}
+
 export function concatRuns(parts: readonly StrategyRun[]): StrategyRun {
   if (parts.length === 0) throw new Error('concatRuns: no parts');
   if (parts.length === 1) return parts[0];

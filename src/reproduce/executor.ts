@@ -6,7 +6,7 @@
  */
 import type { Order, OrderSettings } from '../data/orders.js';
 import type { DatasetStore } from '../data/store.js';
-import { runStrategy, type StrategyRun } from '../eval/run.js';
+import { runStrategyInParts, type StrategyRun } from '../eval/run.js';
 import type { EpisodeSet } from '../sim/episodes.js';
 import type { SimSettings } from '../sim/settings.js';
 import type { Strategy } from '../strategies/types.js';
@@ -44,7 +44,7 @@ export function localExecutor(workers: number): Executor {
       items.map((item) => {
         const strategy = item.build();
         try {
-          return runStrategy(strategy, set.episodes, sim);
+          return runStrategyInParts(strategy, set.episodes, sim);
         } finally {
           strategy.close?.();
         }

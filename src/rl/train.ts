@@ -18,7 +18,7 @@ import { TwoThreadInference } from './common/inference-pool.js';
 import { ActorCritic } from '../nn/network.js';
 import { DataParallel } from './common/data-parallel.js';
 import { EVALUATION_MODES, POLICY_FORMAT, policyStrategy, savePolicy, type EvaluationMode, type PolicyBars, type PolicyFile } from './common/policy-file.js';
-import { runStrategy } from '../eval/run.js';
+import { runStrategyInParts } from '../eval/run.js';
 import { maxEntropyPrior, startActorAt } from './common/prior.js';
 import { periodGrid } from '../sim/settings.js';
 import { DdqnLearner } from './ddqn/ddqn.js';
@@ -171,7 +171,7 @@ export async function trainPolicy(
   // each mode (greedy is what the loop validated; ties keep greedy).
   const byMode = {} as Record<EvaluationMode, number>;
   for (const mode of EVALUATION_MODES) {
-    const run = runStrategy(policyStrategy(net, learner.spec, job.name, 'learned', 1, mode), data.validation, sim);
+    const run = runStrategyInParts(policyStrategy(net, learner.spec, job.name, 'learned', 1, mode), data.validation, sim);
     // Orders without fills have no PA (NaN) and stay out of the mean, as in every report.
     byMode[mode] = mean(run.paBps.filter((x) => !Number.isNaN(x)));
   }
