@@ -15,6 +15,7 @@
  * done step by step. The backward pass goes through time once and forms the weight gradients as whole
  * products afterwards.
  */
+import { kernelMemory } from './memory.js';
 import { addColumnSums, ensureF32, ensureI32, fillRows, gemmNNBias, gemmNT, gemmTN, gruCell, gruCellBackward, reluBackwardInPlace } from './kernels.js';
 
 /** Element offsets of one branch's tensors in the flat parameter vector (weights stored [in, out]). */
@@ -224,6 +225,13 @@ export class GruStepScratch {
     this.a = ensureF32(this.a, n * H);
     this.g = ensureF32(this.g, n * 3 * H);
     this.gh = ensureF32(this.gh, n * 3 * H);
+  }
+
+  /** Returns the buffers to the kernel memory now; the next ensure() allocates again. */
+  release(): void {
+    const mem = kernelMemory();
+    for (const b of [this.a, this.g, this.gh]) mem.release(b);
+    this.a = this.g = this.gh = new Float32Array(0);
   }
 }
 

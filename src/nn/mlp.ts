@@ -2,6 +2,7 @@
  * The shared trunk and the two heads: input [R, in] -> (Linear -> ReLU) per trunk size -> actor
  * Linear(last, A) (logits) and critic Linear(last, 1) (value). Weights stored [in, out].
  */
+import { kernelMemory } from './memory.js';
 import { addColumnSums, ensureF32, gemmNNBias, gemmNT, gemmTN, reluBackwardInPlace } from './kernels.js';
 
 /** Element offsets of the trunk and heads in the flat parameter vector. */
@@ -37,6 +38,21 @@ export class MlpHeads {
     this.dims = [inDim, ...sizes];
     this.z = this.dims.map(() => new Float32Array(0));
     this.dz = this.dims.map(() => new Float32Array(0));
+  }
+
+  /** Returns every buffer to the kernel memory now; the next forward allocates again. */
+  release(): void {
+    const mem = kernelMemory();
+    for (const list of [this.z, this.dz]) {
+      for (let l = 0; l < list.length; l++) {
+        mem.release(list[l]);
+        list[l] = new Float32Array(0);
+      }
+    }
+    mem.release(this.logits);
+    mem.release(this.values);
+    this.logits = new Float32Array(0);
+    this.values = new Float32Array(0);
   }
 
   /** Grows z[0] for R rows and returns it, for the caller to fill. */

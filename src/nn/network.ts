@@ -353,6 +353,19 @@ export class ActorCritic {
     return this.inferenceBufs;
   }
 
+  /**
+   * Returns the inference scratch to the kernel memory now (the next session allocates it again).
+   * Kernel memory is otherwise freed only when the garbage collector finds its views unreachable,
+   * which a loop of large evaluations can outrun.
+   */
+  releaseInference(): void {
+    if (!this.inferenceBufs) return;
+    this.inferenceBufs.gru.release();
+    this.inferenceBufs.heads.release();
+    kernelMemory().release(this.inferenceBufs.step.x);
+    this.inferenceBufs = null;
+  }
+
   /** A rollout session for `envs` environments sharing this network's parameters (live, not copied). */
   inference(envs: number): InferenceSession {
     return new InferenceSession(this, envs);
@@ -411,6 +424,12 @@ export class InferenceSession {
     this.scratch = shared.gru;
     this.mlp = shared.heads;
     this.stepBuf = shared.step;
+  }
+
+  /** Returns the hidden states to the kernel memory; the session must not be used after. */
+  close(): void {
+    kernelMemory().release(this.hPub);
+    kernelMemory().release(this.hPriv);
   }
 
   /** Zeroes both hidden states of environment `env` (a new episode). */

@@ -138,6 +138,8 @@ export class ParallelInferenceSession {
 
   close(): void {
     if (this.closed) return;
+    this.local.close();
+    this.localNet.releaseInference();
     Atomics.store(this.ctrl, 0, InferenceCommand.Exit);
     Atomics.notify(this.ctrl, 0);
     this.closed = true;

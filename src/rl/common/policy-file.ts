@@ -127,7 +127,8 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
     name,
     kind,
     begin(env: ExecutionEnv) {
-      if (session instanceof ParallelInferenceSession) session.close();
+      // A run's session is released before the next is made (a backtest in parts makes one per part).
+      session?.close();
       // With threads > 1 the environments are split over a worker thread (same numbers, tested).
       session = threads > 1 && env.n >= 2 ? new ParallelInferenceSession(net, env.n, env.episodes.steps) : net.inference(env.n);
       session.resetAll();
@@ -139,8 +140,9 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       if (spec.view === 'teacher') session.encodePublic(packPublic(env.episodes.pub, env.n, env.episodes.steps, pw), env.episodes.steps);
     },
     close() {
-      if (session instanceof ParallelInferenceSession) session.close();
+      session?.close();
       session = null;
+      net.releaseInference();
     },
     decide(env: ExecutionEnv, out: Float64Array) {
       const s = session!;

@@ -64,7 +64,8 @@ export function rollout(
   const S = env.episodes.steps;
   const A = spec.actionMap.length;
   const pf = spec.privateFeatures;
-  const session: StepInference = options.inference ? options.inference(n, S) : net.inference(n);
+  const own = options.inference ? null : net.inference(n);
+  const session: StepInference = own ?? options.inference!(n, S);
   const pw = publicWidth(spec);
   const rec: RolloutRecord = {
     episodes: n,
@@ -116,6 +117,8 @@ export function rollout(
     const r = env.step(share);
     for (let i = 0; i < n; i++) rec.rewards[i * T + t] = r[i];
   }
+  // This rollout's own hidden states go back to the kernel memory at once.
+  own?.close();
   options.rewardOverride?.(env, rec);
   return rec;
 }
