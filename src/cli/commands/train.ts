@@ -149,7 +149,7 @@ function sharedDefaults(): Record<string, string> {
 export function registerTrainCommand(program: Command): void {
   const cmd = program
     .command('train')
-    .summary('train a policy (PPO: OPD-T, OPD-S, OPD, Lin-Beling PPO; or DDQN)')
+    .summary('train a policy (PPO: OPD-T, OPD-S, OPD, OPD-F, Lin-Beling PPO; or DDQN)')
     .description(
       'Train a policy on the training split, validating on the validation split; the best checkpoint by validation PA is written to <out>/policy.json, with <out>/metrics.jsonl and <out>/checkpoint.json. PPO settings apply with --algo ppo, DDQN settings with --algo ddqn (another learner\'s setting is refused); --config file.yaml may hold any of them, keys in camelCase.',
     )
@@ -161,6 +161,7 @@ export function registerTrainCommand(program: Command): void {
         '  execlab train --algo ppo --view teacher --out runs/opd-t          # OPD-T, the oracle teacher',
         '  execlab train --algo ppo --out runs/opd-s                         # OPD-S, the pure student',
         '  execlab train --algo ppo --teacher runs/opd-t/policy.json --out runs/opd   # OPD',
+        '  execlab train --algo ppo --teacher forecast --distill-coef 1 --out runs/opd-f     # OPD-F',
         '  execlab train --algo ppo --reward sparse --previous-action-in-state --out runs/ppo  # Lin & Beling',
         '  execlab train --algo ddqn --out runs/ddqn',
       ].join('\n'),
