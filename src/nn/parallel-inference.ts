@@ -39,6 +39,9 @@ export function parallelInferenceAvailable(): boolean {
   return existsSync(fileURLToPath(DEFAULT_WORKER_URL));
 }
 
+/** A call's wait for the second thread: any step of the paper's network on 100,000 rows takes well under a second. */
+export const ANSWER_TIMEOUT_MS = 120_000;
+
 export class ParallelInferenceSession {
   private readonly localNet: ActorCritic;
   private readonly local: InferenceSession;
@@ -58,6 +61,8 @@ export class ParallelInferenceSession {
     readonly rows: number,
     readonly maxSteps: number,
     workerUrl: URL = DEFAULT_WORKER_URL,
+    /** How long a call waits for the second thread before it gives up on it (it may have died). */
+    private readonly answerTimeoutMs = ANSWER_TIMEOUT_MS,
   ) {
     const c = net.config;
     if (rows < 2) throw new ExecLabError(`parallel inference needs at least 2 rows, got ${rows}`);
@@ -103,7 +108,19 @@ export class ParallelInferenceSession {
     Atomics.store(this.ctrl, 0, cmd);
     Atomics.notify(this.ctrl, 0);
     local();
-    while (Atomics.load(this.ctrl, 1) === 0) Atomics.wait(this.ctrl, 1, 0, 1000);
+    // The wait blocks this thread's event loop, so a worker's exit event cannot arrive: a deadline
+    // stands in for it, far above any step's time.
+    const deadline = Date.now() + this.answerTimeoutMs;
+    while (Atomics.load(this.ctrl, 1) === 0) {
+      Atomics.wait(this.ctrl, 1, 0, Math.min(1000, this.answerTimeoutMs));
+      if (Atomics.load(this.ctrl, 1) === 0 && Date.now() > deadline) {
+        this.closed = true;
+        void this.worker.terminate();
+        throw new ExecLabError(
+          `the second inference thread did not answer within ${(this.answerTimeoutMs / 1000).toFixed(this.answerTimeoutMs < 1000 ? 1 : 0)} s and was stopped (it may have died, for example out of memory); run with one thread (--threads 1) to continue`,
+        );
+      }
+    }
   }
 
   resetAll(): void {

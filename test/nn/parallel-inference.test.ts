@@ -15,6 +15,17 @@ import { Rng } from '../../src/util/random.js';
 const workerUrl = new URL('../../dist/nn/parallel-inference-worker.js', import.meta.url);
 
 describe('inference split over two threads', () => {
+  it('gives up on a second thread that does not answer, with the reason, instead of waiting forever', () => {
+    const net = ActorCritic.create({ pubIn: 18, privIn: 2, hidden: 8, mlp: [8], actions: 5 }, new Rng(1));
+    // A worker that exits at once, as a crashed one would: it never answers.
+    const dead = new URL('data:text/javascript,process.exit(0)');
+    const two = new ParallelInferenceSession(net, 4, 9, dead, 300);
+    const t0 = Date.now();
+    expect(() => two.resetAll()).toThrow(/did not answer within 0\.3 s and was stopped .*--threads 1/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(() => two.resetAll()).toThrow(/used after close/);
+  });
+
   it.skipIf(!existsSync(workerUrl))('gives exactly the one-thread logits and values, step by step and for a whole-day encoding', () => {
     const cfg = { pubIn: 18, privIn: 2, hidden: 16, mlp: [16, 8], actions: 5 };
     const net = ActorCritic.create(cfg, new Rng(4));
