@@ -15,6 +15,7 @@ import { PpoSettingsSchema, type PpoSettings } from '../rl/ppo/settings.js';
 import { prepareTrainingData, trainPolicy, type TrainingData, type TrainJob } from '../rl/train.js';
 import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
+import type { Strategy } from '../strategies/types.js';
 import type { Budget } from './settings.js';
 
 export type Method = 'OPD-T' | 'OPD-S' | 'OPD' | 'OPD-F' | 'PPO' | 'DDQN';
@@ -163,6 +164,8 @@ export function isDone(task: TrainTask): boolean {
 }
 
 const dataCache = new Map<string, TrainingData>();
+/** The forecast planner of a dataset, fitted once per thread for every OPD-F seed (deterministic). */
+const forecastCache = new Map<string, Strategy>();
 
 /**
  * Runs one task in this thread (resuming its checkpoint when there is one); `onCheckpoint` is called
@@ -179,9 +182,12 @@ export async function runTask(task: TrainTask, teacherPolicyPath: string | null,
   if (task.algo === 'ppo') {
     const teacher = task.teacher && teacherPolicyPath ? { policy: loadPolicy(teacherPolicyPath), mode: task.teacher.mode, coef: task.teacher.coef } : undefined;
     // The forecast planner is fitted here, on the training and validation splits of the task's data.
-    const ruleTeacher = task.ruleTeacher
-      ? { strategy: fitForecastOnStore(openDataset(task.dataDir), task.sim, task.orders).strategy, name: task.ruleTeacher.name, coef: task.ruleTeacher.coef }
-      : undefined;
+    let forecast = task.ruleTeacher ? forecastCache.get(key) : undefined;
+    if (task.ruleTeacher && !forecast) {
+      forecast = fitForecastOnStore(openDataset(task.dataDir), task.sim, task.orders).strategy;
+      forecastCache.set(key, forecast);
+    }
+    const ruleTeacher = task.ruleTeacher && forecast ? { strategy: forecast, name: task.ruleTeacher.name, coef: task.ruleTeacher.coef } : undefined;
     job = { algo: 'ppo', name: task.method, settings: task.ppo!, teacher, ruleTeacher };
   } else {
     job = { algo: 'ddqn', name: task.method, settings: task.ddqn! };
