@@ -70,7 +70,6 @@ export function collectResults(strategy: Pick<Strategy, 'name' | 'kind'>, env: E
   };
 }
 
-/** One run from runs of the same strategy on consecutive parts of the orders, in part order. */
 /**
  * The most orders a strategy is run on at once by runStrategyInParts: a network policy's kernel
  * memory grows with the batch (a teacher encodes every order's whole day), and is bounded per thread.
@@ -92,6 +91,7 @@ export function runStrategyInParts(strategy: Strategy, episodes: EpisodeSet, set
   return concatRuns(parts);
 }
 
+/** One run from runs of the same strategy on consecutive parts of the orders, in part order. */
 export function concatRuns(parts: readonly StrategyRun[]): StrategyRun {
   if (parts.length === 0) throw new Error('concatRuns: no parts');
   if (parts.length === 1) return parts[0];

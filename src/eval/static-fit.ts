@@ -8,6 +8,7 @@ import { ExecLabError } from '../errors.js';
 import { periodGrid, type SimSettings } from '../sim/settings.js';
 import { periodPaSum } from '../sim/episodes.js';
 import { createStaticSchedule, fitStaticShares } from '../strategies/static-schedule.js';
+import { minutesFrom } from '../strategies/planner.js';
 import type { Strategy } from '../strategies/types.js';
 import type { ProgressFn } from '../util/progress.js';
 
@@ -23,7 +24,7 @@ export interface StaticFit {
 export function fitStaticOnStore(store: DatasetStore, dates: readonly string[], sim: SimSettings, onProgress?: ProgressFn): StaticFit {
   const { barMinutes, minutesPerDay: M } = store.meta;
   const grid = periodGrid(sim, barMinutes, M);
-  const { periods: T, start } = grid;
+  const T = grid.periods;
   const sum = new Float64Array(T);
   let count = 0;
   for (const [k, d] of dates.entries()) {
@@ -34,7 +35,7 @@ export function fitStaticOnStore(store: DatasetStore, dates: readonly string[], 
   }
   if (count === 0) throw new ExecLabError('cannot fit the static schedule: no valid instrument-day on the training split');
   const meanPaBps = sum.map((x) => x / count);
-  const minutes = Array.from({ length: T }, (_, t) => (start[t + 1] - start[t]) * barMinutes);
+  const minutes = minutesFrom(grid, 0);
   return {
     meanPaBps,
     sellShares: fitStaticShares(meanPaBps, minutes, sim.alpha),

@@ -16,7 +16,7 @@ import type { ExecutionEnv } from '../sim/env.js';
 import type { EpisodeSet } from '../sim/episodes.js';
 import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../sim/observation.js';
 import { predictRidge, type RidgeModel } from '../eval/ridge.js';
-import { planFirstShare, requireQuarterMap } from './planner.js';
+import { minutesFrom, planFirstShare, quartersHeld, requireQuarterMap } from './planner.js';
 import type { Strategy } from './types.js';
 
 /** Public steps a forecast at decision t reads: the latest (t), the day's first period (1), the previous day (0). */
@@ -96,12 +96,11 @@ export function createForecastPlanner(forecast: ForecastModel, alpha: number, na
       const T = grid.periods;
       const t = env.t;
       const rest = T - t;
-      const minutes = new Float64Array(rest);
-      for (let k = 0; k < rest; k++) minutes[k] = (grid.start[t + k + 1] - grid.start[t + k]) * grid.barMinutes;
+      const minutes = minutesFrom(grid, t);
       const expected = new Float64Array(rest);
       const predicted = new Float64Array(Math.max(0, rest - 1));
       for (let i = 0; i < env.n; i++) {
-        const quarters = Math.max(0, Math.min(4, Math.round((4 * env.remaining[i]) / quantity[i])));
+        const quarters = quartersHeld(env.remaining[i], quantity[i]);
         if (rest === 1) {
           out[i] = quarters / 4;
           continue;

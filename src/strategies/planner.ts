@@ -13,6 +13,7 @@
  * noise, jumps and the clips are ignored. Not for real data: the dynamics are the generator's.
  */
 import type { ExecutionEnv } from '../sim/env.js';
+import type { PeriodGrid } from '../sim/settings.js';
 import type { Strategy } from './types.js';
 
 export interface PlannerModel {
@@ -52,6 +53,19 @@ export function planFirstShare(expectedPa: ArrayLike<number>, minutes: ArrayLike
   return best / 4;
 }
 
+/** The minutes of each period from decision t to the end of the horizon. */
+export function minutesFrom(grid: PeriodGrid, t: number): Float64Array {
+  const rest = grid.periods - t;
+  const minutes = new Float64Array(rest);
+  for (let k = 0; k < rest; k++) minutes[k] = (grid.start[t + k + 1] - grid.start[t + k]) * grid.barMinutes;
+  return minutes;
+}
+
+/** Quarters of the order quantity still held (0..4), the planners' inventory state. */
+export function quartersHeld(remaining: number, quantity: number): number {
+  return Math.max(0, Math.min(4, Math.round((4 * remaining) / quantity)));
+}
+
 /** Plans are made over quarters of Q: the action map must hold 0, 0.25, 0.5, 0.75 and 1. */
 export function requireQuarterMap(actionMap: readonly number[], who: string): void {
   const map = new Set(actionMap.map((x) => Math.round(x * 4)));
@@ -75,8 +89,7 @@ export function createPlanner(model: PlannerModel, name = 'PLANNER'): Strategy {
       const t0 = env.t;
       const from = grid.start[t0];
       const rest = T - t0;
-      const minutes = new Float64Array(rest);
-      for (let k = 0; k < rest; k++) minutes[k] = (grid.start[t0 + k + 1] - grid.start[t0 + k]) * grid.barMinutes;
+      const minutes = minutesFrom(grid, t0);
       const forecast = new Float64Array(H);
       const periodPa = new Float64Array(rest);
       for (let i = 0; i < env.n; i++) {
@@ -101,7 +114,7 @@ export function createPlanner(model: PlannerModel, name = 'PLANNER'): Strategy {
           const mean = s / (grid.start[t0 + k + 1] - grid.start[t0 + k]);
           periodPa[k] = side[i] * 1e4 * (mean / benchmark - 1);
         }
-        const quarters = Math.max(0, Math.min(4, Math.round((4 * env.remaining[i]) / quantity[i])));
+        const quarters = quartersHeld(env.remaining[i], quantity[i]);
         out[i] = planFirstShare(periodPa, minutes, quarters, model.alpha);
       }
     },
