@@ -260,6 +260,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
             initialPolicy: s.initialPolicy,
             hidden: s.hidden,
             teacherIterations: s.teacherIterations,
+            selection: s.selection,
           },
         }),
       );

@@ -33,6 +33,10 @@ export const ReproduceSettingsSchema = z.object({
   sweep: z.string().nullable().default(null).describe('sweep.json of an execlab sweep whose chosen settings these are: its trials go into the report'),
   initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe("where the OPD learners' actor starts: 'uniform' or 'twap' (see execlab train --help)"),
   entropyCoef: z.number().min(0).nullable().default(null).describe('entropy bonus of the OPD learners (default: SPEC 8, 0.01)'),
+  selection: z
+    .enum(['mean-pa', 'one-se'])
+    .default('mean-pa')
+    .describe("how the students keep a checkpoint and evaluation mode on validation: the greedy mean PA, or 'one-se', the mean reward less one standard error of its day means (see execlab train --help); OPD-T keeps mean-pa"),
   iterations: z.number().int().positive().nullable().default(null).describe('override the budget: iterations per training'),
   episodesPerIteration: z.number().int().positive().nullable().default(null).describe('override the budget: episodes collected per iteration'),
 });

@@ -55,6 +55,7 @@ export const SweepSettingsSchema = z.object({
   marketContext: z.boolean().default(false).describe('base value'),
   rewardBaseline: z.enum(['none', 'market']).default('none').describe('base value'),
   initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe('base value'),
+  selection: z.enum(['mean-pa', 'one-se']).default('mean-pa').describe("how each trial's students keep a checkpoint and evaluation mode (as in reproduce)"),
 });
 export type SweepSettings = z.infer<typeof SweepSettingsSchema>;
 
@@ -105,9 +106,11 @@ export function gridPoints(grid: Array<[SweepKey, Array<number | boolean | strin
 export interface TrialResult {
   readonly trial: number;
   readonly point: SweepPoint;
-  readonly seeds: ReadonlyArray<{ seed: number; validPaBps: number; evaluation: string; iterations: number; stoppedEarly: boolean; bestIteration: number }>;
+  readonly seeds: ReadonlyArray<{ seed: number; validPaBps: number; validScore?: number; evaluation: string; iterations: number; stoppedEarly: boolean; bestIteration: number }>;
   readonly meanValidPaBps: number;
   readonly sdValidPaBps: number;
+  /** Under the one-SE rule: the seeds' mean score (reward less its SE by day, x 10^-2), what chooses. */
+  readonly meanValidScore?: number;
 }
 
 export interface SweepResult {
@@ -121,13 +124,14 @@ export interface SweepResult {
 }
 
 /** The validation PA of a trained policy in the evaluation mode it records (chosen on validation). */
-function validationPa(task: TrainTask): { validPaBps: number; evaluation: string; iterations: number; stoppedEarly: boolean; bestIteration: number } {
+function validationPa(task: TrainTask): { validPaBps: number; validScore?: number; evaluation: string; iterations: number; stoppedEarly: boolean; bestIteration: number } {
   const p = loadPolicy(policyPath(task));
   const byMode = p.training.validationPaByMode as Record<string, number> | undefined;
   const evaluation = p.evaluation ?? 'greedy';
-  const best = p.training.best as { paBps: number; iteration: number };
+  const best = p.training.best as { paBps: number; iteration: number; score?: number };
   return {
     validPaBps: byMode?.[evaluation] ?? best.paBps,
+    ...(best.score !== undefined ? { validScore: best.score * 100 } : {}),
     evaluation,
     iterations: p.training.iterations as number,
     stoppedEarly: p.training.stoppedEarly as boolean,
@@ -158,6 +162,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
     initialPolicy: (p.initialPolicy as 'uniform' | 'twap' | undefined) ?? s.initialPolicy,
     entropyCoef: (p.entropyCoef as number | undefined) ?? s.entropyCoef,
     hidden: (p.hidden as number | undefined) ?? s.hidden,
+    selection: s.selection,
   });
   const common = { dataDir: store.dir, sim, orders, cacheDir, fingerprint };
   if (s.method === 'OPD') {
@@ -188,10 +193,14 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
   const results: TrialResult[] = trials.map((mine, k) => {
     const seeds = mine.map((t) => ({ seed: t.seed, ...validationPa(t) }));
     const pa = seeds.map((x) => x.validPaBps);
-    return { trial: k + 1, point: points[k], seeds, meanValidPaBps: mean(pa), sdValidPaBps: sampleStd(pa) };
+    const scores = seeds.map((x) => x.validScore);
+    const scored = s.selection === 'one-se' && scores.every((x) => x !== undefined);
+    return { trial: k + 1, point: points[k], seeds, meanValidPaBps: mean(pa), sdValidPaBps: sampleStd(pa), ...(scored ? { meanValidScore: mean(scores as number[]) } : {}) };
   });
+  // Trials are compared as their students chose their checkpoints: by mean PA, or by the one-SE score.
+  const scoreOf = (t: TrialResult): number => t.meanValidScore ?? t.meanValidPaBps;
   let chosen = 0;
-  for (let k = 1; k < results.length; k++) if (results[k].meanValidPaBps > results[chosen].meanValidPaBps) chosen = k;
+  for (let k = 1; k < results.length; k++) if (scoreOf(results[k]) > scoreOf(results[chosen])) chosen = k;
   const p = points[chosen];
   const learner = learnerOf(p);
   const chosenSettings: Record<string, unknown> = {
@@ -206,6 +215,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
     ...(p.iterations !== undefined ? { iterations: p.iterations } : {}),
     ...(p.episodesPerIteration !== undefined ? { episodesPerIteration: p.episodesPerIteration } : {}),
     ...(s.quick ? { quick: true } : {}),
+    ...(s.selection !== 'mean-pa' ? { selection: s.selection } : {}),
     ordersSeed: s.ordersSeed,
   };
   const result: SweepResult = { method: s.method, dataset: store.meta.name, budget: budgetOf({}), trials: results, chosen: chosen + 1, chosenSettings };
@@ -218,12 +228,17 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
 /** The sweep as the report shows it: every trial, its seeds' validation PA, the chosen one marked. */
 export function sweepSection(r: SweepResult): SweepSection {
   const keys = [...new Set(r.trials.flatMap((t) => Object.keys(t.point)))];
+  const scored = r.trials.some((t) => t.meanValidScore !== undefined);
+  const how = scored
+    ? "by the one-standard-error rule: the seeds' mean of each policy's validation reward less one standard error of its day means (x 10^-2)"
+    : "each policy's validation mean PA in its evaluation mode";
   return {
-    intro: `${r.method}, scored on the validation split only (each policy's validation mean PA in its evaluation mode); the test split was not read. Budget: ${r.budget.iterations} iterations of ${r.budget.episodesPerIteration} episodes, validation every ${r.budget.validateEvery}, patience ${r.budget.patience}. The chosen trial's settings are the ones this report ran with.`,
-    header: ['trial', ...keys, 'validation PA (mean of seeds)', 'sd', 'per seed (mode, best iteration)'],
+    intro: `${r.method}, scored on the validation split only (${how}); the test split was not read. Budget: ${r.budget.iterations} iterations of ${r.budget.episodesPerIteration} episodes, validation every ${r.budget.validateEvery}, patience ${r.budget.patience}. The chosen trial's settings are the ones this report ran with.`,
+    header: ['trial', ...keys, ...(scored ? ['score (mean of seeds)'] : []), 'validation PA (mean of seeds)', 'sd', 'per seed (mode, best iteration)'],
     rows: r.trials.map((t) => [
       `${t.trial}${t.trial === r.chosen ? ' (chosen)' : ''}`,
       ...keys.map((k) => String(t.point[k as SweepKey] ?? '')),
+      ...(scored ? [t.meanValidScore === undefined ? 'n/a' : t.meanValidScore.toFixed(3)] : []),
       t.meanValidPaBps.toFixed(2),
       Number.isNaN(t.sdValidPaBps) ? 'n/a' : t.sdValidPaBps.toFixed(2),
       t.seeds.map((x) => `${x.validPaBps.toFixed(2)} (${x.evaluation}, @${x.bestIteration})`).join('; '),

@@ -16,6 +16,7 @@ import { prepareTrainingData, trainPolicy, type TrainingData, type TrainJob } fr
 import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
 import type { Strategy } from '../strategies/types.js';
+import type { SelectionRule } from '../rl/common/selection.js';
 import type { Budget } from './settings.js';
 
 export type Method = 'OPD-T' | 'OPD-S' | 'OPD' | 'OPD-F' | 'PPO' | 'DDQN';
@@ -61,6 +62,11 @@ export interface LearnerOverrides {
   readonly hidden?: number | null;
   /** The teacher's (OPD-T's) iterations when they differ from the budget's: it learns longer. */
   readonly teacherIterations?: number | null;
+  /**
+   * How the students (every method but OPD-T) choose their checkpoint and evaluation mode on
+   * validation (selection.ts). 'mean-pa' is the learners' default and leaves the cache keys as they were.
+   */
+  readonly selection?: SelectionRule | null;
 }
 
 /** Settings of a learned method from the budget (SPEC 7 and 8). */
@@ -84,6 +90,8 @@ export function methodTask(
 ): TrainTask {
   const l = base.learner;
   const common = { ...budget, seed, learningRate, marketContext: l?.marketContext ?? false, ...(l?.hidden != null ? { hidden: l.hidden } : {}) };
+  // The teacher is not deployed: it keeps the mean-PA rule (and its cached trainings).
+  const selection = l?.selection === 'one-se' && method !== 'OPD-T' ? { selection: l.selection } : {};
   // The market-neutral baseline applies to the OPD reward (not to Lin and Beling's sparse one, nor DDQN).
   const opdCommon = {
     ...common,
@@ -101,10 +109,10 @@ export function methodTask(
       ppo = PpoSettingsSchema.parse({ ...opdCommon, view: 'teacher', ...(l?.teacherIterations != null ? { iterations: l.teacherIterations } : {}) });
       break;
     case 'OPD-S':
-      ppo = PpoSettingsSchema.parse({ ...opdCommon });
+      ppo = PpoSettingsSchema.parse({ ...opdCommon, ...selection });
       break;
     case 'OPD':
-      ppo = PpoSettingsSchema.parse({ ...opdCommon });
+      ppo = PpoSettingsSchema.parse({ ...opdCommon, ...selection });
       teacher = {
         taskId: `OPD-T-s${seed}`,
         mode: base.distill?.mode ?? 'query',
@@ -113,16 +121,17 @@ export function methodTask(
       };
       break;
     case 'OPD-F':
-      ppo = PpoSettingsSchema.parse({ ...opdCommon });
+      ppo = PpoSettingsSchema.parse({ ...opdCommon, ...selection });
       ruleTeacher = { name: 'FORECAST', coef: FORECAST_DISTILL_COEF };
       break;
     case 'PPO':
-      ppo = PpoSettingsSchema.parse({ ...common, reward: 'sparse', previousActionInState: true });
+      ppo = PpoSettingsSchema.parse({ ...common, ...selection, reward: 'sparse', previousActionInState: true });
       break;
     case 'DDQN':
       algo = 'ddqn';
       ddqn = DdqnSettingsSchema.parse({
         ...common,
+        ...selection,
         learningRate: learningRate / 3,
         episodesPerIteration: Math.max(64, Math.round(budget.episodesPerIteration / 2)),
         updatesPerIteration: 8,

@@ -149,7 +149,7 @@ export async function trainPolicy(
       learner,
       data.validation,
       sim,
-      { iterations: s.iterations, validateEvery: s.validateEvery, patience: s.patience },
+      { iterations: s.iterations, validateEvery: s.validateEvery, patience: s.patience, selection: s.selection },
       {
         dir: io.outDir,
         resume: io.resume ?? false,
@@ -167,15 +167,16 @@ export async function trainPolicy(
     await pool?.close();
   }
   net.params.set(result.bestParams);
-  // The evaluation mode is chosen on the validation split too: the best checkpoint's mean PA with
-  // each mode (greedy is what the loop validated; ties keep greedy).
+  // The evaluation mode is chosen on the validation split too. Under 'mean-pa', by the best
+  // checkpoint's mean PA in each mode (greedy is what the loop validated; ties keep greedy); under
+  // 'one-se', the loop scored both modes and kept the checkpoint's better one.
   const byMode = {} as Record<EvaluationMode, number>;
   for (const mode of EVALUATION_MODES) {
     const run = runStrategyInParts(policyStrategy(net, learner.spec, job.name, 'learned', 1, mode), data.validation, sim);
     // Orders without fills have no PA (NaN) and stay out of the mean, as in every report.
     byMode[mode] = mean(run.paBps.filter((x) => !Number.isNaN(x)));
   }
-  const evaluation: EvaluationMode = byMode.expected > byMode.greedy ? 'expected' : 'greedy';
+  const evaluation: EvaluationMode = s.selection === 'one-se' ? (result.best.mode ?? 'greedy') : byMode.expected > byMode.greedy ? 'expected' : 'greedy';
   const policy: PolicyFile = {
     format: POLICY_FORMAT,
     name: job.name,

@@ -27,3 +27,16 @@ describe('reproduction tasks', () => {
     expect(b.outDir.endsWith(a.outDir.split('-').pop()!)).toBe(true);
   });
 });
+
+describe('the selection rule in the cache key', () => {
+  const task = (m: 'OPD-T' | 'OPD-S' | 'OPD-F' | 'DDQN', selection?: 'mean-pa' | 'one-se') =>
+    methodTask(m, 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, ...(selection ? { selection } : {}) } });
+  it("'mean-pa' leaves every key as it was; 'one-se' changes the students' and not the teacher's", () => {
+    for (const m of ['OPD-T', 'OPD-S', 'OPD-F', 'DDQN'] as const) expect(task(m, 'mean-pa').outDir).toBe(task(m).outDir);
+    expect(task('OPD-T', 'one-se').outDir).toBe(task('OPD-T').outDir);
+    expect(task('OPD-T', 'one-se').ppo!.selection).toBeUndefined();
+    for (const m of ['OPD-S', 'OPD-F', 'DDQN'] as const) expect(task(m, 'one-se').outDir).not.toBe(task(m).outDir);
+    expect(task('OPD-S', 'one-se').ppo!.selection).toBe('one-se');
+    expect(task('DDQN', 'one-se').ddqn!.selection).toBe('one-se');
+  });
+});

@@ -14,6 +14,7 @@ import { FORECAST_NAME } from '../../strategies/forecast-planner.js';
 import { DdqnSettingsSchema } from '../../rl/ddqn/settings.js';
 import { PpoSettingsSchema } from '../../rl/ppo/settings.js';
 import { MAX_EPISODES_IN_MEMORY, prepareTrainingData, trainPolicy, type TrainJob } from '../../rl/train.js';
+import type { ValidationPoint } from '../../rl/common/loop.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { progressBar } from '../../util/progress.js';
 import { DEFAULT_DATA_DIR, requireSplits, userSettings } from '../options.js';
@@ -203,9 +204,15 @@ export function registerTrainCommand(program: Command): void {
     const { result } = await trainPolicy(data, sim, job, { outDir: out, resume: s.resume, onProgress: bar.update, threads: s.threads });
     bar.stop();
     process.stdout.write(
-      printable(`best validation PA ${result.best.paBps.toFixed(2)} bps (reward ${(result.best.reward * 100).toFixed(2)} x 1e-2) at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`, true),
+      printable(`best validation PA ${result.best.paBps.toFixed(2)} bps (reward ${(result.best.reward * 100).toFixed(2)} x 1e-2${oneSeText(result.best)}) at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`, true),
     );
   });
+}
+
+/** The one-SE rule's part of the summary: the mode kept and its score (nothing under 'mean-pa'). */
+function oneSeText(best: ValidationPoint): string {
+  if (best.score === undefined || best.rewardSeByDay === undefined) return '';
+  return `, SE by day ${(best.rewardSeByDay * 100).toFixed(2)}, score ${(best.score * 100).toFixed(2)}; ${best.mode ?? 'greedy'} mode`;
 }
 
 function pick(obj: object, keys: readonly string[]): Record<string, unknown> {

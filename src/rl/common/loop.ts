@@ -1,20 +1,21 @@
 /**
  * The training loop every learner shares: iterate, validate on the validation split every N
- * iterations, keep the best parameters by validation PA, stop early when it stops improving, log
+ * iterations, keep the best parameters by the validation score (selection.ts: the greedy mean PA, or
+ * the one-standard-error rule over the evaluation modes), stop early when it stops improving, log
  * JSON lines, and checkpoint atomically so that a killed run resumes to the same result.
  */
 import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ExecLabError } from '../../errors.js';
-import { ExecutionEnv } from '../../sim/env.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { base64ToF32, f32ToBase64 } from '../../util/encode.js';
 import type { ActorCritic } from '../../nn/network.js';
 import type { InferenceFactory } from './inference-pool.js';
-import { rollout, rolloutSummary, type PolicySpec } from './policy.js';
+import type { PolicySpec } from './policy.js';
+import { scoreCheckpoint, SELECTED_MODES, type SelectedMode, type SelectionRule } from './selection.js';
 
 /** One learning algorithm, seen from the loop. */
 export interface Learner {
@@ -33,12 +34,26 @@ export interface LoopSettings {
   readonly validateEvery: number;
   /** Stop after this many validations without a new best. */
   readonly patience: number;
+  /** How a checkpoint is scored (default 'mean-pa': the greedy mean PA). */
+  readonly selection?: SelectionRule;
 }
 
 export interface ValidationPoint {
   readonly iteration: number;
+  /** Mean PA (bps) and mean reward in the point's evaluation mode. */
   readonly paBps: number;
   readonly reward: number;
+  /** The evaluation mode scored (absent: greedy). */
+  readonly mode?: SelectedMode;
+  /** Standard error of the day means of the episode reward (absent in older checkpoints). */
+  readonly rewardSeByDay?: number;
+  /** What the loop maximised (absent: paBps, as the 'mean-pa' rule scores). */
+  readonly score?: number;
+}
+
+/** A point's selection score: recorded, or its PA (the 'mean-pa' rule, and older checkpoints). */
+export function pointScore(p: ValidationPoint): number {
+  return p.score ?? p.paBps;
 }
 
 export interface LoopResult {
@@ -47,19 +62,6 @@ export interface LoopResult {
   readonly history: readonly ValidationPoint[];
   readonly iterations: number;
   readonly stoppedEarly: boolean;
-}
-
-/** Greedy evaluation of a policy: mean PA (bps) and mean episode reward over the episodes. */
-export function evaluateGreedy(
-  net: ActorCritic,
-  spec: PolicySpec,
-  episodes: EpisodeSet,
-  sim: SimSettings,
-  inference: InferenceFactory | null = null,
-): { paBps: number; reward: number } {
-  const env = new ExecutionEnv(episodes, sim);
-  const { meanPaBps, meanReward } = rolloutSummary(env, rollout(net, spec, env, 'greedy', null, { inference }));
-  return { paBps: meanPaBps, reward: meanReward };
 }
 
 interface LoopState {
@@ -77,7 +79,14 @@ interface LoopState {
 }
 
 /** A validation point as JSON wrote it (NaN and -Infinity become null). */
-const PointSchema = z.object({ iteration: z.number().int().min(0), paBps: z.number().nullable(), reward: z.number().nullable() });
+const PointSchema = z.object({
+  iteration: z.number().int().min(0),
+  paBps: z.number().nullable(),
+  reward: z.number().nullable(),
+  mode: z.enum(SELECTED_MODES).optional(),
+  rewardSeByDay: z.number().nullable().optional(),
+  score: z.number().nullable().optional(),
+});
 const LoopStateSchema = z.object({
   iteration: z.number().int().min(0),
   best: PointSchema,
@@ -163,7 +172,11 @@ function readCheckpoint(ckpt: string, dir: string): LoopState {
     throw cannot(`the checkpoint is damaged (${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(document)'}: ${i.message}`).join('; ')})`);
   }
   const state = parsed.data as LoopState;
-  return { ...state, best: { ...state.best, paBps: state.best.paBps ?? -Infinity, reward: state.best.reward ?? -Infinity } };
+  const best = state.best as { iteration: number; paBps: number | null; reward: number | null; score?: number | null };
+  return {
+    ...state,
+    best: { ...state.best, paBps: best.paBps ?? -Infinity, reward: best.reward ?? -Infinity, ...(best.score !== undefined ? { score: best.score ?? -Infinity } : {}) },
+  };
 }
 
 /**
@@ -257,12 +270,21 @@ export async function runLoop(learner: Learner, validation: EpisodeSet, sim: Sim
     const episodesPerSecond = (metrics.episodes ?? 0) / Math.max(1e-3, (Date.now() - tIt) / 1000);
     const line: Record<string, number | string> = { iteration: it, ...metrics, seconds: (Date.now() - t0) / 1000 };
     if (it % settings.validateEvery === 0 || it === settings.iterations) {
-      const v = evaluateGreedy(net, learner.spec, validation, sim, io.inference ?? null);
-      state.history.push({ iteration: it, paBps: v.paBps, reward: v.reward });
+      const rule = settings.selection ?? 'mean-pa';
+      const v = scoreCheckpoint(net, learner.spec, validation, sim, rule, io.inference ?? null);
+      // The 'mean-pa' points keep their old shape (iteration, PA, reward), as older runs recorded them.
+      const point: ValidationPoint =
+        rule === 'mean-pa' ? { iteration: it, paBps: v.paBps, reward: v.reward } : { iteration: it, paBps: v.paBps, reward: v.reward, mode: v.mode, rewardSeByDay: v.rewardSeByDay, score: v.score };
+      state.history.push(point);
       line.validPaBps = v.paBps;
       line.validReward = v.reward;
-      if (v.paBps > state.best.paBps) {
-        state.best = { iteration: it, paBps: v.paBps, reward: v.reward };
+      if (rule !== 'mean-pa') {
+        line.validRewardSeByDay = v.rewardSeByDay;
+        line.validScore = v.score;
+        line.validMode = v.mode;
+      }
+      if (pointScore(point) > pointScore(state.best)) {
+        state.best = point;
         state.bestParams = f32ToBase64(net.params);
         state.sinceBest = 0;
       } else {
@@ -272,7 +294,8 @@ export async function runLoop(learner: Learner, validation: EpisodeSet, sim: Sim
     state.iteration = it;
     if (log) appendFileSync(log, `${JSON.stringify(line)}\n`);
     const losses = metrics.qLoss !== undefined ? `q-loss ${fmt(metrics.qLoss, 4)}` : `loss pi ${fmt(metrics.policyLoss, 4)} v ${fmt(metrics.valueLoss, 4)}`;
-    const status = `${episodesPerSecond.toFixed(0)} ep/s | reward ${fmt(metrics.meanReward, 3)} PA ${fmt(metrics.meanPaBps)} | ${losses} | best valid PA ${fmt(state.best.paBps)} @${state.best.iteration}`;
+    const bestMode = state.best.mode && state.best.mode !== 'greedy' ? ` ${state.best.mode}` : '';
+    const status = `${episodesPerSecond.toFixed(0)} ep/s | reward ${fmt(metrics.meanReward, 3)} PA ${fmt(metrics.meanPaBps)} | ${losses} | best valid PA ${fmt(state.best.paBps)}${bestMode} @${state.best.iteration}`;
     io.onProgress?.(it, settings.iterations, status);
     if (line.validPaBps !== undefined && ckpt) {
       state.learner = learner.saveState();

@@ -319,6 +319,21 @@ export function argmax(logits: Float32Array, o: number, A: number): number {
   return best;
 }
 
+/** The expected share of Q under the softmax of logits[o .. o + map.length). */
+export function expectedShare(logits: Float32Array, o: number, actionMap: readonly number[]): number {
+  const A = actionMap.length;
+  let max = -Infinity;
+  for (let a = 0; a < A; a++) max = Math.max(max, logits[o + a]);
+  let z = 0;
+  let s = 0;
+  for (let a = 0; a < A; a++) {
+    const e = Math.exp(logits[o + a] - max);
+    z += e;
+    s += e * actionMap[a];
+  }
+  return s / z;
+}
+
 /** Draws an action from softmax(logits[o .. o + A)) with one uniform from `rng`. */
 export function sampleAction(logits: Float32Array, o: number, A: number, rng: Rng): number {
   let mx = -Infinity;

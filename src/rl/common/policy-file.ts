@@ -13,7 +13,7 @@ import type { ExecutionEnv } from '../../sim/env.js';
 import type { Strategy } from '../../strategies/types.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { ActorCritic, type NetJSON } from '../../nn/network.js';
-import { argmax, sampleAction } from './losses.js';
+import { argmax, expectedShare, sampleAction } from './losses.js';
 import { Rng } from '../../util/random.js';
 import type { PolicySpec } from './policy.js';
 import { publicStepInput, privateStepInput } from './observe.js';
@@ -160,21 +160,6 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       }
     },
   };
-}
-
-/** The expected share of Q under the softmax of logits[o .. o + map.length). */
-export function expectedShare(logits: Float32Array, o: number, actionMap: readonly number[]): number {
-  const A = actionMap.length;
-  let max = -Infinity;
-  for (let a = 0; a < A; a++) max = Math.max(max, logits[o + a]);
-  let z = 0;
-  let s = 0;
-  for (let a = 0; a < A; a++) {
-    const e = Math.exp(logits[o + a] - max);
-    z += e;
-    s += e * actionMap[a];
-  }
-  return s / z;
 }
 
 /** A policy file as a strategy; `mode` overrides the evaluation mode the file records. */

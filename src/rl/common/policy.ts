@@ -10,7 +10,7 @@ import type { Rng } from '../../util/random.js';
 import type { ActorCritic } from '../../nn/network.js';
 import type { InferenceFactory, StepInference } from './inference-pool.js';
 import { publicStepInput, privateStepInput } from './observe.js';
-import { argmax, logProb, sampleAction } from './losses.js';
+import { argmax, expectedShare, logProb, sampleAction } from './losses.js';
 
 export interface PolicySpec {
   /** 'student' sees only the past; 'teacher' sees the whole day (training only). */
@@ -39,11 +39,13 @@ export interface RolloutRecord {
   readonly rewards: Float32Array;
 }
 
-export type ActionMode = 'greedy' | 'sample';
+/** 'expected' executes the distribution's expected share of Q and records the argmax action. */
+export type ActionMode = 'greedy' | 'sample' | 'expected';
 
 /**
  * Runs `net` over `env` from its reset state to the end of the episodes. With `mode` 'sample' actions
- * are drawn from the policy (training); 'greedy' takes the argmax (evaluation). `epsilon` > 0 makes
+ * are drawn from the policy (training); 'greedy' takes the argmax and 'expected' executes the
+ * softmax's expected share of Q (the two evaluation modes). `epsilon` > 0 makes
  * the choice epsilon-greedy over the logits read as Q-values (DDQN).
  */
 export function rollout(
@@ -111,7 +113,7 @@ export function rollout(
       rec.actions[i * T + t] = a;
       rec.logp[i * T + t] = logProb(logits, i * A, A, a);
       rec.values[i * T + t] = values[i];
-      share[i] = spec.actionMap[a];
+      share[i] = mode === 'expected' ? expectedShare(logits, i * A, spec.actionMap) : spec.actionMap[a];
       if (prevShare) prevShare[i] = share[i];
     }
     const r = env.step(share);

@@ -20,6 +20,10 @@ export const DdqnSettingsSchema = z.object({
   hidden: z.number().int().positive().default(64).describe('GRU hidden size'),
   validateEvery: z.number().int().positive().default(5).describe('validate every this many iterations'),
   patience: z.number().int().positive().default(10).describe('stop after this many validations without a new best'),
+  selection: z
+    .enum(['mean-pa', 'one-se'])
+    .optional()
+    .describe("How the kept checkpoint and evaluation mode are chosen on validation: 'mean-pa' (absent) the greedy policy's mean PA; 'one-se' the mean reward less one standard error of its day means, over the greedy and expected modes (a bet on one period must stand clear of its day-to-day noise)."),
   seed: z.number().int().min(0).default(1).describe('random seed'),
 });
 export type DdqnSettings = z.infer<typeof DdqnSettingsSchema>;

@@ -7,7 +7,7 @@
  */
 import { normaliseFeatures, rawMinuteFeatures } from '../../data/features.js';
 import { argmax } from '../../rl/common/losses.js';
-import { expectedShare } from '../../rl/common/policy-file.js';
+import { expectedShare } from '../../rl/common/losses.js';
 import { PUBLIC_FEATURES, summariseMinutes } from '../../sim/observation.js';
 import { oneInstrumentContext, oneInstrumentPanel, type BarArrays } from '../bars.js';
 import type { PolicyRuntime } from '../decide.js';
