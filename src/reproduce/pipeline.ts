@@ -260,6 +260,8 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
             initialPolicy: s.initialPolicy,
             hidden: s.hidden,
             teacherIterations: s.teacherIterations,
+            teacherEpisodesPerIteration: s.teacherEpisodesPerIteration,
+            teacherLearningRate: s.teacherLearningRate,
             selection: s.selection,
           },
         }),

@@ -45,6 +45,10 @@ export interface TrainTask {
     readonly coef: number;
     /** Set when the teacher learns longer than the budget: part of the cache key, as the teacher is. */
     readonly teacherIterations?: number;
+    /** Set when the teacher collects more episodes per iteration than the budget (cache key, likewise). */
+    readonly teacherEpisodesPerIteration?: number;
+    /** Set when the teacher has its own learning rate (cache key, likewise). */
+    readonly teacherLearningRate?: number;
   };
   /** OPD-F: distillation toward the forecast planner, fitted by the worker on the task's dataset. */
   readonly ruleTeacher?: { readonly name: 'FORECAST'; readonly coef: number };
@@ -62,6 +66,10 @@ export interface LearnerOverrides {
   readonly hidden?: number | null;
   /** The teacher's (OPD-T's) iterations when they differ from the budget's: it learns longer. */
   readonly teacherIterations?: number | null;
+  /** The teacher's episodes per iteration, when they differ from the budget's. */
+  readonly teacherEpisodesPerIteration?: number | null;
+  /** The teacher's learning rate, when it differs from the learners'. */
+  readonly teacherLearningRate?: number | null;
   /**
    * How the students (every method but OPD-T) choose their checkpoint and evaluation mode on
    * validation (selection.ts). 'mean-pa' is the learners' default and leaves the cache keys as they were.
@@ -106,7 +114,13 @@ export function methodTask(
   let ruleTeacher: TrainTask['ruleTeacher'];
   switch (method) {
     case 'OPD-T':
-      ppo = PpoSettingsSchema.parse({ ...opdCommon, view: 'teacher', ...(l?.teacherIterations != null ? { iterations: l.teacherIterations } : {}) });
+      ppo = PpoSettingsSchema.parse({
+        ...opdCommon,
+        view: 'teacher',
+        ...(l?.teacherIterations != null ? { iterations: l.teacherIterations } : {}),
+        ...(l?.teacherEpisodesPerIteration != null ? { episodesPerIteration: l.teacherEpisodesPerIteration } : {}),
+        ...(l?.teacherLearningRate != null ? { learningRate: l.teacherLearningRate } : {}),
+      });
       break;
     case 'OPD-S':
       ppo = PpoSettingsSchema.parse({ ...opdCommon, ...selection });
@@ -118,6 +132,8 @@ export function methodTask(
         mode: base.distill?.mode ?? 'query',
         coef: base.distill?.coef ?? 0.01,
         ...(l?.teacherIterations != null ? { teacherIterations: l.teacherIterations } : {}),
+        ...(l?.teacherEpisodesPerIteration != null ? { teacherEpisodesPerIteration: l.teacherEpisodesPerIteration } : {}),
+        ...(l?.teacherLearningRate != null ? { teacherLearningRate: l.teacherLearningRate } : {}),
       };
       break;
     case 'OPD-F':
