@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { ActorCritic } = await import(join(repo, 'dist', 'rl', 'common', 'net', 'network.js'));
+const { ActorCritic } = await import(join(repo, 'dist', 'nn', 'network.js'));
 const { savePolicy, POLICY_FORMAT } = await import(join(repo, 'dist', 'rl', 'common', 'policy-file.js'));
 const { DEFAULT_SIM_SETTINGS } = await import(join(repo, 'dist', 'sim', 'settings.js'));
 const { MINUTE_FEATURES } = await import(join(repo, 'dist', 'data', 'features.js'));
