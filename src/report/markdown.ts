@@ -153,6 +153,7 @@ export function trajectoryTable(data: ReportData): TableModel | null {
 export function trainingTable(data: ReportData): TableModel | null {
   const curves = data.trainingCurves.filter((curve) => curve.iterations.length > 0);
   if (curves.length === 0) return null;
+  const withKept = curves.some((curve) => curve.kept !== undefined);
   const rows = curves.map((curve) => {
     const last = curve.iterations.length - 1;
     let best = 0;
@@ -165,12 +166,20 @@ export function trainingTable(data: ReportData): TableModel | null {
       `${formatFixed(curve.meanPaBps[last])} [${formatFixed(curve.lowPaBps[last])}, ${formatFixed(curve.highPaBps[last])}]`,
       `${formatFixed(curve.meanPaBps[best])} at iteration ${curve.iterations[best]}`,
       curve.entropy ? `${formatFixed(curve.entropy[0])} → ${formatFixed(curve.entropy[last])}` : NOT_AVAILABLE,
+      ...(withKept ? [curve.kept ? curve.kept.join('; ') : NOT_AVAILABLE] : []),
     ];
   });
   return {
-    header: ['Strategy', 'Validations', 'Final validation PA [min, max]', 'Best mean validation PA', 'Entropy (nats), first → last validation'],
+    header: [
+      'Strategy',
+      'Validations',
+      'Final validation PA [min, max]',
+      'Best mean validation PA',
+      'Entropy (nats), first → last validation',
+      ...(withKept ? ['Kept per seed (mode @ iteration)'] : []),
+    ],
     rows,
-    align: ['left', ...right(4)],
+    align: ['left', ...right(withKept ? 5 : 4)],
   };
 }
 

@@ -77,6 +77,8 @@ export interface TrainingCurve {
   readonly highPaBps: readonly number[];
   /** The policy's mean entropy (nats) in the collection of each of those iterations, mean over seeds; absent for DDQN. */
   readonly entropy?: readonly number[];
+  /** Per seed, the checkpoint kept and its evaluation mode, as `greedy @ 36` (absent in older reports). */
+  readonly kept?: readonly string[];
 }
 
 export interface ExampleDay {

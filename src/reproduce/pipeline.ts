@@ -131,6 +131,7 @@ function trainingCurve(name: string, policies: readonly PolicyFile[], dirs: read
     lowPaBps: iterations.map((it) => Math.min(...at(it))),
     highPaBps: iterations.map((it) => Math.max(...at(it))),
     ...(entropy.some((e) => !Number.isNaN(e)) ? { entropy } : {}),
+    kept: policies.map((p) => `${p.evaluation ?? 'greedy'} @ ${(p.training.best as { iteration?: number } | undefined)?.iteration ?? '?'}`),
   };
 }
 

@@ -160,6 +160,14 @@ describe('Markdown report', () => {
     expect(parseYaml(yamlBlock?.[1] ?? '')).toEqual(sample.settings);
   });
 
+  it('names the checkpoint and mode each seed kept, when the curves record them', () => {
+    const curves = sample.trainingCurves.map((c, k) => (k === 0 ? { ...c, kept: ['expected @ 12', 'greedy @ 4'] } : c));
+    const md = renderMarkdown({ ...sample, trainingCurves: curves });
+    expect(md).toContain('Kept per seed (mode @ iteration)');
+    expect(md).toContain('| expected @ 12; greedy @ 4 |');
+    expect(renderMarkdown(sample)).not.toContain('Kept per seed');
+  });
+
   it('says so when pieces are missing instead of printing empty tables', () => {
     const bare: ReportData = {
       ...sample,
