@@ -263,6 +263,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
             teacherIterations: s.teacherIterations,
             teacherEpisodesPerIteration: s.teacherEpisodesPerIteration,
             teacherLearningRate: s.teacherLearningRate,
+            teacherPatience: s.teacherPatience,
             selection: s.selection,
           },
         }),

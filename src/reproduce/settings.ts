@@ -31,6 +31,7 @@ export const ReproduceSettingsSchema = z.object({
   teacherIterations: z.number().int().positive().nullable().default(null).describe("OPD-T's iterations, when the teacher should learn longer than the budget's (its validation curve still rising)"),
   teacherEpisodesPerIteration: z.number().int().positive().nullable().default(null).describe("OPD-T's episodes collected per iteration, when the teacher should see larger collections than the budget's"),
   teacherLearningRate: z.number().positive().max(1).nullable().default(null).describe("OPD-T's Adam learning rate, when it differs from the learners' (--learning-rate)"),
+  teacherPatience: z.number().int().positive().nullable().default(null).describe("OPD-T's early stopping: validations without a new best before it stops, when it differs from the budget's"),
   hidden: z.number().int().min(1).max(1024).nullable().default(null).describe('GRU hidden size of every learner (default: SPEC 8, 64)'),
   sweep: z.string().nullable().default(null).describe('sweep.json of an execlab sweep whose chosen settings these are: its trials go into the report'),
   initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe("where the OPD learners' actor starts: 'uniform' or 'twap' (see execlab train --help)"),

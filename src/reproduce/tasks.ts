@@ -49,6 +49,8 @@ export interface TrainTask {
     readonly teacherEpisodesPerIteration?: number;
     /** Set when the teacher has its own learning rate (cache key, likewise). */
     readonly teacherLearningRate?: number;
+    /** Set when the teacher has its own early-stopping patience (cache key, likewise). */
+    readonly teacherPatience?: number;
   };
   /** OPD-F: distillation toward the forecast planner, fitted by the worker on the task's dataset. */
   readonly ruleTeacher?: { readonly name: 'FORECAST'; readonly coef: number };
@@ -70,6 +72,8 @@ export interface LearnerOverrides {
   readonly teacherEpisodesPerIteration?: number | null;
   /** The teacher's learning rate, when it differs from the learners'. */
   readonly teacherLearningRate?: number | null;
+  /** The teacher's early-stopping patience (validations without a new best), when it differs from the budget's. */
+  readonly teacherPatience?: number | null;
   /**
    * How the students (every method but OPD-T) choose their checkpoint and evaluation mode on
    * validation (selection.ts). 'mean-pa' is the learners' default and leaves the cache keys as they were.
@@ -120,6 +124,7 @@ export function methodTask(
         ...(l?.teacherIterations != null ? { iterations: l.teacherIterations } : {}),
         ...(l?.teacherEpisodesPerIteration != null ? { episodesPerIteration: l.teacherEpisodesPerIteration } : {}),
         ...(l?.teacherLearningRate != null ? { learningRate: l.teacherLearningRate } : {}),
+        ...(l?.teacherPatience != null ? { patience: l.teacherPatience } : {}),
       });
       break;
     case 'OPD-S':
@@ -134,6 +139,7 @@ export function methodTask(
         ...(l?.teacherIterations != null ? { teacherIterations: l.teacherIterations } : {}),
         ...(l?.teacherEpisodesPerIteration != null ? { teacherEpisodesPerIteration: l.teacherEpisodesPerIteration } : {}),
         ...(l?.teacherLearningRate != null ? { teacherLearningRate: l.teacherLearningRate } : {}),
+        ...(l?.teacherPatience != null ? { teacherPatience: l.teacherPatience } : {}),
       };
       break;
     case 'OPD-F':

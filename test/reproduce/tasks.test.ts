@@ -23,13 +23,13 @@ describe('reproduction tasks', () => {
   it("the teacher's own collection size and learning rate change the teacher and OPD, not the others", () => {
     const plain = (m: 'OPD-T' | 'OPD' | 'OPD-S') => methodTask(m, 1, QUICK_BUDGET, 1e-3, { ...base, learner });
     const own = (m: 'OPD-T' | 'OPD' | 'OPD-S') =>
-      methodTask(m, 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, teacherEpisodesPerIteration: 2048, teacherLearningRate: 2e-3 } });
-    expect(own('OPD-T').ppo).toMatchObject({ episodesPerIteration: 2048, learningRate: 2e-3 });
-    expect(own('OPD').ppo).toMatchObject({ episodesPerIteration: QUICK_BUDGET.episodesPerIteration, learningRate: 1e-3 });
+      methodTask(m, 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, teacherEpisodesPerIteration: 2048, teacherLearningRate: 2e-3, teacherPatience: 9 } });
+    expect(own('OPD-T').ppo).toMatchObject({ episodesPerIteration: 2048, learningRate: 2e-3, patience: 9 });
+    expect(own('OPD').ppo).toMatchObject({ episodesPerIteration: QUICK_BUDGET.episodesPerIteration, learningRate: 1e-3, patience: QUICK_BUDGET.patience });
     expect(own('OPD-T').outDir).not.toBe(plain('OPD-T').outDir);
     expect(own('OPD').outDir).not.toBe(plain('OPD').outDir);
     expect(own('OPD-S').outDir).toBe(plain('OPD-S').outDir);
-    const nulls = { ...learner, teacherEpisodesPerIteration: null, teacherLearningRate: null };
+    const nulls = { ...learner, teacherEpisodesPerIteration: null, teacherLearningRate: null, teacherPatience: null };
     expect(methodTask('OPD', 1, QUICK_BUDGET, 1e-3, { ...base, learner: nulls }).outDir).toBe(plain('OPD').outDir);
   });
 
