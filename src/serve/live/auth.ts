@@ -22,12 +22,46 @@ export function addApiKey(store: ServiceStore, name: string, policies: readonly 
 }
 
 /** The active key an Authorization header (`Bearer <key>`) names, or why there is none. */
-export function authenticate(store: ServiceStore, header: string | undefined): ApiKeyRecord | string {
+export function authenticate(store: ServiceStore, header: string | undefined, keys: KeyLookup | null = null): ApiKeyRecord | string {
   if (!header) return 'no API key: send Authorization: Bearer <key> (execlab serve keys add makes one)';
   const m = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(header);
   if (!m) return 'Authorization must be "Bearer <key>"';
-  const key = store.keyByHash(hashKey(m[1]));
+  const key = keys ? keys.find(m[1]) : store.keyByHash(hashKey(m[1]));
   if (!key) return 'unknown API key';
   if (key.revokedAt !== null) return `API key ${key.id} was revoked at ${key.revokedAt}`;
   return key;
+}
+
+/**
+ * Key lookups remembered between requests: a known key costs one check of the store's keys version
+ * instead of a hash and a query. Any change to the keys (another process's `serve keys revoke`
+ * included) empties the cache before the next lookup, so a revoked key is still refused at its next
+ * request. Unknown keys are not remembered; at most `capacity` known ones are.
+ */
+export class KeyLookup {
+  private readonly cache = new Map<string, ApiKeyRecord>();
+  private version: string;
+
+  constructor(
+    private readonly store: ServiceStore,
+    private readonly capacity = 10_000,
+  ) {
+    this.version = store.keysVersion();
+  }
+
+  find(key: string): ApiKeyRecord | null {
+    const now = this.store.keysVersion();
+    if (now !== this.version) {
+      this.cache.clear();
+      this.version = now;
+    }
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const found = this.store.keyByHash(hashKey(key));
+    if (found) {
+      if (this.cache.size >= this.capacity) this.cache.clear();
+      this.cache.set(key, found);
+    }
+    return found;
+  }
 }

@@ -8,6 +8,7 @@ import { barAveragePrice, barProblem } from '../bars.js';
 import type { PolicyRuntime } from '../decide.js';
 import { badRequest, conflict } from './errors.js';
 import type { RecurrentState } from './inference.js';
+import { serializeOnce } from './json.js';
 import type { ExecutionView, FillInput, Plan } from './schemas.js';
 import type { IndexedBarSchema } from './schemas.js';
 import type { z } from 'zod';
@@ -62,6 +63,8 @@ export class Execution {
   readonly bars = { open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], avgPrice: [] as number[], volume: [] as number[] };
   readonly fills: StoredFill[] = [];
   readonly decisions: StoredDecision[] = [];
+  /** Each decided period's plan, as answered (frozen, its JSON remembered). */
+  private readonly plans: Plan[] = [];
   private readonly fillById = new Map<string, StoredFill>();
   cancelledAt: string | null = null;
 
@@ -190,7 +193,16 @@ export class Execution {
     return period === this.rt.grid.periods - 1 ? left : Math.min(share * this.header.quantity, left);
   }
 
+  /** The plan of decision `d`: built and serialised once per period, then reused (it cannot change). */
   plan(d: StoredDecision): Plan {
+    const known = this.plans[d.period];
+    if (known !== undefined && this.decisions[d.period] === d) return known;
+    const plan = serializeOnce(this.buildPlan(d));
+    if (this.decisions[d.period] === d) this.plans[d.period] = plan;
+    return plan;
+  }
+
+  private buildPlan(d: StoredDecision): Plan {
     const { start } = this.rt.grid;
     const from = start[d.period];
     const to = start[d.period + 1];

@@ -95,6 +95,8 @@ const blob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.
 
 export class ServiceStore {
   private readonly db: Database.Database;
+  /** Keys added or revoked through this store (data_version does not count a connection's own commits). */
+  private keyWrites = 0;
   private readonly q;
   /** One transaction wrapper for every call (better-sqlite3 prepares BEGIN and COMMIT per wrapper). */
   private readonly tx: (fn: () => unknown) => unknown;
@@ -122,6 +124,7 @@ export class ServiceStore {
       addKey: db.prepare('INSERT INTO api_keys (name, hash, policies, created_at) VALUES (?, ?, ?, ?)'),
       keys: db.prepare('SELECT id, name, policies, created_at, revoked_at FROM api_keys ORDER BY id'),
       keyByHash: db.prepare('SELECT id, name, policies, created_at, revoked_at FROM api_keys WHERE hash = ?'),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       keyExists: db.prepare('SELECT 1 FROM api_keys WHERE id = ?'),
       addExecution: db.prepare(
@@ -151,11 +154,21 @@ export class ServiceStore {
   }
 
   addKey(name: string, hash: string, policies: readonly string[], createdAt: string): number {
+    this.keyWrites++;
     return Number(this.q.addKey.run(name, hash, JSON.stringify(policies), createdAt).lastInsertRowid);
   }
 
   keys(): ApiKeyRecord[] {
     return (this.q.keys.all() as KeyRow[]).map(keyRecord);
+  }
+
+  /**
+   * Changes whenever the keys may have changed: a commit by another connection to the database (a
+   * `serve keys` command in another process; SQLite's data_version) or a key written through this
+   * store. Key lookups cached under one value stay valid until it changes.
+   */
+  keysVersion(): string {
+    return `${this.q.dataVersion.get() as number}:${this.keyWrites}`;
   }
 
   keyByHash(hash: string): ApiKeyRecord | null {
@@ -166,6 +179,7 @@ export class ServiceStore {
   /** Revokes key `id`; false when it was already revoked. Throws when there is no such key. */
   revokeKey(id: number, at: string): boolean {
     if (!this.q.keyExists.get(id)) throw new ExecLabError(`no API key with id ${id} (execlab serve keys list shows them)`, 2);
+    this.keyWrites++;
     return this.q.revokeKey.run(at, id).changes === 1;
   }
 
