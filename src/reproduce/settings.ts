@@ -38,8 +38,8 @@ export const ReproduceSettingsSchema = z.object({
   entropyCoef: z.number().min(0).nullable().default(null).describe('entropy bonus of the OPD learners (default: SPEC 8, 0.01)'),
   selection: z
     .enum(['mean-pa', 'one-se'])
-    .default('mean-pa')
-    .describe("how the students keep a checkpoint and evaluation mode on validation: the greedy mean PA, or 'one-se', the mean reward less one standard error of its day means (see execlab train --help); OPD-T keeps mean-pa"),
+    .default('one-se')
+    .describe("how the students keep a checkpoint and evaluation mode on validation: 'one-se', the mean reward less one standard error of its day means, or 'mean-pa', the greedy mean PA (see execlab train --help); OPD-T keeps mean-pa"),
   iterations: z.number().int().positive().nullable().default(null).describe('override the budget: iterations per training'),
   episodesPerIteration: z.number().int().positive().nullable().default(null).describe('override the budget: episodes collected per iteration'),
 });

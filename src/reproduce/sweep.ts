@@ -55,7 +55,7 @@ export const SweepSettingsSchema = z.object({
   marketContext: z.boolean().default(false).describe('base value'),
   rewardBaseline: z.enum(['none', 'market']).default('none').describe('base value'),
   initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe('base value'),
-  selection: z.enum(['mean-pa', 'one-se']).default('mean-pa').describe("how each trial's students keep a checkpoint and evaluation mode (as in reproduce)"),
+  selection: z.enum(['mean-pa', 'one-se']).default('one-se').describe("how each trial's students keep a checkpoint and evaluation mode, and so how trials are compared (as in reproduce)"),
 });
 export type SweepSettings = z.infer<typeof SweepSettingsSchema>;
 
@@ -215,7 +215,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
     ...(p.iterations !== undefined ? { iterations: p.iterations } : {}),
     ...(p.episodesPerIteration !== undefined ? { episodesPerIteration: p.episodesPerIteration } : {}),
     ...(s.quick ? { quick: true } : {}),
-    ...(s.selection !== 'mean-pa' ? { selection: s.selection } : {}),
+    selection: s.selection,
     ordersSeed: s.ordersSeed,
   };
   const result: SweepResult = { method: s.method, dataset: store.meta.name, budget: budgetOf({}), trials: results, chosen: chosen + 1, chosenSettings };

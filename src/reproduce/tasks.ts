@@ -75,8 +75,8 @@ export interface LearnerOverrides {
   /** The teacher's early-stopping patience (validations without a new best), when it differs from the budget's. */
   readonly teacherPatience?: number | null;
   /**
-   * How the students (every method but OPD-T) choose their checkpoint and evaluation mode on
-   * validation (selection.ts). 'mean-pa' is the learners' default and leaves the cache keys as they were.
+   * How the students (every method but OPD-T, which keeps 'mean-pa') choose their checkpoint and
+   * evaluation mode on validation (selection.ts; default 'one-se').
    */
   readonly selection?: SelectionRule | null;
 }
@@ -103,7 +103,7 @@ export function methodTask(
   const l = base.learner;
   const common = { ...budget, seed, learningRate, marketContext: l?.marketContext ?? false, ...(l?.hidden != null ? { hidden: l.hidden } : {}) };
   // The teacher is not deployed: it keeps the mean-PA rule (and its cached trainings).
-  const selection = l?.selection === 'one-se' && method !== 'OPD-T' ? { selection: l.selection } : {};
+  const selection = { selection: method === 'OPD-T' ? 'mean-pa' : (l?.selection ?? 'one-se') };
   // The market-neutral baseline applies to the OPD reward (not to Lin and Beling's sparse one, nor DDQN).
   const opdCommon = {
     ...common,
@@ -120,6 +120,7 @@ export function methodTask(
     case 'OPD-T':
       ppo = PpoSettingsSchema.parse({
         ...opdCommon,
+        ...selection,
         view: 'teacher',
         ...(l?.teacherIterations != null ? { iterations: l.teacherIterations } : {}),
         ...(l?.teacherEpisodesPerIteration != null ? { episodesPerIteration: l.teacherEpisodesPerIteration } : {}),
@@ -165,7 +166,7 @@ export function methodTask(
   }
   const id = `${method}-s${seed}${base.idSuffix ?? ''}`;
   const key = createHash('sha256')
-    .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method, seed, ppo, ddqn, teacher, ruleTeacher }))
+    .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method, seed, ppo: keyed(ppo), ddqn: keyed(ddqn), teacher, ruleTeacher }))
     .digest('hex')
     .slice(0, 12);
   return {
@@ -184,6 +185,16 @@ export function methodTask(
     dependsOn: teacher ? [teacher.taskId] : [],
     iterations: ppo?.iterations ?? ddqn?.iterations ?? budget.iterations,
   };
+}
+
+/**
+ * A learner's settings as its cache key sees them: 'mean-pa' selection, the rule of the trainings
+ * made before the setting existed, is left out, so that those trainings are found again.
+ */
+function keyed<T extends { selection: SelectionRule }>(settings: T | undefined): T | Omit<T, 'selection'> | undefined {
+  if (settings === undefined || settings.selection !== 'mean-pa') return settings;
+  const { selection: _mean, ...rest } = settings;
+  return rest;
 }
 
 export function policyPath(task: TrainTask): string {

@@ -40,14 +40,16 @@ describe('execlab sweep end to end', () => {
     const out = join(dir, 'sw');
     const s = await run('sweep', '--data', data, '--out', out, '--seeds', '2', '--workers', '0', '--hidden', '8', '--grid', 'iterations=1;episodesPerIteration=8;entropyCoef=0,0.01');
     expect(s.code).toBe(0);
-    const r = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { trials: Array<{ meanValidPaBps: number; seeds: unknown[] }>; chosen: number };
+    const r = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { trials: Array<{ meanValidPaBps: number; meanValidScore?: number; seeds: unknown[] }>; chosen: number };
     expect(r.trials).toHaveLength(2);
-    expect(r.trials.every((t) => t.seeds.length === 2 && Number.isFinite(t.meanValidPaBps))).toBe(true);
-    // The chosen trial is the best mean validation PA.
-    expect(r.trials[r.chosen - 1].meanValidPaBps).toBe(Math.max(...r.trials.map((t) => t.meanValidPaBps)));
+    expect(r.trials.every((t) => t.seeds.length === 2 && Number.isFinite(t.meanValidPaBps) && Number.isFinite(t.meanValidScore))).toBe(true);
+    // The chosen trial has the best one-SE score (the default selection), its seeds' mean.
+    expect(r.trials[r.chosen - 1].meanValidScore).toBe(Math.max(...r.trials.map((t) => t.meanValidScore!)));
     const chosen = JSON.parse(readFileSync(join(out, 'chosen.json'), 'utf8')) as Record<string, unknown>;
     expect(chosen.entropyCoef).toBe([0, 0.01][r.chosen - 1]);
+    expect(chosen.selection).toBe('one-se');
     expect(readFileSync(join(out, 'sweep.md'), 'utf8')).toMatch(/\(chosen\)/);
+    expect(readFileSync(join(out, 'sweep.md'), 'utf8')).toMatch(/score \(mean of seeds\)/);
     const rep = await run('reproduce', '--config', join(out, 'chosen.json'), '--sweep', join(out, 'sweep.json'), '--out', join(dir, 'rep'), '--seeds', '1', '--workers', '0', '--methods', 'OPD-S');
     expect(rep.code).toBe(0);
     const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');

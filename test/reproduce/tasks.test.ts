@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { OrderSettingsSchema } from '../../src/data/orders.js';
 import { methodTask } from '../../src/reproduce/tasks.js';
@@ -44,12 +45,26 @@ describe('reproduction tasks', () => {
 describe('the selection rule in the cache key', () => {
   const task = (m: 'OPD-T' | 'OPD-S' | 'OPD-F' | 'DDQN', selection?: 'mean-pa' | 'one-se') =>
     methodTask(m, 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, ...(selection ? { selection } : {}) } });
-  it("'mean-pa' leaves every key as it was; 'one-se' changes the students' and not the teacher's", () => {
-    for (const m of ['OPD-T', 'OPD-S', 'OPD-F', 'DDQN'] as const) expect(task(m, 'mean-pa').outDir).toBe(task(m).outDir);
-    expect(task('OPD-T', 'one-se').outDir).toBe(task('OPD-T').outDir);
-    expect(task('OPD-T', 'one-se').ppo!.selection).toBeUndefined();
-    for (const m of ['OPD-S', 'OPD-F', 'DDQN'] as const) expect(task(m, 'one-se').outDir).not.toBe(task(m).outDir);
-    expect(task('OPD-S', 'one-se').ppo!.selection).toBe('one-se');
-    expect(task('DDQN', 'one-se').ddqn!.selection).toBe('one-se');
+  it("students default to 'one-se'; 'mean-pa' keys are those made before the setting; the teacher keeps 'mean-pa'", () => {
+    for (const m of ['OPD-S', 'OPD-F', 'DDQN'] as const) {
+      expect(task(m).outDir).toBe(task(m, 'one-se').outDir);
+      expect(task(m, 'mean-pa').outDir).not.toBe(task(m).outDir);
+    }
+    expect(task('OPD-S').ppo!.selection).toBe('one-se');
+    expect(task('DDQN').ddqn!.selection).toBe('one-se');
+    expect(task('OPD-S', 'mean-pa').ppo!.selection).toBe('mean-pa');
+    expect(task('OPD-T', 'one-se').ppo!.selection).toBe('mean-pa');
+    expect(task('OPD-T', 'one-se').outDir).toBe(task('OPD-T', 'mean-pa').outDir);
+  });
+
+  it("a 'mean-pa' key is the one written before the setting existed (so those trainings are found again)", () => {
+    // 2026-12-01's key of OPD-S seed 1 on these inputs, computed without the selection field.
+    const old = methodTask('OPD-S', 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, selection: 'mean-pa' } });
+    const { selection: _s, ...before } = old.ppo!;
+    const key = createHash('sha256')
+      .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method: 'OPD-S', seed: 1, ppo: before, ddqn: undefined, teacher: undefined, ruleTeacher: undefined }))
+      .digest('hex')
+      .slice(0, 12);
+    expect(old.outDir.endsWith(key)).toBe(true);
   });
 });

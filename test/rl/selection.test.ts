@@ -73,13 +73,15 @@ describe('scoring a checkpoint', () => {
 describe('training under the one-SE rule', () => {
   const store = memoryStore({ instruments: 8, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
   const tiny = prepareTrainingData(store, DEFAULT_SIM_SETTINGS, OrderSettingsSchema.parse({}));
-  const settings = PpoSettingsSchema.parse({ iterations: 6, episodesPerIteration: 32, validateEvery: 2, patience: 100, seed: 3, learningRate: 3e-3, selection: 'one-se' });
+  // One-SE is the default.
+  const settings = PpoSettingsSchema.parse({ iterations: 6, episodesPerIteration: 32, validateEvery: 2, patience: 100, seed: 3, learningRate: 3e-3 });
 
   it('keeps the best-scoring checkpoint and its mode, and resumes to the same result', async () => {
     const a = mkdtempSync(join(tmpdir(), 'execlab-onese-'));
     const b = mkdtempSync(join(tmpdir(), 'execlab-onese-'));
     const full = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, { algo: 'ppo', name: 'P', settings }, { outDir: a });
     const h = full.result.history;
+    expect(settings.selection).toBe('one-se');
     expect(h).toHaveLength(3);
     for (const p of h) {
       expect(p.score).toBeCloseTo(p.reward - p.rewardSeByDay!, 12);
@@ -95,8 +97,8 @@ describe('training under the one-SE rule', () => {
     expect(resumed.policy.network.params).toBe(full.policy.network.params);
   });
 
-  it("the default records points as before: no score, no mode", async () => {
-    const plain = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, { algo: 'ppo', name: 'P', settings: { ...settings, selection: undefined } }, { outDir: null });
+  it("the mean-PA rule records points as before: no score, no mode", async () => {
+    const plain = await trainPolicy(tiny, DEFAULT_SIM_SETTINGS, { algo: 'ppo', name: 'P', settings: { ...settings, selection: 'mean-pa' } }, { outDir: null });
     expect(Object.keys(plain.result.history[0]).sort()).toEqual(['iteration', 'paBps', 'reward']);
   });
 });

@@ -22,8 +22,8 @@ export const DdqnSettingsSchema = z.object({
   patience: z.number().int().positive().default(10).describe('stop after this many validations without a new best'),
   selection: z
     .enum(['mean-pa', 'one-se'])
-    .optional()
-    .describe("How the kept checkpoint and evaluation mode are chosen on validation: 'mean-pa' (absent) the greedy policy's mean PA; 'one-se' the mean reward less one standard error of its day means, over the greedy and expected modes (a bet on one period must stand clear of its day-to-day noise)."),
+    .default('one-se')
+    .describe("How the kept checkpoint and evaluation mode are chosen on validation: 'one-se' the mean reward less one standard error of its day means, over the greedy and expected modes (a bet on one period must stand clear of its day-to-day noise); 'mean-pa' the greedy policy's mean PA (the rule before 2026-12-02)."),
   seed: z.number().int().min(0).default(1).describe('random seed'),
 });
 export type DdqnSettings = z.infer<typeof DdqnSettingsSchema>;
