@@ -48,7 +48,7 @@ export interface AppOptions extends AppLimits {
   /** pino level ('info' logs one JSON line per request), or 'silent'. */
   readonly logLevel?: string;
   /** Where the JSON log lines go (default stdout). */
-  readonly logStream?: NodeJS.WritableStream;
+  readonly logStream?: { write(line: string): void };
   readonly cachedExecutions?: number;
 }
 
