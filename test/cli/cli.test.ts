@@ -34,7 +34,7 @@ describe('execlab CLI end to end', () => {
     const small = ['--iterations', '2', '--episodes-per-iteration', '16', '--validate-every', '1', '--hidden', '8'];
     const t = await run('train', '--algo', 'ppo', '--view', 'teacher', '--data', data, '--out', join(dir, 'opd-t'), ...small);
     expect(t.code).toBe(0);
-    expect(t.out).toMatch(/best validation PA/);
+    expect(t.out).toMatch(/best validation score -?\d+\.\d\d x 1e-2 \(reward .* less its SE by day \d+\.\d\d; validation PA -?\d+\.\d\d bps; (greedy|expected) mode\)/);
     const s = await run('train', '--algo', 'ppo', '--data', data, '--out', join(dir, 'opd'), '--teacher', join(dir, 'opd-t', 'policy.json'), ...small);
     expect(s.code).toBe(0);
     const d = await run('train', '--algo', 'ddqn', '--data', data, '--out', join(dir, 'ddqn'), ...small);

@@ -152,7 +152,7 @@ export function registerTrainCommand(program: Command): void {
     .command('train')
     .summary('train a policy (PPO: OPD-T, OPD-S, OPD, OPD-F, Lin-Beling PPO; or DDQN)')
     .description(
-      'Train a policy on the training split, validating on the validation split; the best checkpoint by validation PA is written to <out>/policy.json, with <out>/metrics.jsonl and <out>/checkpoint.json. PPO settings apply with --algo ppo, DDQN settings with --algo ddqn (another learner\'s setting is refused); --config file.yaml may hold any of them, keys in camelCase.',
+      'Train a policy on the training split, validating on the validation split; the checkpoint and evaluation mode with the best validation score (--selection) are written to <out>/policy.json, with <out>/metrics.jsonl and <out>/checkpoint.json. PPO settings apply with --algo ppo, DDQN settings with --algo ddqn (another learner\'s setting is refused); --config file.yaml may hold any of them, keys in camelCase.',
     )
     .addHelpText(
       'after',
@@ -204,15 +204,17 @@ export function registerTrainCommand(program: Command): void {
     const { result } = await trainPolicy(data, sim, job, { outDir: out, resume: s.resume, onProgress: bar.update, threads: s.threads });
     bar.stop();
     process.stdout.write(
-      printable(`best validation PA ${result.best.paBps.toFixed(2)} bps (reward ${(result.best.reward * 100).toFixed(2)} x 1e-2${oneSeText(result.best)}) at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`, true),
+      printable(`${keptText(result.best)} at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`, true),
     );
   });
 }
 
-/** The one-SE rule's part of the summary: the mode kept and its score (nothing under 'mean-pa'). */
-function oneSeText(best: ValidationPoint): string {
-  if (best.score === undefined || best.rewardSeByDay === undefined) return '';
-  return `, SE by day ${(best.rewardSeByDay * 100).toFixed(2)}, score ${(best.score * 100).toFixed(2)}; ${best.mode ?? 'greedy'} mode`;
+/** What the kept checkpoint scored on validation, as its selection rule chose it. */
+function keptText(best: ValidationPoint): string {
+  const pa = `validation PA ${best.paBps.toFixed(2)} bps`;
+  const reward = `reward ${(best.reward * 100).toFixed(2)} x 1e-2`;
+  if (best.score === undefined || best.rewardSeByDay === undefined) return `best ${pa} (${reward})`;
+  return `best validation score ${(best.score * 100).toFixed(2)} x 1e-2 (${reward} less its SE by day ${(best.rewardSeByDay * 100).toFixed(2)}; ${pa}; ${best.mode ?? 'greedy'} mode)`;
 }
 
 function pick(obj: object, keys: readonly string[]): Record<string, unknown> {

@@ -29,7 +29,7 @@ export const PpoSettingsSchema = z.object({
     .describe("Where the actor starts: 'uniform' (a plain initialisation: about half of Q per period, the order gone in two periods) or 'twap' (the maximum-entropy distribution over the action map with TWAP's mean share 1/T, in every state)."),
   hidden: z.number().int().positive().default(64).describe('GRU hidden size (SPEC 8: 64).'),
   validateEvery: z.number().int().positive().default(5).describe('Validate every this many iterations.'),
-  patience: z.number().int().positive().default(10).describe('Stop after this many validations without a new best validation PA.'),
+  patience: z.number().int().positive().default(10).describe('Stop after this many validations without a new best (validation score, see --selection).'),
   selection: z
     .enum(['mean-pa', 'one-se'])
     .default('one-se')
