@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SELECTION_RULES } from '../rl/common/selection.js';
 
 /** Training budget of one learned method. */
 const Budget = z.object({
@@ -37,7 +38,7 @@ export const ReproduceSettingsSchema = z.object({
   initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe("where the OPD learners' actor starts: 'uniform' or 'twap' (see execlab train --help)"),
   entropyCoef: z.number().min(0).nullable().default(null).describe('entropy bonus of the OPD learners (default: SPEC 8, 0.01)'),
   selection: z
-    .enum(['mean-pa', 'one-se'])
+    .enum(SELECTION_RULES)
     .default('one-se')
     .describe("how the students keep a checkpoint and evaluation mode on validation: 'one-se', the mean reward less one standard error of its day means, or 'mean-pa', the greedy mean PA (see execlab train --help); OPD-T keeps mean-pa"),
   iterations: z.number().int().positive().nullable().default(null).describe('override the budget: iterations per training'),

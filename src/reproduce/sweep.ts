@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { SELECTION_RULES } from '../rl/common/selection.js';
 import { OrderSettingsSchema } from '../data/orders.js';
 import { openDataset } from '../data/store.js';
 import { ExecLabError } from '../errors.js';
@@ -55,7 +56,7 @@ export const SweepSettingsSchema = z.object({
   marketContext: z.boolean().default(false).describe('base value'),
   rewardBaseline: z.enum(['none', 'market']).default('none').describe('base value'),
   initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe('base value'),
-  selection: z.enum(['mean-pa', 'one-se']).default('one-se').describe("how each trial's students keep a checkpoint and evaluation mode, and so how trials are compared (as in reproduce)"),
+  selection: z.enum(SELECTION_RULES).default('one-se').describe("how each trial's students keep a checkpoint and evaluation mode, and so how trials are compared (as in reproduce)"),
 });
 export type SweepSettings = z.infer<typeof SweepSettingsSchema>;
 

@@ -104,6 +104,18 @@ export function methodTask(
   const common = { ...budget, seed, learningRate, marketContext: l?.marketContext ?? false, ...(l?.hidden != null ? { hidden: l.hidden } : {}) };
   // The teacher is not deployed: it keeps the mean-PA rule (and its cached trainings).
   const selection = { selection: method === 'OPD-T' ? 'mean-pa' : (l?.selection ?? 'one-se') };
+  // The teacher's own budget, where it differs from the learners': OPD-T's settings, and part of
+  // OPD's cache key under the same names prefixed with 'teacher' (as it depends on its teacher).
+  const teacherBudget = Object.fromEntries(
+    (
+      [
+        ['iterations', l?.teacherIterations],
+        ['episodesPerIteration', l?.teacherEpisodesPerIteration],
+        ['learningRate', l?.teacherLearningRate],
+        ['patience', l?.teacherPatience],
+      ] as const
+    ).filter(([, v]) => v != null),
+  );
   // The market-neutral baseline applies to the OPD reward (not to Lin and Beling's sparse one, nor DDQN).
   const opdCommon = {
     ...common,
@@ -118,15 +130,7 @@ export function methodTask(
   let ruleTeacher: TrainTask['ruleTeacher'];
   switch (method) {
     case 'OPD-T':
-      ppo = PpoSettingsSchema.parse({
-        ...opdCommon,
-        ...selection,
-        view: 'teacher',
-        ...(l?.teacherIterations != null ? { iterations: l.teacherIterations } : {}),
-        ...(l?.teacherEpisodesPerIteration != null ? { episodesPerIteration: l.teacherEpisodesPerIteration } : {}),
-        ...(l?.teacherLearningRate != null ? { learningRate: l.teacherLearningRate } : {}),
-        ...(l?.teacherPatience != null ? { patience: l.teacherPatience } : {}),
-      });
+      ppo = PpoSettingsSchema.parse({ ...opdCommon, ...selection, view: 'teacher', ...teacherBudget });
       break;
     case 'OPD-S':
       ppo = PpoSettingsSchema.parse({ ...opdCommon, ...selection });
@@ -137,10 +141,7 @@ export function methodTask(
         taskId: `OPD-T-s${seed}`,
         mode: base.distill?.mode ?? 'query',
         coef: base.distill?.coef ?? 0.01,
-        ...(l?.teacherIterations != null ? { teacherIterations: l.teacherIterations } : {}),
-        ...(l?.teacherEpisodesPerIteration != null ? { teacherEpisodesPerIteration: l.teacherEpisodesPerIteration } : {}),
-        ...(l?.teacherLearningRate != null ? { teacherLearningRate: l.teacherLearningRate } : {}),
-        ...(l?.teacherPatience != null ? { teacherPatience: l.teacherPatience } : {}),
+        ...Object.fromEntries(Object.entries(teacherBudget).map(([k, v]) => [`teacher${k[0].toUpperCase()}${k.slice(1)}`, v])),
       };
       break;
     case 'OPD-F':

@@ -10,6 +10,7 @@
  *   luck of the validation window; this rule asks a gain to stand clear of its own noise. TWAP
  *   scores its reward exactly (every order's PA is 0, so the spread is 0).
  */
+import { z } from 'zod';
 import { groupByDay, mean, standardError } from '../../eval/stats.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
 import { ExecutionEnv } from '../../sim/env.js';
@@ -18,8 +19,16 @@ import type { ActorCritic } from '../../nn/network.js';
 import type { InferenceFactory } from './inference-pool.js';
 import { rollout, rolloutSummary, type PolicySpec } from './policy.js';
 
-export type SelectionRule = 'mean-pa' | 'one-se';
-export const SELECTION_RULES: readonly SelectionRule[] = ['mean-pa', 'one-se'];
+export const SELECTION_RULES = ['mean-pa', 'one-se'] as const;
+export type SelectionRule = (typeof SELECTION_RULES)[number];
+
+/** A learner's `selection` setting (PPO and DDQN alike). */
+export const SelectionSettingSchema = z
+  .enum(SELECTION_RULES)
+  .default('one-se')
+  .describe(
+    "How the kept checkpoint and evaluation mode are chosen on validation: 'one-se' the mean reward less one standard error of its day means, over the greedy and expected modes (a bet on one period must stand clear of its day-to-day noise); 'mean-pa' the greedy policy's mean PA (the rule before 2026-12-02).",
+  );
 
 /** The modes a checkpoint is evaluated in under 'one-se' (ties keep the first). */
 export const SELECTED_MODES = ['greedy', 'expected'] as const;

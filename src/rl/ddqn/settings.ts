@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SelectionSettingSchema } from '../common/selection.js';
 
 /** Double DQN settings (SPEC 7: Ning et al. 2018, target network every 200 updates). */
 export const DdqnSettingsSchema = z.object({
@@ -20,10 +21,7 @@ export const DdqnSettingsSchema = z.object({
   hidden: z.number().int().positive().default(64).describe('GRU hidden size'),
   validateEvery: z.number().int().positive().default(5).describe('validate every this many iterations'),
   patience: z.number().int().positive().default(10).describe('stop after this many validations without a new best'),
-  selection: z
-    .enum(['mean-pa', 'one-se'])
-    .default('one-se')
-    .describe("How the kept checkpoint and evaluation mode are chosen on validation: 'one-se' the mean reward less one standard error of its day means, over the greedy and expected modes (a bet on one period must stand clear of its day-to-day noise); 'mean-pa' the greedy policy's mean PA (the rule before 2026-12-02)."),
+  selection: SelectionSettingSchema,
   seed: z.number().int().min(0).default(1).describe('random seed'),
 });
 export type DdqnSettings = z.infer<typeof DdqnSettingsSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SelectionSettingSchema } from '../common/selection.js';
 
 /** PPO settings (SPEC 8). Defaults are the paper's where it gives them. */
 export const PpoSettingsSchema = z.object({
@@ -30,10 +31,7 @@ export const PpoSettingsSchema = z.object({
   hidden: z.number().int().positive().default(64).describe('GRU hidden size (SPEC 8: 64).'),
   validateEvery: z.number().int().positive().default(5).describe('Validate every this many iterations.'),
   patience: z.number().int().positive().default(10).describe('Stop after this many validations without a new best (validation score, see --selection).'),
-  selection: z
-    .enum(['mean-pa', 'one-se'])
-    .default('one-se')
-    .describe("How the kept checkpoint and evaluation mode are chosen on validation: 'one-se' the mean reward less one standard error of its day means, over the greedy and expected modes (a bet on one period must stand clear of its day-to-day noise); 'mean-pa' the greedy policy's mean PA (the rule before 2026-12-02)."),
+  selection: SelectionSettingSchema,
   seed: z.number().int().min(0).default(1).describe('Random seed of the initial weights, the order sampling and the actions.'),
 });
 export type PpoSettings = z.infer<typeof PpoSettingsSchema>;
