@@ -201,6 +201,8 @@ export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): TTestRe
 export interface ClusteredTestResult {
   /** Mean over days of the day-level mean differences (each day weighs the same). */
   readonly meanDiff: number;
+  /** Standard error of that mean (the day means' standard deviation over sqrt(days)); null with fewer than two days. */
+  readonly se: number | null;
   readonly t: number | null;
   /** days - 1, or null. */
   readonly dof: number | null;
@@ -215,9 +217,9 @@ export interface ClusteredTestResult {
 export function clusteredPairedTest(a: ArrayLike<number>, b: ArrayLike<number>, dayKeys: DayKeys): ClusteredTestResult {
   const days = groupByDay(differences(a, b, 'clusteredPairedTest'), dayKeys);
   const count = days.means.length;
-  if (count < 2) return { meanDiff: count === 1 ? days.means[0] : NaN, t: null, dof: null, pValue: null, days: count };
+  if (count < 2) return { meanDiff: count === 1 ? days.means[0] : NaN, se: null, t: null, dof: null, pValue: null, days: count };
   const test = oneSampleTTest(days.means);
-  return { meanDiff: test.meanDiff, t: test.t, dof: test.dof, pValue: test.pValue, days: count };
+  return { meanDiff: test.meanDiff, se: standardError(days.means), t: test.t, dof: test.dof, pValue: test.pValue, days: count };
 }
 
 /**
@@ -407,6 +409,25 @@ export function studentTPdf(t: number, dof: number): number {
   if (!(dof > 0)) return NaN;
   if (dof === Infinity) return normalPdf(t);
   return Math.exp(-0.5 * (dof + 1) * Math.log1p((t * t) / dof) - 0.5 * Math.log(dof) - lnBeta(dof / 2, 0.5));
+}
+
+/**
+ * The two-sided critical value of Student's t: the c > 0 with P(|T| >= c) = alpha on `dof` degrees
+ * of freedom (2.001 for alpha 0.05 and 59; 1.960 for Infinity), by bisection on twoSidedPValue to
+ * 1e-12. With a paired test's standard error se, c * se is the smallest mean difference that the
+ * test calls significant at alpha.
+ */
+export function criticalT(dof: number, alpha = 0.05): number {
+  if (!(dof > 0) || !(alpha > 0 && alpha < 1)) return NaN;
+  let lo = 0;
+  let hi = 1;
+  while (twoSidedPValue(hi, dof) > alpha) hi *= 2;
+  while (hi - lo > 1e-12 * Math.max(1, hi)) {
+    const mid = (lo + hi) / 2;
+    if (twoSidedPValue(mid, dof) > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
 }
 
 /**

@@ -28,6 +28,12 @@ export interface PairedTest {
    * `days`). Optional: when absent the report counts the days both strategies have in `paByDay`.
    */
   readonly days?: number;
+  /**
+   * The smallest mean difference of day means (bps) that the day-level test would call significant
+   * at p < 0.05 with the spread it has: the critical t on days - 1 degrees of freedom times the
+   * standard error of the day means. Optional (reports made before it have none); null with one day.
+   */
+  readonly detectableBps?: number | null;
 }
 
 export interface StrategyReport {

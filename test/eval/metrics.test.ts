@@ -231,6 +231,9 @@ describe('pairedTest against a reference', () => {
     expect(test.meanDiffBps).toBe(2);
     expect(test.pValue).toBeCloseTo(1 - (t * (t * t + 6)) / Math.pow(t * t + 4, 1.5), 12);
     expect(test.pValueByDay).toBeCloseTo(1 - Math.sqrt(6 / 7), 12);
+    // The lead the day-level test could call significant: the dof-2 critical t,
+    // 0.95 sqrt(2 / (1 - 0.95^2)) = 4.30265, times the day means' standard error 1 / sqrt(3).
+    expect(test.detectableBps).toBeCloseTo((0.95 * Math.sqrt(2 / (1 - 0.95 ** 2))) / Math.sqrt(3), 9);
   });
 
   it('drops orders without PA on either side, and has no day p-value with one day', () => {
@@ -242,12 +245,13 @@ describe('pairedTest against a reference', () => {
     expect(test.meanDiffBps).toBe(2);
     expect(test.pValue).toBeCloseTo(1 - Math.sqrt(6 / 7), 12);
     expect(test.pValueByDay).toBeNull();
+    expect(test.detectableBps).toBeNull();
   });
 
   it('against itself: difference 0, p = 1', () => {
     const strategy = fiveOrders([3, -1, 2, -2, 0]);
     expect(pairedTests(strategy, [{ name: 'self', results: strategy }])).toEqual([
-      { against: 'self', meanDiffBps: 0, pValue: 1, pValueByDay: 1, days: 3 },
+      { against: 'self', meanDiffBps: 0, pValue: 1, pValueByDay: 1, days: 3, detectableBps: 0 },
     ]);
   });
 

@@ -23,6 +23,7 @@ import {
   studentTQuantile,
   sum,
   twoSidedPValue,
+  criticalT,
   welchTTest,
 } from '../../src/eval/stats.js';
 
@@ -284,6 +285,29 @@ describe('paired t-test', () => {
   });
 });
 
+describe('critical t', () => {
+  it('matches closed forms and tables', () => {
+    // dof 1 (Cauchy): P(|T| >= c) = 1 - (2 / pi) atan(c), so c = tan(0.475 pi).
+    expect(criticalT(1)).toBeCloseTo(Math.tan(0.475 * Math.PI), 8);
+    // dof 2: P(|T| >= c) = 1 - c / sqrt(c^2 + 2), so c = 0.95 sqrt(2 / (1 - 0.95^2)) = 4.30265.
+    expect(criticalT(2)).toBeCloseTo(0.95 * Math.sqrt(2 / (1 - 0.95 ** 2)), 9);
+    expect(criticalT(10)).toBeCloseTo(2.228139, 5);
+    expect(criticalT(59)).toBeCloseTo(2.000995, 5);
+    expect(criticalT(Infinity)).toBeCloseTo(1.959964, 6);
+    expect(criticalT(10, 0.01)).toBeCloseTo(3.169273, 5);
+    expect(criticalT(0)).toBeNaN();
+    expect(criticalT(5, 1)).toBeNaN();
+  });
+
+  it('is where the two-sided p-value crosses alpha (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 500 }), fc.double({ min: 0.001, max: 0.5, noNaN: true }), (dof, alpha) => {
+        expect(twoSidedPValue(criticalT(dof, alpha), dof)).toBeCloseTo(alpha, 9);
+      }),
+    );
+  });
+});
+
 describe('clustered paired test', () => {
   it('tests the day-level mean differences', () => {
     // differences [0,2,2,1,5] on days A A B C C: day means [1, 2, 3] -> as the dof-2 example above,
@@ -294,11 +318,12 @@ describe('clustered paired test', () => {
     expect(test.dof).toBe(2);
     expect(test.t).toBeCloseTo(2 * Math.sqrt(3), 13);
     expect(test.pValue).toBeCloseTo(1 - Math.sqrt(6 / 7), 12);
+    expect(test.se).toBeCloseTo(1 / Math.sqrt(3), 14);
   });
 
   it('has no p-value with one day', () => {
     const test = clusteredPairedTest([1, 2], [0, 0], ['A', 'A']);
-    expect(test).toEqual({ meanDiff: 1.5, t: null, dof: null, pValue: null, days: 1 });
+    expect(test).toEqual({ meanDiff: 1.5, se: null, t: null, dof: null, pValue: null, days: 1 });
     expect(clusteredPairedTest([], [], []).pValue).toBeNull();
   });
 
