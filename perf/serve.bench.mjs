@@ -7,6 +7,9 @@
  *   run    each connection runs executions end to end (opened before the clock starts): per bar
  *          GET the plan, POST a fill at each period's first bar, POST the bar. Closed loop (each
  *          connection sends its next request when the last is answered): the capacity.
+ *   plans-live  plans-paced with a bar post in place of every tenth request, over 400 open
+ *          executions (perf/paced-live.lua): about 560 bars/s beside 5,000 plans/s, so that periods
+ *          are decided under the load (33,000 executions on 1-minute bars post that many).
  *   run-wrk  the same flow from wrk (perf/executions.lua, one connection per wrk thread): the
  *          client costs far less CPU than autocannon, which shares the 2 cores with the server.
  *   plans  each connection polls GET /executions/:id/plan of its own open execution. Closed loop.
@@ -21,7 +24,7 @@
  * Requests are prebuilt per connection (autocannon sends them from buffers; its dynamic
  * setupRequest path cost more than the server and lost responses with hundreds of connections).
  * Plan requests/s = all requests/s x the plans' share of the flow. The last line is `BENCH {json}`.
- * wrk (Debian package `wrk`) is needed for run-wrk and plans-paced; without it they are reported as
+ * wrk (Debian package `wrk`) is needed for run-wrk, plans-paced and plans-live; without it they are reported as
  * skipped.
  *
  *   npm run build && node perf/serve.bench.mjs [seconds per scenario, default 10]
@@ -170,10 +173,9 @@ async function scenario(name, connections, overallRate) {
 
 const hasWrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error === undefined;
 
-/** One wrk run of perf/paced-plans.lua: its summary (microseconds, counts). */
-async function wrk(connections, secs, rate, ids) {
-  const script = join(repo, 'perf', 'paced-plans.lua');
-  const args = ['-t1', `-c${connections}`, `-d${secs}s`, '--timeout', '5s', '-s', script, base, '--', String(rate), headers.authorization.slice('Bearer '.length), ...ids];
+/** One wrk run of a paced script (perf/paced-plans.lua by default): its summary (microseconds, counts). */
+async function wrk(connections, secs, rate, ids, script = join(repo, 'perf', 'paced-plans.lua'), extra = []) {
+  const args = ['-t1', `-c${connections}`, `-d${secs}s`, '--timeout', '5s', '-s', script, base, '--', String(rate), headers.authorization.slice('Bearer '.length), ...extra, ...ids];
   const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout.on('data', (d) => (text += d));
@@ -181,7 +183,48 @@ async function wrk(connections, secs, rate, ids) {
   await new Promise((done) => child.once('exit', done));
   const line = text.split('\n').find((l) => l.startsWith('WRK '));
   if (!line) throw new Error(`wrk gave no summary:\n${text}`);
+  for (const l of text.split('\n')) if (l.startsWith('thread ')) console.error(`wrk ${l}`);
   return JSON.parse(line.slice(4));
+}
+
+/** One bar post in place of every LIVE_BAR_EVERY-th request of plans-live. */
+const LIVE_BAR_EVERY = 10;
+/** Executions plans-live goes round (an execution's next bar comes this many bar posts later). */
+const LIVE_EXECUTIONS = 400;
+
+/**
+ * plans-live: 5,000 plan requests/s offered evenly (wrk, perf/paced-live.lua) while the same
+ * executions take a bar post in place of every tenth request (about 560 bars/s, the bar flow of
+ * 33,000 executions on 1-minute bars), so that new periods are decided under the load.
+ */
+async function live(connections, planRate) {
+  if (!hasWrk) {
+    const out = { scenario: 'plans-live', connections, offeredRequestsPerSecond: null, skipped: 'wrk is not installed (Debian package wrk)' };
+    console.log(JSON.stringify(out));
+    return out;
+  }
+  const ids = await openExecutions(LIVE_EXECUTIONS, 0);
+  const rate = Math.round((planRate * LIVE_BAR_EVERY) / (LIVE_BAR_EVERY - 1));
+  // Warm-up over the same executions and connections, plans only (each decides its first period).
+  await wrk(connections, 3, 3000, ids);
+  const w = await wrk(connections, seconds, rate, ids, join(repo, 'perf', 'paced-live.lua'), [String(LIVE_BAR_EVERY), String(HORIZON)]);
+  const perSecond = w.requests / (w.durationUs / 1e6);
+  const out = {
+    scenario: 'plans-live',
+    connections,
+    offeredRequestsPerSecond: rate,
+    requestsPerSecond: Math.round(perSecond),
+    planRequestsPerSecond: Math.round((perSecond * (LIVE_BAR_EVERY - 1)) / LIVE_BAR_EVERY),
+    p50Ms: w.p50Us / 1000,
+    p90Ms: w.p90Us / 1000,
+    p99Ms: w.p99Us / 1000,
+    maxMs: w.maxUs / 1000,
+    errors: w.connect + w.read + w.write,
+    timeouts: w.timeout,
+    non2xx: w.status,
+  };
+  console.log(JSON.stringify(out));
+  return out;
 }
 
 /**
@@ -272,11 +315,15 @@ for (const c of [64, 200]) {
   results.push(await scenario('plans', c));
   // The target: 5,000 plan requests/s, offered evenly.
   results.push(await paced(c, 5000));
+  results.push(await live(c, 5000));
 }
 const pacedRows = results.filter((r) => r.scenario === 'plans-paced' && r.skipped === undefined);
 const targetMetPaced = pacedRows.length === 2 && pacedRows.every((r) => r.planRequestsPerSecond >= 4900 && r.p99Ms <= 10 && r.errors === 0 && r.timeouts === 0 && r.non2xx === 0);
 // Whole executions at 5,000 plans/s would need their bars and fills too: about 10,200 requests/s.
 const runRows = results.filter((r) => r.scenario === 'run-wrk' && r.skipped === undefined);
 const targetMetRunning = (runRows.length > 0 ? runRows : results.filter((r) => r.scenario === 'run')).every((r) => r.planRequestsPerSecond >= 4900 && r.errors === 0 && r.non2xx === 0);
+// The same target with a live desk's bar flow beside the plans.
+const liveRows = results.filter((r) => r.scenario === 'plans-live' && r.skipped === undefined);
+const targetMetLive = liveRows.length === 2 && liveRows.every((r) => r.planRequestsPerSecond >= 4900 && r.p99Ms <= 10 && r.errors === 0 && r.timeouts === 0 && r.non2xx === 0);
 server.kill('SIGTERM');
-console.log(`BENCH ${JSON.stringify({ name: 'serve', seconds, results, targetMetPolling: targetMetPaced, targetMetRunning })}`);
+console.log(`BENCH ${JSON.stringify({ name: 'serve', seconds, results, targetMetPolling: targetMetPaced, targetMetLive, targetMetRunning })}`);
