@@ -9,6 +9,9 @@
 -- are answered in the order they were sent, so an execution's bars arrive in order. A thread that
 -- runs out of executions polls the last one's plan until the end (not counted as the flow: the
 -- summary says how many answers were not 2xx and how many requests each kind sent).
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
+local common = require("wrk-common")
+
 local threads = {}
 local counter = 0
 
@@ -19,7 +22,7 @@ function setup(thread)
 end
 
 local key, horizon, period = "", 0, 0
-local mine, current, bar, step, price, seed = {}, 1, 0, 0, 10, 0
+local mine, current, step, walk = {}, 1, 0, nil
 -- Globals, so that done() can read them from each thread.
 sent_plans, sent_bars, sent_fills, sent_idle = 0, 0, 0, 0
 
@@ -31,19 +34,7 @@ function init(args)
   local all = {}
   for i = 5, #args do all[#all + 1] = args[i] end
   for i = index, #all, count do mine[#mine + 1] = all[i] end
-  seed = index * 7919
-end
-
-local function nextBar()
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  local r = seed / 2147483648 - 0.5
-  local open = price
-  local close = math.max(1, open * (1 + 0.002 * r))
-  local high = math.max(open, close) * 1.0005
-  local low = math.min(open, close) * 0.9995
-  price = close
-  return string.format('{"bars":[{"index":%d,"open":%.6f,"high":%.6f,"low":%.6f,"close":%.6f,"volume":%d}]}',
-    bar, open, high, low, close, 10000 + math.floor(40000 * (r + 0.5)))
+  walk = common.walk(index * 7919)
 end
 
 local primed = false
@@ -63,36 +54,31 @@ function request()
   local json = { Authorization = "Bearer " .. key, ["Content-Type"] = "application/json" }
   -- step 0: the plan; step 1: the fill (first bar of a period only); step 2: the bar.
   if step == 0 then
-    step = (bar % period == 0) and 1 or 2
+    step = (walk.bar % period == 0) and 1 or 2
     sent_plans = sent_plans + 1
     return wrk.format("GET", path .. "/plan", { Authorization = "Bearer " .. key })
   elseif step == 1 then
     step = 2
     sent_fills = sent_fills + 1
     return wrk.format("POST", path .. "/fills", json,
-      string.format('{"fills":[{"fillId":"f%d","bar":%d,"quantity":10,"price":%.6f}]}', bar, bar, price))
+      string.format('{"fills":[{"fillId":"f%d","bar":%d,"quantity":10,"price":%.6f}]}', walk.bar, walk.bar, walk.price))
   end
   step = 0
   sent_bars = sent_bars + 1
-  local body = nextBar()
-  bar = bar + 1
-  if bar >= horizon then
+  local body = common.next_bar(walk)
+  if walk.bar >= horizon then
     current = current + 1
-    bar, price = 0, 10
+    walk.bar, walk.price = 0, 10
   end
   return wrk.format("POST", path .. "/bars", json, body)
 end
 
-local reported = 0
 function response(status, headers, body)
-  if status >= 300 and reported < 3 then
-    reported = reported + 1
-    io.stderr:write(string.format("thread %d: HTTP %d %s\n", index, status, body))
-  end
+  report = report or common.reporter(tostring(index))
+  report(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local e = summary.errors
   local plans, bars, fills, idle = 0, 0, 0, 0
   for _, t in ipairs(threads) do
     plans = plans + t:get("sent_plans")
@@ -100,8 +86,5 @@ function done(summary, latency, requests)
     fills = fills + t:get("sent_fills")
     idle = idle + t:get("sent_idle")
   end
-  io.write(string.format(
-    'WRK {"requests":%d,"durationUs":%d,"p50Us":%d,"p90Us":%d,"p99Us":%d,"maxUs":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"plans":%d,"bars":%d,"fills":%d,"idle":%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    e.connect, e.read, e.write, e.status, e.timeout, plans, bars, fills, idle))
+  common.write_summary(summary, latency, string.format(',"plans":%d,"bars":%d,"fills":%d,"idle":%d', plans, bars, fills, idle))
 end
