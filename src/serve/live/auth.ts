@@ -33,24 +33,29 @@ export function authenticate(store: ServiceStore, header: string | undefined, ke
 }
 
 /**
- * Key lookups remembered between requests: a known key costs one check of the store's keys version
- * instead of a hash and a query. Any change to the keys (another process's `serve keys revoke`
- * included) empties the cache before the next lookup, so a revoked key is still refused at its next
- * request. Unknown keys are not remembered; at most `capacity` known ones are.
+ * Key lookups remembered between requests: a known key costs a comparison of the store's keys
+ * version instead of a hash and a query. Any change to the keys empties the cache before the next
+ * lookup: a key added or revoked through the same store at once, and another process's commit (a
+ * `serve keys revoke`, seen through SQLite's data_version) from the next turn of the event loop on.
+ * The data_version is read once per turn, not per request (2.4 us a read, and 6 to 8% of the server's
+ * profile samples under load); the requests of one turn arrived together. Unknown keys are not remembered;
+ * at most `capacity` known ones are.
  */
 export class KeyLookup {
   private readonly cache = new Map<string, ApiKeyRecord>();
   private version: string;
+  /** The data_version read in this turn of the event loop, or null before the turn's first lookup. */
+  private turnDataVersion: number | null = null;
 
   constructor(
     private readonly store: ServiceStore,
     private readonly capacity = 10_000,
   ) {
-    this.version = store.keysVersion();
+    this.version = this.currentVersion();
   }
 
   find(key: string): ApiKeyRecord | null {
-    const now = this.store.keysVersion();
+    const now = this.currentVersion();
     if (now !== this.version) {
       this.cache.clear();
       this.version = now;
@@ -63,5 +68,15 @@ export class KeyLookup {
       this.cache.set(key, found);
     }
     return found;
+  }
+
+  private currentVersion(): string {
+    if (this.turnDataVersion === null) {
+      this.turnDataVersion = this.store.dataVersion();
+      setImmediate(() => {
+        this.turnDataVersion = null;
+      }).unref();
+    }
+    return `${this.turnDataVersion}:${this.store.keyWrites}`;
   }
 }

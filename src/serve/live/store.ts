@@ -95,8 +95,7 @@ const blob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.
 
 export class ServiceStore {
   private readonly db: Database.Database;
-  /** Keys added or revoked through this store (data_version does not count a connection's own commits). */
-  private keyWrites = 0;
+  private keyWriteCount = 0;
   private readonly q;
   /** One transaction wrapper for every call (better-sqlite3 prepares BEGIN and COMMIT per wrapper). */
   private readonly tx: (fn: () => unknown) => unknown;
@@ -154,7 +153,7 @@ export class ServiceStore {
   }
 
   addKey(name: string, hash: string, policies: readonly string[], createdAt: string): number {
-    this.keyWrites++;
+    this.keyWriteCount++;
     return Number(this.q.addKey.run(name, hash, JSON.stringify(policies), createdAt).lastInsertRowid);
   }
 
@@ -163,12 +162,16 @@ export class ServiceStore {
   }
 
   /**
-   * Changes whenever the keys may have changed: a commit by another connection to the database (a
-   * `serve keys` command in another process; SQLite's data_version) or a key written through this
-   * store. Key lookups cached under one value stay valid until it changes.
+   * SQLite's data_version: changes whenever another connection to the database committed (a `serve
+   * keys` command in another process). With `keyWrites` it tells when cached key lookups may be stale.
    */
-  keysVersion(): string {
-    return `${this.q.dataVersion.get() as number}:${this.keyWrites}`;
+  dataVersion(): number {
+    return this.q.dataVersion.get() as number;
+  }
+
+  /** Keys added or revoked through this store (data_version does not count a connection's own commits). */
+  get keyWrites(): number {
+    return this.keyWriteCount;
   }
 
   keyByHash(hash: string): ApiKeyRecord | null {
@@ -179,7 +182,7 @@ export class ServiceStore {
   /** Revokes key `id`; false when it was already revoked. Throws when there is no such key. */
   revokeKey(id: number, at: string): boolean {
     if (!this.q.keyExists.get(id)) throw new ExecLabError(`no API key with id ${id} (execlab serve keys list shows them)`, 2);
-    this.keyWrites++;
+    this.keyWriteCount++;
     return this.q.revokeKey.run(at, id).changes === 1;
   }
 

@@ -8,7 +8,7 @@ import { call, createBody, market, openService } from './fixture.js';
 const { tmp } = tempDirs('execlab-live-keys-');
 
 describe('remembered key lookups', () => {
-  it('answer a known key without a query, and see a revocation by another process at the next request', () => {
+  it('answer a known key without a query, and see a revocation by another process from the next turn of the event loop', async () => {
     const dir = tmp('k');
     const store = new ServiceStore(`${dir}/service.db`);
     const { id, key } = addApiKey(store, 'desk', ['p']);
@@ -21,8 +21,17 @@ describe('remembered key lookups', () => {
     const other = new ServiceStore(`${dir}/service.db`);
     other.revokeKey(id, '2025-01-02T00:00:00.000Z');
     other.close();
+    // The data_version is read once per turn: this turn still answers from the cache, with no query.
+    const version = vi.spyOn(store, 'dataVersion');
+    expect(lookup.find(key)?.revokedAt).toBeNull();
+    expect(query).not.toHaveBeenCalled();
+    expect(version).not.toHaveBeenCalled();
+    await new Promise((next) => setImmediate(next));
     expect(authenticate(store, `Bearer ${key}`, lookup)).toBe(`API key ${id} was revoked at 2025-01-02T00:00:00.000Z`);
     expect(query).toHaveBeenCalledTimes(1);
+    expect(version).toHaveBeenCalledTimes(1);
+    expect(lookup.find(key)?.revokedAt).not.toBeNull();
+    expect(version).toHaveBeenCalledTimes(1);
     store.close();
   });
 
