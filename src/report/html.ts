@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ExecLabError } from '../errors.js';
 import { buildCharts, CHART_IDS, strategyColour, type ChartSection } from './charts.js';
-import { FORECAST_TITLE, NOT_AVAILABLE, resultsTable, settingsYaml, sweepModel, totalOrders, type TableModel } from './format.js';
+import { DEPLOYMENT_TITLE, FORECAST_TITLE, NOT_AVAILABLE, resultsTable, settingsYaml, sweepModel, totalOrders, type TableModel } from './format.js';
 import {
   BY_MONTH_INTRO,
   byDayTable,
@@ -313,6 +313,7 @@ ${charts.map((chart) => chartFigure(chart, data)).join('\n')}
 </section>
 ${data.sweep ? tableSection('sweep', 'Settings sweep (validation only)', data.sweep.intro, sweepModel(data.sweep), '') : ''}
 ${data.forecast ? tableSection('forecast', FORECAST_TITLE, data.forecast.intro, sweepModel(data.forecast), '') : ''}
+${data.deployment ? tableSection('deployment', DEPLOYMENT_TITLE, data.deployment.intro, sweepModel(data.deployment), '') : ''}
 ${notesSection(data)}
 <section id="settings"><h2>Settings</h2><pre class="settings">${escapeHtml(settingsYaml(data.settings))}</pre></section>
 </main>

@@ -15,6 +15,7 @@ import {
   settingsYaml,
   significanceMark,
   sweepModel,
+  DEPLOYMENT_TITLE,
   FORECAST_TITLE,
   totalOrders,
   type TableModel,
@@ -275,6 +276,7 @@ export function renderMarkdown(data: ReportData): string {
       : tableSection('Training', 'Validation PA (bps): mean over seeds, with [min, max] over seeds.', training, ''),
     data.sweep ? tableSection('Settings sweep (validation only)', data.sweep.intro, sweepModel(data.sweep), '') : '',
     data.forecast ? tableSection(FORECAST_TITLE, data.forecast.intro, sweepModel(data.forecast), '') : '',
+    data.deployment ? tableSection(DEPLOYMENT_TITLE, data.deployment.intro, sweepModel(data.deployment), '') : '',
     notesSection(data),
     ['## Settings', '', fenced('yaml', settingsYaml(data.settings))].join('\n'),
   ];

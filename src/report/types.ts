@@ -123,6 +123,8 @@ export interface ReportData {
   readonly sweep?: SweepSection;
   /** The forecast planner's fit (validation only): what a regression on the students' inputs earns. */
   readonly forecast?: SweepSection;
+  /** The policy to deploy, chosen on validation: every candidate, the choice and its test numbers. */
+  readonly deployment?: SweepSection;
 }
 
 /** A settings sweep as the report shows it: one row per trial. */

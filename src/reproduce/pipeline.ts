@@ -35,6 +35,7 @@ import { localExecutor, type Executor } from './executor.js';
 import { FORECAST_STRATEGY, STATIC_STRATEGY } from '../eval/backtest.js';
 import { FULL_BUDGET, FULL_SEEDS, QUICK_BUDGET, QUICK_SEEDS, type ReproduceSettings } from './settings.js';
 import { isDone, methodTask, policyPath, type Method, type TrainTask } from './tasks.js';
+import { chooseDeployment, deployCandidate, deploymentSection, twapScore, writeDeployment } from './deploy.js';
 
 export interface ReproduceUi {
   bar(label: string): ProgressBar;
@@ -303,6 +304,15 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     k += e.policies.length;
     learned.push({ name: e.m, runs, policies: e.policies, dirs: e.mine.map((t) => t.outDir) });
   }
+  // ---- the policy to deploy: chosen on what training recorded from the validation split ----------
+  const choice = chooseDeployment(
+    evaluated.flatMap((e) => e.policies.map((p, j) => deployCandidate(e.m, e.mine[j].seed, policyPath(e.mine[j]), p, s.selection))),
+    twapScore(sim, test.grid, s.selection),
+    s.selection,
+  );
+  writeDeployment(choice, join(s.out, 'deploy'));
+  const chosenRun = choice.chosen ? learned.find((l) => l.name === choice.chosen!.method)!.runs[evaluated.find((e) => e.m === choice.chosen!.method)!.mine.findIndex((t) => t.seed === choice.chosen!.seed)] : null;
+  ui.log(choice.chosen ? `policy to deploy (validation): ${choice.chosen.method} seed ${choice.chosen.seed} -> ${join(s.out, 'deploy', 'policy.json')}` : 'policy to deploy (validation): TWAP, no learned policy scored above it');
   const averaged = learned.map((l) => averageRuns(l.name, l.name === 'OPD-T' ? 'oracle' : 'learned', l.runs));
   const allRuns = [...ruleRuns, ...averaged];
   const twap = ruleRuns[0];
@@ -348,6 +358,10 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     notes: findings(reports),
     ...(s.sweep ? { sweep: sweepSection(readSweep(s.sweep)) } : {}),
     forecast: forecastSection(forecast.fit),
+    deployment: deploymentSection(
+      choice,
+      chosenRun ? { paBps: meanOf(chosenRun.paBps), rewardE2: 100 * meanOf(chosenRun.reward), tests: testsFor(chosenRun, ruleRuns, twap, test) } : null,
+    ),
   };
   writeFileAtomic(join(s.out, 'report', 'results.json'), JSON.stringify(report));
   const paths = writeReport(report, join(s.out, 'report'));

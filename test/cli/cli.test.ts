@@ -77,6 +77,24 @@ describe('execlab CLI end to end', () => {
     expect(md).toMatch(/\| 1 \| level \| 0\.001 \| yes \| -?\d+\.\d\d \| \d+\.\d\d \| -?\d+\.\d\d \| -?\d+\.\d\d \|/);
     const results = JSON.parse(readFileSync(join(dir, 'rep', 'report', 'results.json'), 'utf8')) as { settings: { environment: { kernels: string; node: string } } };
     expect(results.settings.environment).toMatchObject({ kernels: 'wasm-simd', node: process.version });
+    // The policy to deploy, chosen on validation: every student seed is a candidate, the teacher is not.
+    const choice = JSON.parse(readFileSync(join(dir, 'rep', 'deploy', 'choice.json'), 'utf8')) as { candidates: Array<{ method: string; score: number }>; chosen: { method: string; score: number } | null; twapScore: number; skipped: string[] };
+    expect(choice.candidates.map((c) => c.method).sort()).toEqual(['DDQN', 'OPD', 'OPD-F', 'OPD-S', 'PPO']);
+    expect(choice.skipped).toEqual(['OPD-T seed 1: sees the future (not deployable)']);
+    expect(choice.twapScore).toBeCloseTo(-1 / 237, 15);
+    expect(md).toContain('## The policy to deploy (chosen on validation)');
+    if (choice.chosen) {
+      expect(choice.chosen).toEqual(choice.candidates[0]);
+      expect(choice.chosen.score).toBeGreaterThan(choice.twapScore);
+      expect(md).toMatch(new RegExp(`Chosen: ${choice.chosen.method} seed 1 .*On the test split \\(not used for the choice\\) it earned PA`));
+      const b = await run('backtest', '--data', data, '--strategy', join(dir, 'rep', 'deploy', 'policy.json'), '--out', join(dir, 'bt-deploy'));
+      expect(b.code).toBe(0);
+      expect(b.out).toMatch(new RegExp(`\n${choice.chosen.method}\\s+12`));
+    } else {
+      expect(choice.candidates.every((c) => c.score <= choice.twapScore)).toBe(true);
+      expect(existsSync(join(dir, 'rep', 'deploy', 'policy.json'))).toBe(false);
+      expect(md).toContain('No learned policy scored above TWAP on validation');
+    }
     const again = await run(...args);
     expect(again.code).toBe(0);
     expect(again.err).toMatch(/reusing 6 of 6 trainings cached/);
