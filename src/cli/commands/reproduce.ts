@@ -34,7 +34,7 @@ export function registerReproduceCommand(program: Command): void {
     .command('reproduce')
     .summary('reproduce the paper end to end and write the report')
     .description(
-      'Reproduce the paper end to end: dataset (the embedded synthetic market unless --data), orders, rule baselines (TWAP, VWAP, AC, the fitted static schedule, the forecast planner), every learned method (OPD-T, OPD-S, OPD, OPD-F: PPO distilled from the forecast planner, PPO, DDQN) trained with N seeds and evaluated once on the test split, then <out>/report/report.md and report.html. Re-running reuses finished trainings (cache keyed by data, settings and seed) and resumes killed ones.',
+      'Reproduce the paper end to end: dataset (the embedded synthetic market unless --data), orders, rule baselines (TWAP, VWAP, AC, the fitted static schedule, the forecast planner), every learned method (OPD-T, OPD-S, OPD, OPD-F: PPO distilled from the forecast planner, PPO, DDQN) trained with N seeds and evaluated once on the test split, then <out>/report/report.md and report.html, and <out>/deploy/: the policy to deploy, the student (method and seed) with the best validation score under --selection if it beats TWAP\'s (choice.json lists every candidate; policy.json is the chosen file, for backtest --strategy and serve --policy; the test split plays no part in the choice). Re-running reuses finished trainings (cache keyed by data, settings and seed) and resumes killed ones.',
     )
     .addHelpText(
       'after',
