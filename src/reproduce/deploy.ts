@@ -7,7 +7,7 @@
  * `policy.json` (a copy of the chosen file, for `backtest --strategy` and `serve --policy`) only when
  * a learned policy was chosen.
  */
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PolicyFile } from '../rl/common/policy-file.js';
 import type { SelectionRule } from '../rl/common/selection.js';
@@ -99,9 +99,9 @@ export function chooseDeployment(candidates: readonly (DeployCandidate | string)
 
 /** Writes `dir/choice.json`, and `dir/policy.json` for a chosen policy (removing a stale one otherwise). */
 export function writeDeployment(choice: DeployChoice, dir: string): void {
-  mkdirSync(dir, { recursive: true });
   const policy = join(dir, 'policy.json');
-  if (choice.chosen) copyFileSync(choice.chosen.source, policy);
+  // Both files appear whole or not at all (a killed run leaves no torn policy behind).
+  if (choice.chosen) writeFileAtomic(policy, readFileSync(choice.chosen.source));
   else rmSync(policy, { force: true });
   writeFileAtomic(join(dir, 'choice.json'), JSON.stringify(choice, null, 2) + '\n');
 }
