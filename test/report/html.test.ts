@@ -86,6 +86,16 @@ describe('HTML report', () => {
     expect(page).not.toContain('All paired tests');
   });
 
+  it('has the policy to deploy as its own section when the run chose one, and none otherwise', () => {
+    expect(html).not.toContain('<section id="deployment">');
+    const deployment = { intro: 'Chosen: OPD-F seed 2 (expected), score -0.11.', header: ['rank', 'method', 'seed', ''], rows: [['1', 'OPD-F', '2', 'chosen'], ['2', 'OPD', '3', '']] };
+    const page = renderHtml({ ...sample, deployment });
+    const section = /<section id="deployment">([\s\S]*?)<\/section>/.exec(page)?.[1] ?? '';
+    expect(section).toContain('<h2>The policy to deploy (chosen on validation)</h2>');
+    expect(section).toContain('Chosen: OPD-F seed 2 (expected), score -0.11.');
+    expect(section).toMatch(/<td[^>]*>OPD-F<\/td><td[^>]*>2<\/td><td[^>]*>chosen<\/td>/);
+  });
+
   it('has a PA-per-month section, and says so when there is no per-day PA', () => {
     const section = /<section id="by-month">([\s\S]*?)<\/section>/.exec(html)?.[1] ?? '';
     expect(section).toContain('<h2>PA per test month</h2>');
