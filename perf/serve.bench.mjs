@@ -10,8 +10,9 @@
  *   plans-live  plans-paced with a bar post in place of every tenth request, over 400 open
  *          executions (perf/paced-live.lua): about 560 bars/s beside 5,000 plans/s, so that periods
  *          are decided under the load (33,000 executions on 1-minute bars post that many).
- *   run-wrk  the same flow from wrk (perf/executions.lua, one connection per wrk thread): the
- *          client costs far less CPU than autocannon, which shares the 2 cores with the server.
+ *   run-wrk  the same flow from wrk (perf/executions-pool.lua, two wrk threads, each execution with
+ *          at most one request in flight): the client costs far less CPU than autocannon, which
+ *          shares the 2 cores with the server.
  *   plans  each connection polls GET /executions/:id/plan of its own open execution. Closed loop.
  *   plans-paced  plan requests at a steady offered load of 5,000/s (the target) from wrk with
  *          perf/paced-plans.lua: the requests leave evenly spaced over time, whichever connection
@@ -243,16 +244,18 @@ async function live(connections, planRate) {
 }
 
 /**
- * run-wrk: whole executions as in `run`, from wrk with perf/executions.lua, one connection per wrk
- * thread (so each connection's requests, and each execution's bars, stay in order). wrk's client
- * costs far less CPU per request than autocannon's, which shares the 2 cores with the server.
+ * run-wrk: whole executions as in `run`, from wrk with perf/executions-pool.lua: two wrk threads,
+ * each keeping twice as many executions running as it has connections, each execution with at most
+ * one request in flight (its answer, which names it, frees it), so its bars stay in order.
+ * wrk's client costs far less CPU per request than autocannon's, which shares the 2 cores with the server.
  */
 async function wrkRun(connections) {
   if (!hasWrk) return skipped('run-wrk', connections, null);
-  const perConnection = Math.max(2, Math.ceil((20_000 * seconds * 1.3) / connections / (2 * HORIZON + 8)));
-  const ids = await openExecutions(connections * perConnection, 0);
-  const script = join(repo, 'perf', 'executions.lua');
-  const w = await spawnWrk([`-t${connections}`, `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, base, '--', apiKey, String(HORIZON), String(PERIOD), String(connections), ...ids]);
+  const threads = 2;
+  const active = Math.ceil((2 * connections) / threads);
+  const ids = await openExecutions(Math.max(2 * active * threads, Math.ceil((20_000 * seconds * 1.3) / (2 * HORIZON + 8))), 0);
+  const script = join(repo, 'perf', 'executions-pool.lua');
+  const w = await spawnWrk([`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, base, '--', apiKey, String(HORIZON), String(PERIOD), String(threads), String(active), ...ids]);
   return wrkRow('run-wrk', connections, null, w, w.plans / (w.plans + w.bars + w.fills + w.idle), { idleRequests: w.idle });
 }
 

@@ -119,6 +119,7 @@ export type ExecutionView = z.infer<typeof ExecutionViewSchema>;
 
 export const AckSchema = z
   .object({
+    executionId: z.string().describe('The execution the items were stored for'),
     accepted: z.int().describe('New items stored'),
     duplicates: z.int().describe('Items already stored (a retry): counted once'),
     barsReceived: z.int(),

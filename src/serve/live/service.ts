@@ -201,5 +201,5 @@ export class ExecutionService {
 }
 
 function ack(exec: Execution, accepted: number, duplicates: number): Ack {
-  return { accepted, duplicates, barsReceived: exec.barsReceived, filled: exec.filled(), period: exec.currentPeriod() };
+  return { executionId: exec.header.id, accepted, duplicates, barsReceived: exec.barsReceived, filled: exec.filled(), period: exec.currentPeriod() };
 }

@@ -69,7 +69,7 @@ describe('bars, fills and plans', () => {
   it('counts a retried bar once, refuses gaps, disorder, another value for a stored bar and bars past the session', async () => {
     const id = await open();
     const first = await call(svc, 'POST', `/executions/${id}/bars`, { bars: bars(0, 5) });
-    expect(first.json).toMatchObject({ accepted: 5, duplicates: 0, barsReceived: 5, period: 0 });
+    expect(first.json).toMatchObject({ executionId: id, accepted: 5, duplicates: 0, barsReceived: 5, period: 0 });
     const retry = await call(svc, 'POST', `/executions/${id}/bars`, { bars: bars(3, 8) });
     expect(retry.json).toMatchObject({ accepted: 3, duplicates: 2, barsReceived: 8 });
     const gap = await call(svc, 'POST', `/executions/${id}/bars`, { bars: bars(9, 10) });
