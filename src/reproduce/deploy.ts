@@ -32,6 +32,8 @@ export interface DeployCandidate {
 
 export interface DeployChoice {
   readonly selection: SelectionRule;
+  /** Days of the validation split the scores come from (with one, no score has a standard error). */
+  readonly validationDays: number;
   /** TWAP's score under the same rule (its validation reward is exact, see twapScore). */
   readonly twapScore: number;
   /** Best first. */
@@ -83,13 +85,14 @@ export function twapScore(sim: SimSettings, grid: PeriodGrid, rule: SelectionRul
 }
 
 /** The best candidate by score (the first in the given order on ties), if it beats TWAP's score. */
-export function chooseDeployment(candidates: readonly (DeployCandidate | string)[], twap: number, rule: SelectionRule): DeployChoice {
+export function chooseDeployment(candidates: readonly (DeployCandidate | string)[], twap: number, rule: SelectionRule, validationDays: number): DeployChoice {
   const ok = candidates.filter((c): c is DeployCandidate => typeof c !== 'string');
   // A stable sort: equal scores keep the methods' and seeds' order.
   const ranked = [...ok].sort((a, b) => b.score - a.score);
   const top = ranked[0];
   return {
     selection: rule,
+    validationDays,
     twapScore: twap,
     candidates: ranked,
     chosen: top !== undefined && top.score > twap ? top : null,
@@ -104,6 +107,12 @@ export function writeDeployment(choice: DeployChoice, dir: string): void {
   if (choice.chosen) writeFileAtomic(policy, readFileSync(choice.chosen.source));
   else rmSync(policy, { force: true });
   writeFileAtomic(join(dir, 'choice.json'), JSON.stringify(choice, null, 2) + '\n');
+}
+
+/** A warning when the validation split is too short for the choice to mean much, else null. */
+export function deploymentCaution(choice: DeployChoice): string | null {
+  if (choice.validationDays >= 2) return null;
+  return `Caution: the validation split has ${choice.validationDays === 1 ? 'one day' : 'no days'}, so no score has a standard error and the choice rests on that day's market alone.`;
 }
 
 /** What the chosen policy did on the test split (its own seed's run), for the report. */
@@ -138,6 +147,8 @@ export function deploymentSection(choice: DeployChoice, test: ChosenTest | null)
     intro += 'No learned policy scored above TWAP on validation: deploy TWAP (no deploy/policy.json is written).';
   }
   if (choice.skipped.length > 0) intro += ` Not candidates: ${choice.skipped.join('; ')}.`;
+  const caution = deploymentCaution(choice);
+  if (caution) intro += ` ${caution}`;
   return {
     intro,
     header: ['rank', 'method', 'seed', 'mode', 'validation reward (x 10^-2)', 'SE by day', `score (${unit})`, 'validation PA (bps)', ''],

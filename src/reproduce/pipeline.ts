@@ -35,7 +35,7 @@ import { localExecutor, type Executor } from './executor.js';
 import { FORECAST_STRATEGY, STATIC_STRATEGY } from '../eval/backtest.js';
 import { FULL_BUDGET, FULL_SEEDS, QUICK_BUDGET, QUICK_SEEDS, type ReproduceSettings } from './settings.js';
 import { isDone, methodTask, policyPath, type Method, type TrainTask } from './tasks.js';
-import { chooseDeployment, deployCandidate, deploymentSection, twapScore, writeDeployment } from './deploy.js';
+import { chooseDeployment, deployCandidate, deploymentCaution, deploymentSection, twapScore, writeDeployment } from './deploy.js';
 
 export interface ReproduceUi {
   bar(label: string): ProgressBar;
@@ -309,10 +309,13 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     evaluated.flatMap((e) => e.policies.map((p, j) => deployCandidate(e.m, e.mine[j].seed, policyPath(e.mine[j]), p, s.selection))),
     twapScore(sim, test.grid, s.selection),
     s.selection,
+    store.meta.split.validation.length,
   );
   writeDeployment(choice, join(s.out, 'deploy'));
   const chosenRun = choice.chosen ? learned.find((l) => l.name === choice.chosen!.method)!.runs[evaluated.find((e) => e.m === choice.chosen!.method)!.mine.findIndex((t) => t.seed === choice.chosen!.seed)] : null;
   ui.log(choice.chosen ? `policy to deploy (validation): ${choice.chosen.method} seed ${choice.chosen.seed} -> ${join(s.out, 'deploy', 'policy.json')}` : 'policy to deploy (validation): TWAP, no learned policy scored above it');
+  const caution = deploymentCaution(choice);
+  if (caution) ui.log(caution);
   const averaged = learned.map((l) => averageRuns(l.name, l.name === 'OPD-T' ? 'oracle' : 'learned', l.runs));
   const allRuns = [...ruleRuns, ...averaged];
   const twap = ruleRuns[0];

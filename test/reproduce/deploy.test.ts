@@ -44,12 +44,12 @@ describe('the policy to deploy', () => {
     const a = cand('OPD-S', 1, -0.003);
     const b = cand('OPD-F', 1, -0.001);
     const c = cand('OPD-F', 2, -0.001);
-    const choice = chooseDeployment([a, 'OPD-T seed 1: sees the future (not deployable)', b, c], -1 / 240, 'one-se');
+    const choice = chooseDeployment([a, 'OPD-T seed 1: sees the future (not deployable)', b, c], -1 / 240, 'one-se', 20);
     expect(choice.candidates).toEqual([b, c, a]);
     expect(choice.chosen).toBe(b);
     expect(choice.skipped).toEqual(['OPD-T seed 1: sees the future (not deployable)']);
-    expect(chooseDeployment([cand('PPO', 1, -0.005), cand('PPO', 2, -1 / 240)], -1 / 240, 'one-se').chosen).toBeNull();
-    expect(chooseDeployment([], 0, 'mean-pa').chosen).toBeNull();
+    expect(chooseDeployment([cand('PPO', 1, -0.005), cand('PPO', 2, -1 / 240)], -1 / 240, 'one-se', 20).chosen).toBeNull();
+    expect(chooseDeployment([], 0, 'mean-pa', 20).chosen).toBeNull();
   });
 
   it('writes the chosen file and the choice, and removes a stale policy when TWAP is chosen', () => {
@@ -57,16 +57,16 @@ describe('the policy to deploy', () => {
     const src = join(dir, 'trained.json');
     writeFileSync(src, '{"policy":1}');
     const chosen = { ...cand('OPD-F', 1, 0.001), source: src };
-    writeDeployment(chooseDeployment([chosen], -1 / 240, 'one-se'), join(dir, 'deploy'));
+    writeDeployment(chooseDeployment([chosen], -1 / 240, 'one-se', 20), join(dir, 'deploy'));
     expect(readFileSync(join(dir, 'deploy', 'policy.json'), 'utf8')).toBe('{"policy":1}');
     expect(JSON.parse(readFileSync(join(dir, 'deploy', 'choice.json'), 'utf8')).chosen).toEqual(chosen);
-    writeDeployment(chooseDeployment([{ ...chosen, score: -0.01 }], -1 / 240, 'one-se'), join(dir, 'deploy'));
+    writeDeployment(chooseDeployment([{ ...chosen, score: -0.01 }], -1 / 240, 'one-se', 20), join(dir, 'deploy'));
     expect(existsSync(join(dir, 'deploy', 'policy.json'))).toBe(false);
     expect(JSON.parse(readFileSync(join(dir, 'deploy', 'choice.json'), 'utf8')).chosen).toBeNull();
   });
 
   it("the report's section lists every candidate by score and states the chosen policy's test numbers apart", () => {
-    const choice = chooseDeployment([cand('OPD-S', 1, -0.003), cand('OPD-F', 2, -0.001)], -1 / 240, 'one-se');
+    const choice = chooseDeployment([cand('OPD-S', 1, -0.003), cand('OPD-F', 2, -0.001)], -1 / 240, 'one-se', 20);
     const tests = [{ against: 'TWAP', meanDiffBps: 1.58, pValue: 0.001, pValueByDay: 0.05 }, { against: 'VWAP', meanDiffBps: 2.5, pValue: 0.01, pValueByDay: 0.17 }];
     const s = deploymentSection(choice, { paBps: 1.58, rewardE2: 0.66, tests });
     expect(s.rows.map((r) => [r[0], r[1], r[2], r[6], r[8]])).toEqual([
@@ -76,6 +76,13 @@ describe('the policy to deploy', () => {
     expect(s.intro).toContain("above TWAP's -0.42");
     expect(s.intro).toContain('Chosen: OPD-F seed 2 (greedy), score -0.10');
     expect(s.intro).toContain('On the test split (not used for the choice) it earned PA 1.58 bps and reward 0.66 x 10^-2; against TWAP +1.58 bps (p = 0.050), VWAP +2.50 bps (p = 0.17) on day means.');
-    expect(deploymentSection(chooseDeployment([cand('PPO', 1, -0.01)], -1 / 240, 'one-se'), null).intro).toContain('deploy TWAP');
+    expect(deploymentSection(chooseDeployment([cand('PPO', 1, -0.01)], -1 / 240, 'one-se', 20), null).intro).toContain('deploy TWAP');
+    expect(s.intro).not.toContain('Caution');
+  });
+
+  it('warns when the validation split has a single day, whose scores carry no standard error', () => {
+    const one = chooseDeployment([cand('OPD-F', 1, 0.3)], -1 / 237, 'one-se', 1);
+    expect(one.validationDays).toBe(1);
+    expect(deploymentSection(one, null).intro).toContain("Caution: the validation split has one day, so no score has a standard error and the choice rests on that day's market alone.");
   });
 });
