@@ -1,16 +1,35 @@
-// WebAssembly text to binary with wabt (a development dependency), SIMD and shared memory (threads) enabled.
-import wabtInit from 'wabt';
+// WebAssembly text to binary with Binaryen (a development dependency): parse with SIMD and shared
+// memory (threads) enabled, then Binaryen's inlining pass, which folds the small helper functions
+// of kernels.wat (the tile stores, the horizontal sums, exp, sigmoid and tanh on four lanes) into
+// the kernels that call them. V8 in Node 20 does not inline calls between WebAssembly functions, and
+// each call costs a spill of the live vectors; inlining changes no instruction, so no result either.
+import binaryen from 'binaryen';
 
-const FEATURES = { simd: true, threads: true };
+const FEATURES = binaryen.Features.SIMD128 | binaryen.Features.Atomics | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt;
 
-/** Returns the binary module assembled from `source`; throws with wabt's message on a syntax error. */
+/** Function sizes (Binaryen's expression counts) up to which the inlining pass folds a callee in. */
+const ALWAYS_INLINE_MAX_SIZE = 50;
+const FLEXIBLE_INLINE_MAX_SIZE = 200;
+const ONE_CALLER_INLINE_MAX_SIZE = 200;
+
+/** Returns the binary module assembled from `source` (named `name` in errors); throws on invalid text. */
 export async function assembleWat(source, name) {
-  const wabt = await wabtInit();
-  const mod = wabt.parseWat(name, source, FEATURES);
+  let mod;
   try {
-    mod.validate(FEATURES);
-    return mod.toBinary({ log: false }).buffer;
+    mod = binaryen.parseText(source);
+  } catch (err) {
+    throw new Error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    mod.setFeatures(FEATURES);
+    if (!mod.validate()) throw new Error(`${name}: the module does not validate`);
+    binaryen.setAlwaysInlineMaxSize(ALWAYS_INLINE_MAX_SIZE);
+    binaryen.setFlexibleInlineMaxSize(FLEXIBLE_INLINE_MAX_SIZE);
+    binaryen.setOneCallerInlineMaxSize(ONE_CALLER_INLINE_MAX_SIZE);
+    mod.runPasses(['inlining']);
+    if (!mod.validate()) throw new Error(`${name}: the module does not validate after inlining`);
+    return mod.emitBinary();
   } finally {
-    mod.destroy();
+    mod.dispose();
   }
 }
