@@ -28,6 +28,8 @@ export interface DeployCandidate {
   readonly validationPaBps: number;
   /** The selection rule's score: reward - SE by day ('one-se') or the mean PA ('mean-pa'). */
   readonly score: number;
+  /** Whether it reads the market context (the day's cross-section): backtests run it, the live service cannot. */
+  readonly marketContext: boolean;
 }
 
 export interface DeployChoice {
@@ -70,6 +72,7 @@ export function deployCandidate(method: string, seed: number, source: string, fi
     validationRewardSeByDay: se,
     validationPaBps: best.paBps,
     score: rule === 'one-se' ? best.reward - se! : best.paBps,
+    marketContext: file.spec.market === true,
   };
 }
 
@@ -135,6 +138,7 @@ export function deploymentSection(choice: DeployChoice, test: ChosenTest | null)
   if (choice.chosen) {
     const c = choice.chosen;
     intro += `Chosen: ${c.method} seed ${c.seed} (${c.mode}), score ${show(c.score)}; its file is deploy/policy.json. `;
+    if (c.marketContext) intro += "It reads the market context (the day's cross-section of instruments), so `execlab backtest` runs it and the live service refuses it. ";
     if (test) {
       const day = (against: string): string => {
         const t = test.tests.find((x) => x.against === against);

@@ -75,7 +75,7 @@ export function policyRuntime(policy: PolicyFile, minutesPerDay?: number, barMin
   }
   if (policy.spec.view !== 'student') throw new ExecLabError(`policy '${policy.name}' sees the future (teacher view): it can be evaluated but not deployed`);
   if (policy.spec.market) {
-    throw new ExecLabError(`policy '${policy.name}' reads the market context (the cross-section of the day's instruments), which /decide cannot rebuild from one instrument's bars: run it with execlab backtest, or train without --market-context to serve it`, 2);
+    throw new ExecLabError(`policy '${policy.name}' reads the market context (the cross-section of the day's instruments), which the service (the execution API or /decide) cannot rebuild from one instrument's bars: run it with execlab backtest, or train without --market-context to serve it`, 2);
   }
   const own = policyBars(policy);
   checkPolicyBars(policy, { barMinutes: barMinutes ?? own.barMinutes, barsPerDay: minutesPerDay ?? own.barsPerDay, session: own.session }, 'the server was asked for');

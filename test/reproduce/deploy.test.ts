@@ -18,7 +18,9 @@ describe('the policy to deploy', () => {
   it("scores a student by its recorded validation: reward less the SE by day (one-se), or the PA (mean-pa)", () => {
     const file = withBest({ iteration: 20, paBps: 1.45, reward: 0.0061, rewardSeByDay: 0.0084, mode: 'expected' });
     const c = deployCandidate('OPD-F', 2, '/x/policy.json', file, 'one-se') as DeployCandidate;
-    expect(c).toMatchObject({ method: 'OPD-F', seed: 2, source: '/x/policy.json', mode: 'expected', validationPaBps: 1.45 });
+    expect(c).toMatchObject({ method: 'OPD-F', seed: 2, source: '/x/policy.json', mode: 'expected', validationPaBps: 1.45, marketContext: false });
+    const withMarket = { ...file, spec: { ...file.spec, market: true } };
+    expect((deployCandidate('OPD-F', 2, '/x', withMarket, 'one-se') as DeployCandidate).marketContext).toBe(true);
     expect(c.score).toBeCloseTo(0.0061 - 0.0084, 15);
     expect((deployCandidate('OPD-F', 2, '/x', file, 'mean-pa') as DeployCandidate).score).toBe(1.45);
   });
@@ -38,7 +40,7 @@ describe('the policy to deploy', () => {
     expect(() => twapScore({ ...sim, fill: { ...sim.fill, lotSize: 100 } }, periodGrid(sim, 1, 240), 'one-se')).toThrow(/fill model/);
   });
 
-  const cand = (method: string, seed: number, score: number): DeployCandidate => ({ method, seed, source: `/${method}-${seed}`, mode: 'greedy', validationReward: score, validationRewardSeByDay: 0, validationPaBps: 0, score });
+  const cand = (method: string, seed: number, score: number, marketContext = false): DeployCandidate => ({ method, seed, source: `/${method}-${seed}`, mode: 'greedy', validationReward: score, validationRewardSeByDay: 0, validationPaBps: 0, score, marketContext });
 
   it('chooses the best score, the first on ties, and TWAP when none is above it', () => {
     const a = cand('OPD-S', 1, -0.003);
@@ -78,6 +80,9 @@ describe('the policy to deploy', () => {
     expect(s.intro).toContain('On the test split (not used for the choice) it earned PA 1.58 bps and reward 0.66 x 10^-2; against TWAP +1.58 bps (p = 0.050), VWAP +2.50 bps (p = 0.17) on day means.');
     expect(deploymentSection(chooseDeployment([cand('PPO', 1, -0.01)], -1 / 240, 'one-se', 20), null).intro).toContain('deploy TWAP');
     expect(s.intro).not.toContain('Caution');
+    expect(s.intro).not.toContain('market context');
+    const market = deploymentSection(chooseDeployment([cand('OPD-F', 1, 0.001, true)], -1 / 240, 'one-se', 20), null).intro;
+    expect(market).toContain("It reads the market context (the day's cross-section of instruments), so `execlab backtest` runs it and the live service refuses it.");
   });
 
   it('warns when the validation split has a single day, whose scores carry no standard error', () => {

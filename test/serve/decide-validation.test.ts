@@ -82,4 +82,11 @@ describe('decide: strict validation of the request', () => {
     expect(() => policyRuntime(policy, 48)).toThrow(/trained on 1-minute bars/);
     expect(policyRuntime(policy, 240).minutesPerDay).toBe(240);
   });
+
+  it('refuses a teacher and a policy that reads the market context, saying what runs them instead', () => {
+    expect(() => policyRuntime({ ...policy, spec: { ...policy.spec, view: 'teacher' } })).toThrow(/sees the future \(teacher view\): it can be evaluated but not deployed/);
+    expect(() => policyRuntime({ ...policy, spec: { ...policy.spec, market: true } })).toThrow(
+      /reads the market context .* which the service \(the execution API or \/decide\) cannot rebuild from one instrument's bars: run it with execlab backtest/,
+    );
+  });
 });
