@@ -207,6 +207,7 @@ export function settingsYaml(settings: Readonly<Record<string, unknown>>): strin
 
 /** The title of the forecast planner's section. */
 export const FORECAST_TITLE = 'What the state supports: the forecast planner (validation only)';
+/** The title of the section on the policy to deploy. */
 export const DEPLOYMENT_TITLE = 'The policy to deploy (chosen on validation)';
 
 /** A settings sweep's table: the trial column left-aligned, the rest right-aligned. */

@@ -87,11 +87,10 @@ export function twapScore(sim: SimSettings, grid: PeriodGrid, rule: SelectionRul
   return rule === 'one-se' ? -sim.alpha / (100 * horizonMinutesOf(grid)) : 0;
 }
 
-/** The best candidate by score (the first in the given order on ties), if it beats TWAP's score. */
+/** The best candidate by score (the first in the given order on ties), if it beats TWAP's score; the chosen one is the caller's own object. */
 export function chooseDeployment(candidates: readonly (DeployCandidate | string)[], twap: number, rule: SelectionRule, validationDays: number): DeployChoice {
-  const ok = candidates.filter((c): c is DeployCandidate => typeof c !== 'string');
-  // A stable sort: equal scores keep the methods' and seeds' order.
-  const ranked = [...ok].sort((a, b) => b.score - a.score);
+  // A stable sort of the filtered copy: equal scores keep the methods' and seeds' order.
+  const ranked = candidates.filter((c): c is DeployCandidate => typeof c !== 'string').sort((a, b) => b.score - a.score);
   const top = ranked[0];
   return {
     selection: rule,

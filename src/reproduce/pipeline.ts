@@ -305,14 +305,11 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     learned.push({ name: e.m, runs, policies: e.policies, dirs: e.mine.map((t) => t.outDir) });
   }
   // ---- the policy to deploy: chosen on what training recorded from the validation split ----------
-  const choice = chooseDeployment(
-    evaluated.flatMap((e) => e.policies.map((p, j) => deployCandidate(e.m, e.mine[j].seed, policyPath(e.mine[j]), p, s.selection))),
-    twapScore(sim, test.grid, s.selection),
-    s.selection,
-    store.meta.split.validation.length,
-  );
+  // One candidate per evaluated policy, in the order of `items`, so candidate k's test run is learnedRuns[k].
+  const candidates = evaluated.flatMap((e) => e.policies.map((p, j) => deployCandidate(e.m, e.mine[j].seed, policyPath(e.mine[j]), p, s.selection)));
+  const choice = chooseDeployment(candidates, twapScore(sim, test.grid, s.selection), s.selection, store.meta.split.validation.length);
   writeDeployment(choice, join(s.out, 'deploy'));
-  const chosenRun = choice.chosen ? learned.find((l) => l.name === choice.chosen!.method)!.runs[evaluated.find((e) => e.m === choice.chosen!.method)!.mine.findIndex((t) => t.seed === choice.chosen!.seed)] : null;
+  const chosenRun = choice.chosen ? learnedRuns[candidates.indexOf(choice.chosen)] : null;
   ui.log(choice.chosen ? `policy to deploy (validation): ${choice.chosen.method} seed ${choice.chosen.seed} -> ${join(s.out, 'deploy', 'policy.json')}` : 'policy to deploy (validation): TWAP, no learned policy scored above it');
   const caution = deploymentCaution(choice);
   if (caution) ui.log(caution);
