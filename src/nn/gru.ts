@@ -215,8 +215,14 @@ export class GruBranch {
 }
 
 /**
- * Scratch buffers for one inference step of a branch over n rows: a [n, H], g and gh [n, 3H].
+ * Rows an inference step works on at a time. A step's scratch (a [rows, H], g and gh [rows, 3H]) is
+ * then bounded by this, not by the number of environments: 0.9 MB at H = 64 instead of 2.3 MB per
+ * thousand environments, and the blocks stay in the core's cache between the products and the cell.
+ * A row's result depends on that row's inputs only, so blocking changes no value.
  */
+export const INFERENCE_BLOCK_ROWS = 256;
+
+/** Scratch buffers for one inference step of a branch over up to INFERENCE_BLOCK_ROWS rows. */
 export class GruStepScratch {
   a = new Float32Array(0);
   g = new Float32Array(0);
@@ -237,8 +243,8 @@ export class GruStepScratch {
 
 /**
  * One step of a branch for n rows without storing activations: h[n, H] (from offset ho) is updated in
- * place from x[n, in] (from offset xo). Same kernels and order as GruBranch.forward, so the same
- * values.
+ * place from x[n, in] (from offset xo), in blocks of INFERENCE_BLOCK_ROWS rows. Same kernels and order
+ * as GruBranch.forward, so the same values.
  */
 export function gruStep(
   P: Float32Array,
@@ -253,9 +259,13 @@ export function gruStep(
   s: GruStepScratch,
 ): void {
   const H3 = 3 * H;
-  s.ensure(n, H);
-  gemmNNBias(x, xo, P, off.fcWeight, s.a, 0, n, inDim, H, P, off.fcBias, true);
-  gemmNNBias(s.a, 0, P, off.weightIh, s.g, 0, n, H, H3, P, off.biasIh, false);
-  gemmNNBias(h, ho, P, off.weightHh, s.gh, 0, n, H, H3, P, off.biasHh, false);
-  gruCell(s.g, 0, s.gh, 0, h, ho, h, ho, n, H);
+  s.ensure(Math.min(n, INFERENCE_BLOCK_ROWS), H);
+  for (let r = 0; r < n; r += INFERENCE_BLOCK_ROWS) {
+    const m = Math.min(INFERENCE_BLOCK_ROWS, n - r);
+    const hr = ho + r * H;
+    gemmNNBias(x, xo + r * inDim, P, off.fcWeight, s.a, 0, m, inDim, H, P, off.fcBias, true);
+    gemmNNBias(s.a, 0, P, off.weightIh, s.g, 0, m, H, H3, P, off.biasIh, false);
+    gemmNNBias(h, hr, P, off.weightHh, s.gh, 0, m, H, H3, P, off.biasHh, false);
+    gruCell(s.g, 0, s.gh, 0, h, hr, h, hr, m, H);
+  }
 }

@@ -12,7 +12,7 @@ import { ExecLabError } from '../errors.js';
 import type { Rng } from '../util/random.js';
 import { ensureF32, ensureI32 } from './kernels.js';
 import { kernelMemory } from './memory.js';
-import { GruBranch, GruStepScratch, gruStep, type GruOffsets } from './gru.js';
+import { GruBranch, GruStepScratch, INFERENCE_BLOCK_ROWS, gruStep, type GruOffsets } from './gru.js';
 import { MlpHeads, type MlpOffsets } from './mlp.js';
 import { ParamLayout, decodeFloat32, encodeFloat32, initUniform } from './params.js';
 
@@ -467,16 +467,20 @@ export class InferenceSession {
     this.checkCount(count, seq.length, steps * c.pubIn, 'encodePublic');
     const H = c.hidden;
     this.hPub.fill(0, 0, count * H);
-    this.stepBuf.x = ensureF32(this.stepBuf.x, count * c.pubIn);
-    const x = this.stepBuf.x;
     const inDim = c.pubIn;
-    for (let t = 0; t < steps; t++) {
-      for (let e = 0; e < count; e++) {
-        const src = (e * steps + t) * inDim;
-        const dst = e * inDim;
-        for (let k = 0; k < inDim; k++) x[dst + k] = seq[src + k];
+    this.stepBuf.x = ensureF32(this.stepBuf.x, Math.min(count, INFERENCE_BLOCK_ROWS) * inDim);
+    const x = this.stepBuf.x;
+    // Block by block (rows are independent): the gathered inputs stay one block's size.
+    for (let e0 = 0; e0 < count; e0 += INFERENCE_BLOCK_ROWS) {
+      const m = Math.min(INFERENCE_BLOCK_ROWS, count - e0);
+      for (let t = 0; t < steps; t++) {
+        for (let e = 0; e < m; e++) {
+          const src = ((e0 + e) * steps + t) * inDim;
+          const dst = e * inDim;
+          for (let k = 0; k < inDim; k++) x[dst + k] = seq[src + k];
+        }
+        gruStep(this.net.params, this.net.offsets.pub, inDim, H, x, 0, this.hPub, e0 * H, m, this.scratch);
       }
-      gruStep(this.net.params, this.net.offsets.pub, inDim, H, x, 0, this.hPub, 0, count, this.scratch);
     }
   }
 
@@ -488,19 +492,23 @@ export class InferenceSession {
     if (count < 0 || count > this.envs) throw new ExecLabError(`heads: count = ${count}, expected 0..${this.envs}`);
     if (logits.length < count * A) throw new ExecLabError(`heads: logits has ${logits.length} values, expected ${count * A}`);
     if (values !== null && values.length < count) throw new ExecLabError(`heads: values has ${values.length} values, expected ${count}`);
-    const Z = this.mlp.input(count);
+    const Z = this.mlp.input(Math.min(count, INFERENCE_BLOCK_ROWS));
     const H2 = 2 * H;
-    for (let e = 0; e < count; e++) {
-      const s = e * H;
-      const d = e * H2;
-      for (let j = 0; j < H; j++) {
-        Z[d + j] = this.hPub[s + j];
-        Z[d + H + j] = this.hPriv[s + j];
+    // Block by block (rows are independent), so the trunk's activations stay one block's size.
+    for (let e0 = 0; e0 < count; e0 += INFERENCE_BLOCK_ROWS) {
+      const m = Math.min(INFERENCE_BLOCK_ROWS, count - e0);
+      for (let e = 0; e < m; e++) {
+        const s = (e0 + e) * H;
+        const d = e * H2;
+        for (let j = 0; j < H; j++) {
+          Z[d + j] = this.hPub[s + j];
+          Z[d + H + j] = this.hPriv[s + j];
+        }
       }
+      this.mlp.forward(this.net.params, m);
+      logits.set(this.mlp.logits.subarray(0, m * A), e0 * A);
+      if (values !== null) values.set(this.mlp.values.subarray(0, m), e0);
     }
-    this.mlp.forward(this.net.params, count);
-    logits.set(this.mlp.logits.subarray(0, count * A));
-    if (values !== null) values.set(this.mlp.values.subarray(0, count));
   }
 
   private checkCount(count: number, length: number, per: number, what: string): void {

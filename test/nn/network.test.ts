@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActorCritic, type NetConfig, type SeqBatch } from '../../src/nn/network.js';
 import { fillRows, gemmNN, gemmNNBias, gemmNT, gemmTN, reluInPlace } from '../../src/nn/kernels.js';
+import { INFERENCE_BLOCK_ROWS } from '../../src/nn/gru.js';
 import { Rng } from '../../src/util/random.js';
 import { maxRelDiff } from '../helpers/numeric.js';
 
@@ -213,10 +214,10 @@ describe('ActorCritic', () => {
 });
 
 describe('InferenceSession', () => {
-  it('step by step gives exactly the training forward outputs', () => {
+  // 6 rows fit one block; 549 run as two whole blocks and a partial one.
+  it.each([6, 2 * INFERENCE_BLOCK_ROWS + 37])('step by step gives exactly the training forward outputs (%i environments)', (B) => {
     const rng = new Rng(11);
     const net = ActorCritic.create(small, rng);
-    const B = 6;
     const S = 7;
     const batch = episodeBatch(small, B, S, rng);
     // Read every episode at every step 0..S-1.
@@ -250,13 +251,12 @@ describe('InferenceSession', () => {
     expect(session.hPriv.subarray(1 * 8, 2 * 8).some((v) => v !== 0)).toBe(true);
   });
 
-  it('encodePublic reads the whole public sequence like the training forward at its last step', () => {
+  it.each([4, INFERENCE_BLOCK_ROWS + 3])('encodePublic reads the whole public sequence like the training forward at its last step (%i environments)', (B) => {
     const rng = new Rng(12);
     const net = ActorCritic.create(small, rng);
-    const B = 4;
     const S = 9;
     const batch = episodeBatch(small, B, S, rng);
-    const reads = { readSeq: Int32Array.from([0, 1, 2, 3]), readPub: new Int32Array(4).fill(S - 1), readPriv: new Int32Array(4).fill(0) };
+    const reads = { readSeq: Int32Array.from({ length: B }, (_, b) => b), readPub: new Int32Array(B).fill(S - 1), readPriv: new Int32Array(B).fill(0) };
     const out = net.forward({ ...batch, ...reads });
     const session = net.inference(B);
     session.encodePublic(batch.pub, S);
