@@ -58,13 +58,29 @@ function expectSameBits(M: number, K: number, N: number, seed: number, inKernelM
   }
 }
 
-/** The GRU cell forward and backward on both backends for n rows of H units. */
-function expectSameCellBits(n: number, H: number, seed: number): void {
+/**
+ * Inputs where exp, sigmoid and tanh change branch or saturate: the clamp at +-87, tanh's switch at
+ * |x| = 0.625, overflow, signed zeros, a subnormal, infinities and NaN.
+ */
+const SPECIAL_GATES = [0, -0, 1e-40, -1e-40, 0.625, -0.625, 0.62499994, -0.62499994, 43.5, -43.5, 86.99999, 87, -87, 87.00001, -87.00001, 88, -88, 100, -100, 1e30, -1e30, Infinity, -Infinity, NaN];
+
+/** Bits with every NaN written as one pattern (the backends may differ in a NaN's payload). */
+function bitsNaNAsOne(a: Float32Array): Uint32Array {
+  return bitsOf(a.map((v) => (Number.isNaN(v) ? NaN : v)));
+}
+
+/**
+ * The GRU cell forward and backward on both backends for n rows of H units; with `special`, half of
+ * the gate pre-activations come from SPECIAL_GATES.
+ */
+function expectSameCellBits(n: number, H: number, seed: number, special = false): void {
   const rng = new Rng(seed);
   const mem = kernelMemory();
   const gates = (scale: number): Float32Array => {
     const a = mem.alloc(n * 3 * H);
-    for (let i = 0; i < a.length; i++) a[i] = (rng.uniform() * 2 - 1) * scale;
+    for (let i = 0; i < a.length; i++) {
+      a[i] = special && rng.uniform() < 0.5 ? SPECIAL_GATES[Math.floor(rng.uniform() * SPECIAL_GATES.length)] : (rng.uniform() * 2 - 1) * scale;
+    }
     return a;
   };
   const G = gates(4);
@@ -83,7 +99,7 @@ function expectSameCellBits(n: number, H: number, seed: number): void {
       const dHp = mem.alloc(n * H);
       dHp.set(dH);
       k.gruCellBackward(g, 0, GH, prev, 0, dH, 0, dHp, dG, dGH, n, H);
-      return [g, h, dG, dGH, dHp].map(bitsOf);
+      return [g, h, dG, dGH, dHp].map(bitsNaNAsOne);
     };
     expect(run('wasm'), `cell n=${n} H=${H} prev=${prev !== null}`).toEqual(run('js'));
   }
@@ -150,6 +166,11 @@ describe('WebAssembly kernels', () => {
       { numRuns: 60 },
     );
     expectSameCellBits(130, 64, 7);
+  });
+
+  it('run the GRU cell with the same bits at the activations\' clamps, switches, infinities and NaN', () => {
+    // H = 12 and 20 leave a single vector after the pairs of the main loop; 64 is the paper's size
+    for (const [H, seed] of [[12, 1], [20, 2], [64, 3], [64, 4]]) expectSameCellBits(33, H, seed, true);
   });
 
   it('are built from the committed kernels.wat (run `npm run build:wasm` after editing it)', async () => {
