@@ -110,10 +110,8 @@ export function gruCellBackward(
 
 /** Fills rows [0, M) of C[M,N] (from offset co) with the bias vector b[N] (from offset bo). */
 export function fillRows(C: Float32Array, co: number, M: number, N: number, b: Float32Array, bo: number): void {
-  let o = co;
-  for (let i = 0; i < M; i++, o += N) {
-    for (let j = 0; j < N; j++) C[o + j] = b[bo + j];
-  }
+  const row = b.subarray(bo, bo + N);
+  for (let i = 0, o = co; i < M; i++, o += N) C.set(row, o);
 }
 
 /** out[N] (from offset oo) += the sums of the M rows of A[M,N] (from offset ao): a bias gradient. */
