@@ -6,6 +6,8 @@
  *     p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  */
 import { ExecLabError } from '../errors.js';
+import { adamUpdate } from './kernels.js';
+import { kernelMemory } from './memory.js';
 import { decodeFloat32, encodeFloat32 } from './params.js';
 
 export interface AdamOptions {
@@ -56,8 +58,9 @@ export class Adam {
     if (!(this.beta1 >= 0 && this.beta1 < 1)) throw new ExecLabError(`Adam beta1 = ${this.beta1}: expected in [0, 1)`);
     if (!(this.beta2 >= 0 && this.beta2 < 1)) throw new ExecLabError(`Adam beta2 = ${this.beta2}: expected in [0, 1)`);
     if (!(this.eps >= 0)) throw new ExecLabError(`Adam eps = ${this.eps}: expected >= 0`);
-    this.m = new Float32Array(size);
-    this.v = new Float32Array(size);
+    // In the kernel memory, beside the parameters and the gradient, so the update runs on WebAssembly.
+    this.m = kernelMemory().alloc(size);
+    this.v = kernelMemory().alloc(size);
   }
 
   /** One update of `params` in place from `grad`. */
@@ -73,17 +76,7 @@ export class Adam {
     const c2 = 1 - b2;
     const stepSize = this.lr / (1 - Math.pow(b1, this.stepCount));
     const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, this.stepCount));
-    const eps = this.eps;
-    const m = this.m;
-    const v = this.v;
-    for (let i = 0; i < n; i++) {
-      const g = grad[i];
-      const mi = b1 * m[i] + c1 * g;
-      const vi = b2 * v[i] + c2 * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      params[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
-    }
+    adamUpdate(params, grad, this.m, this.v, n, b1, c1, b2, c2, stepSize, bc2Sqrt, this.eps);
   }
 
   /** The state for a checkpoint (JSON-safe). */

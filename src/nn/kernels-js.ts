@@ -189,3 +189,20 @@ export function addColumnSums(A: Float32Array, ao: number, M: number, N: number,
 export function reluBackwardInPlace(dX: Float32Array, dxo: number, Y: Float32Array, yo: number, n: number): void {
   for (let p = 0; p < n; p++) if (!(Y[yo + p] > 0)) dX[dxo + p] = 0;
 }
+
+/**
+ * Adam's update of n parameters in place (adam.ts), in double as PyTorch's formula reads: m = b1 m +
+ * c1 g and v = b2 v + (c2 g) g, stored as float32; then p -= (stepSize m) / (sqrt(v) / bc2Sqrt + eps)
+ * with m and v as stored.
+ */
+export function adamUpdate(
+  params: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
+  b1: number, c1: number, b2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const g = grad[i];
+    m[i] = b1 * m[i] + c1 * g;
+    v[i] = b2 * v[i] + c2 * g * g;
+    params[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / bc2Sqrt + eps);
+  }
+}

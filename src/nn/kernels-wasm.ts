@@ -15,6 +15,7 @@ interface KernelExports {
   colSums(a: number, M: number, N: number, o: number): void;
   reluBack(dx: number, y: number, n: number): void;
   gruBack(g: number, gh: number, hp: number, hasPrev: number, dh: number, dhp: number, dg: number, dgh: number, n: number, H: number): void;
+  adam(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number): void;
 }
 
 /** The store mode of mm: accumulate, bias, bias then ReLU. */
@@ -126,6 +127,14 @@ export class WasmKernels {
     const hp = Hp === null ? 0 : Hp.byteOffset + 4 * hpo;
     const dhp = Hp === null ? 0 : dHp.byteOffset + 4 * hpo;
     this.x.gruBack(G.byteOffset + o, GH.byteOffset + o, hp, Hp === null ? 0 : 1, dH.byteOffset + 4 * dho, dhp, dG.byteOffset + o, dGH.byteOffset + o, n, H);
+  }
+
+  /** kernels-js.ts adamUpdate on kernel arrays. */
+  adam(
+    params: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
+    b1: number, c1: number, b2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number,
+  ): void {
+    this.x.adam(params.byteOffset, grad.byteOffset, m.byteOffset, v.byteOffset, n, b1, c1, b2, c2, stepSize, bc2Sqrt, eps);
   }
 }
 

@@ -108,6 +108,22 @@ export function gruCellBackward(
   else js.gruCellBackward(G, go, GH, Hp, hpo, dH, dho, dHp, dG, dGH, n, H);
 }
 
+/**
+ * Adam's update of n parameters in place from the gradient and the moments m, v (kernels-js.ts
+ * adamUpdate), on WebAssembly (f64x2, the same double operations) when all four live in kernel memory.
+ */
+export function adamUpdate(
+  params: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number,
+  b1: number, c1: number, b2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number,
+): void {
+  const wasm = backend();
+  if (wasm !== null && wasm.mem.contains(params) && wasm.mem.contains(grad) && wasm.mem.contains(m) && wasm.mem.contains(v)) {
+    wasm.adam(params, grad, m, v, n, b1, c1, b2, c2, stepSize, bc2Sqrt, eps);
+  } else {
+    js.adamUpdate(params, grad, m, v, n, b1, c1, b2, c2, stepSize, bc2Sqrt, eps);
+  }
+}
+
 /** Fills rows [0, M) of C[M,N] (from offset co) with the bias vector b[N] (from offset bo). */
 export function fillRows(C: Float32Array, co: number, M: number, N: number, b: Float32Array, bo: number): void {
   const row = b.subarray(bo, bo + N);

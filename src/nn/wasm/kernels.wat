@@ -542,6 +542,62 @@
         (local.set $y (i32.add (local.get $y) (i32.const 4)))
         (br $next1))))
 
+  ;; Adam's update (../kernels-js.ts adamUpdate) of n float32 parameters at p from the gradient at g and
+  ;; the moments at m and v, in double as the reference: for each element
+  ;;   m = b1 m + c1 g;  v = b2 v + (c2 g) g   (stored as float32)
+  ;;   p = p - (stepSize m) / (sqrt(v) / bc2Sqrt + eps)   (m and v as stored, p stored as float32)
+  ;; two elements per f64x2 operation; the last odd element alone.
+  (func (export "adam")
+    (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $n i32)
+    (param $b1 f64) (param $c1 f64) (param $b2 f64) (param $c2 f64) (param $stepSize f64) (param $bc2Sqrt f64) (param $eps f64)
+    (local $end i32) (local $o i32)
+    (local $B1 v128) (local $C1 v128) (local $B2 v128) (local $C2 v128) (local $S v128) (local $Q v128) (local $E v128)
+    (local $gd v128) (local $md v128) (local $vd v128)
+    (local $gs f64) (local $ms f64) (local $vs f64)
+    (local.set $B1 (f64x2.splat (local.get $b1)))
+    (local.set $C1 (f64x2.splat (local.get $c1)))
+    (local.set $B2 (f64x2.splat (local.get $b2)))
+    (local.set $C2 (f64x2.splat (local.get $c2)))
+    (local.set $S (f64x2.splat (local.get $stepSize)))
+    (local.set $Q (f64x2.splat (local.get $bc2Sqrt)))
+    (local.set $E (f64x2.splat (local.get $eps)))
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $gd (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $g) (local.get $o)))))
+        (local.set $md (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+          (f64x2.add (f64x2.mul (local.get $B1) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $m) (local.get $o)))))
+            (f64x2.mul (local.get $C1) (local.get $gd))))))
+        (local.set $vd (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
+          (f64x2.add (f64x2.mul (local.get $B2) (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $v) (local.get $o)))))
+            (f64x2.mul (f64x2.mul (local.get $C2) (local.get $gd)) (local.get $gd))))))
+        (v128.store64_lane 0 (i32.add (local.get $m) (local.get $o)) (f32x4.demote_f64x2_zero (local.get $md)))
+        (v128.store64_lane 0 (i32.add (local.get $v) (local.get $o)) (f32x4.demote_f64x2_zero (local.get $vd)))
+        (v128.store64_lane 0 (i32.add (local.get $p) (local.get $o))
+          (f32x4.demote_f64x2_zero
+            (f64x2.sub (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $p) (local.get $o))))
+              (f64x2.div (f64x2.mul (local.get $S) (local.get $md))
+                (f64x2.add (f64x2.div (f64x2.sqrt (local.get $vd)) (local.get $Q)) (local.get $E))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))
+        (br $next)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $gs (f64.promote_f32 (f32.load (i32.add (local.get $g) (local.get $o)))))
+        (local.set $ms (f64.promote_f32 (f32.demote_f64
+          (f64.add (f64.mul (local.get $b1) (f64.promote_f32 (f32.load (i32.add (local.get $m) (local.get $o)))))
+            (f64.mul (local.get $c1) (local.get $gs))))))
+        (local.set $vs (f64.promote_f32 (f32.demote_f64
+          (f64.add (f64.mul (local.get $b2) (f64.promote_f32 (f32.load (i32.add (local.get $v) (local.get $o)))))
+            (f64.mul (f64.mul (local.get $c2) (local.get $gs)) (local.get $gs))))))
+        (f32.store (i32.add (local.get $m) (local.get $o)) (f32.demote_f64 (local.get $ms)))
+        (f32.store (i32.add (local.get $v) (local.get $o)) (f32.demote_f64 (local.get $vs)))
+        (f32.store (i32.add (local.get $p) (local.get $o))
+          (f32.demote_f64
+            (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $p) (local.get $o))))
+              (f64.div (f64.mul (local.get $stepSize) (local.get $ms))
+                (f64.add (f64.div (f64.sqrt (local.get $vs)) (local.get $bc2Sqrt)) (local.get $eps)))))))))
+
   ;; e^x on four lanes (../activations.ts expF32, operation for operation).
   (func $exp4 (param $x v128) (result v128)
     (local $n v128) (local $r v128) (local $p v128)
@@ -590,80 +646,49 @@
 
   ;; The GRU cell (../kernels-js.ts gruCell) for n rows of H units, H a multiple of 4: gate rows of 3H
   ;; at g (pre-activations in, r | z | n out) and gh, previous states at hp (used when hasPrev), new
-  ;; states to ho (may equal hp).
+  ;; states to ho (may equal hp). Each row in two passes: the sigmoids of r and z (adjacent in the row,
+  ;; one flat loop of independent lanes), then tanh and the new state, which need r. Each pass's
+  ;; iterations are independent, so the processor overlaps several of them; in one pass, each
+  ;; iteration's tanh waited on its own sigmoid (the cell ran about 1.5x slower that way).
   (func (export "gruCell")
     (param $g i32) (param $gh i32) (param $hp i32) (param $hasPrev i32) (param $ho i32) (param $n i32) (param $H i32)
-    (local $H4 i32) (local $H8 i32) (local $j i32) (local $j2 i32) (local $pg i32) (local $pgh i32)
-    (local $r v128) (local $z v128) (local $c v128) (local $prev v128)
-    (local $r1 v128) (local $z1 v128) (local $c1 v128) (local $prev1 v128)
+    (local $H4 i32) (local $H8 i32) (local $j i32) (local $pg i32) (local $pgh i32)
+    (local $z v128) (local $c v128) (local $prev v128)
     (local.set $H4 (i32.shl (local.get $H) (i32.const 2)))
     (local.set $H8 (i32.shl (local.get $H) (i32.const 3)))
-    ;; bytes of a row covered by pairs of vectors
-    (local.set $j2 (i32.and (local.get $H4) (i32.const -32)))
     (block $iend
       (loop $iloop
         (br_if $iend (i32.eqz (local.get $n)))
-        ;; two vectors at a time: their gates are independent, so the processor overlaps the two chains
+        ;; r | z = sigmoid(G + GH) over the row's first 2H values
         (local.set $j (i32.const 0))
-        (block $pend
-          (loop $ploop
-            (br_if $pend (i32.ge_u (local.get $j) (local.get $j2)))
+        (block $send
+          (loop $sloop
+            (br_if $send (i32.ge_u (local.get $j) (local.get $H8)))
+            (local.set $pg (i32.add (local.get $g) (local.get $j)))
+            (v128.store (local.get $pg)
+              (call $sigmoid4 (f32x4.add (v128.load (local.get $pg)) (v128.load (i32.add (local.get $gh) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $sloop)))
+        ;; n = tanh(G_n + r * GH_n), h' = (1 - z) n + z h
+        (local.set $j (i32.const 0))
+        (block $tend
+          (loop $tloop
+            (br_if $tend (i32.ge_u (local.get $j) (local.get $H4)))
             (local.set $pg (i32.add (local.get $g) (local.get $j)))
             (local.set $pgh (i32.add (local.get $gh) (local.get $j)))
-            (local.set $r (call $sigmoid4 (f32x4.add (v128.load (local.get $pg)) (v128.load (local.get $pgh)))))
-            (local.set $r1 (call $sigmoid4 (f32x4.add (v128.load offset=16 (local.get $pg)) (v128.load offset=16 (local.get $pgh)))))
-            (local.set $z (call $sigmoid4 (f32x4.add
-              (v128.load (i32.add (local.get $pg) (local.get $H4))) (v128.load (i32.add (local.get $pgh) (local.get $H4))))))
-            (local.set $z1 (call $sigmoid4 (f32x4.add
-              (v128.load offset=16 (i32.add (local.get $pg) (local.get $H4))) (v128.load offset=16 (i32.add (local.get $pgh) (local.get $H4))))))
             (local.set $c (call $tanh4 (f32x4.add
               (v128.load (i32.add (local.get $pg) (local.get $H8)))
-              (f32x4.mul (local.get $r) (v128.load (i32.add (local.get $pgh) (local.get $H8)))))))
-            (local.set $c1 (call $tanh4 (f32x4.add
-              (v128.load offset=16 (i32.add (local.get $pg) (local.get $H8)))
-              (f32x4.mul (local.get $r1) (v128.load offset=16 (i32.add (local.get $pgh) (local.get $H8)))))))
-            (local.set $prev (v128.const i32x4 0 0 0 0))
-            (local.set $prev1 (v128.const i32x4 0 0 0 0))
-            (if (local.get $hasPrev)
-              (then
-                (local.set $prev (v128.load (i32.add (local.get $hp) (local.get $j))))
-                (local.set $prev1 (v128.load offset=16 (i32.add (local.get $hp) (local.get $j))))))
-            (v128.store (i32.add (local.get $ho) (local.get $j))
-              (f32x4.add
-                (f32x4.mul (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $z)) (local.get $c))
-                (f32x4.mul (local.get $z) (local.get $prev))))
-            (v128.store offset=16 (i32.add (local.get $ho) (local.get $j))
-              (f32x4.add
-                (f32x4.mul (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $z1)) (local.get $c1))
-                (f32x4.mul (local.get $z1) (local.get $prev1))))
-            (v128.store (local.get $pg) (local.get $r))
-            (v128.store offset=16 (local.get $pg) (local.get $r1))
-            (v128.store (i32.add (local.get $pg) (local.get $H4)) (local.get $z))
-            (v128.store offset=16 (i32.add (local.get $pg) (local.get $H4)) (local.get $z1))
-            (v128.store (i32.add (local.get $pg) (local.get $H8)) (local.get $c))
-            (v128.store offset=16 (i32.add (local.get $pg) (local.get $H8)) (local.get $c1))
-            (local.set $j (i32.add (local.get $j) (i32.const 32)))
-            (br $ploop)))
-        ;; a last single vector when H is not a multiple of 8
-        (if (i32.lt_u (local.get $j) (local.get $H4))
-          (then
-            (local.set $pg (i32.add (local.get $g) (local.get $j)))
-            (local.set $pgh (i32.add (local.get $gh) (local.get $j)))
-            (local.set $r (call $sigmoid4 (f32x4.add (v128.load (local.get $pg)) (v128.load (local.get $pgh)))))
-            (local.set $z (call $sigmoid4 (f32x4.add
-              (v128.load (i32.add (local.get $pg) (local.get $H4))) (v128.load (i32.add (local.get $pgh) (local.get $H4))))))
-            (local.set $c (call $tanh4 (f32x4.add
-              (v128.load (i32.add (local.get $pg) (local.get $H8)))
-              (f32x4.mul (local.get $r) (v128.load (i32.add (local.get $pgh) (local.get $H8)))))))
+              (f32x4.mul (v128.load (local.get $pg)) (v128.load (i32.add (local.get $pgh) (local.get $H8)))))))
+            (local.set $z (v128.load (i32.add (local.get $pg) (local.get $H4))))
             (local.set $prev (v128.const i32x4 0 0 0 0))
             (if (local.get $hasPrev) (then (local.set $prev (v128.load (i32.add (local.get $hp) (local.get $j))))))
             (v128.store (i32.add (local.get $ho) (local.get $j))
               (f32x4.add
                 (f32x4.mul (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $z)) (local.get $c))
                 (f32x4.mul (local.get $z) (local.get $prev))))
-            (v128.store (local.get $pg) (local.get $r))
-            (v128.store (i32.add (local.get $pg) (local.get $H4)) (local.get $z))
-            (v128.store (i32.add (local.get $pg) (local.get $H8)) (local.get $c))))
+            (v128.store (i32.add (local.get $pg) (local.get $H8)) (local.get $c))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $tloop)))
         (local.set $g (i32.add (local.get $g) (i32.mul (local.get $H4) (i32.const 3))))
         (local.set $gh (i32.add (local.get $gh) (i32.mul (local.get $H4) (i32.const 3))))
         (local.set $hp (i32.add (local.get $hp) (local.get $H4)))
