@@ -190,6 +190,24 @@ export function reluBackwardInPlace(dX: Float32Array, dxo: number, Y: Float32Arr
   for (let p = 0; p < n; p++) if (!(Y[yo + p] > 0)) dX[dxo + p] = 0;
 }
 
+/** dst[dstOff + i dstStride + j] = src[rows[i] len + j] for i < n, j < len: rows gathered by index. */
+export function gatherRows(dst: Float32Array, dstOff: number, dstStride: number, src: Float32Array, rows: Int32Array, n: number, len: number): void {
+  for (let i = 0; i < n; i++) {
+    const s = rows[i] * len;
+    const d = dstOff + i * dstStride;
+    for (let j = 0; j < len; j++) dst[d + j] = src[s + j];
+  }
+}
+
+/** dst[rows[i] len + j] += src[srcOff + i srcStride + j] for i < n in order, j < len (float32 adds). */
+export function scatterAddRows(dst: Float32Array, src: Float32Array, srcOff: number, srcStride: number, rows: Int32Array, n: number, len: number): void {
+  for (let i = 0; i < n; i++) {
+    const d = rows[i] * len;
+    const s = srcOff + i * srcStride;
+    for (let j = 0; j < len; j++) dst[d + j] = f(dst[d + j] + src[s + j]);
+  }
+}
+
 /**
  * Adam's update of n parameters in place (adam.ts), in double as PyTorch's formula reads: m = b1 m +
  * c1 g and v = b2 v + (c2 g) g, stored as float32; then p -= (stepSize m) / (sqrt(v) / bc2Sqrt + eps)

@@ -15,6 +15,8 @@ interface KernelExports {
   colSums(a: number, M: number, N: number, o: number): void;
   reluBack(dx: number, y: number, n: number): void;
   gruBack(g: number, gh: number, hp: number, hasPrev: number, dh: number, dhp: number, dg: number, dgh: number, n: number, H: number): void;
+  gatherRows(dst: number, dstStride: number, src: number, idx: number, n: number, len: number): void;
+  scatterAddRows(dst: number, src: number, srcStride: number, idx: number, n: number, len: number): void;
   adam(p: number, g: number, m: number, v: number, n: number, b1: number, c1: number, b2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number): void;
 }
 
@@ -127,6 +129,16 @@ export class WasmKernels {
     const hp = Hp === null ? 0 : Hp.byteOffset + 4 * hpo;
     const dhp = Hp === null ? 0 : dHp.byteOffset + 4 * hpo;
     this.x.gruBack(G.byteOffset + o, GH.byteOffset + o, hp, Hp === null ? 0 : 1, dH.byteOffset + 4 * dho, dhp, dG.byteOffset + o, dGH.byteOffset + o, n, H);
+  }
+
+  /** kernels-js.ts gatherRows on kernel arrays, len a multiple of 4. */
+  gatherRows(dst: Float32Array, dstOff: number, dstStride: number, src: Float32Array, rows: Int32Array, n: number, len: number): void {
+    this.x.gatherRows(dst.byteOffset + 4 * dstOff, 4 * dstStride, src.byteOffset, rows.byteOffset, n, 4 * len);
+  }
+
+  /** kernels-js.ts scatterAddRows on kernel arrays, len a multiple of 4. */
+  scatterAddRows(dst: Float32Array, src: Float32Array, srcOff: number, srcStride: number, rows: Int32Array, n: number, len: number): void {
+    this.x.scatterAddRows(dst.byteOffset, src.byteOffset + 4 * srcOff, 4 * srcStride, rows.byteOffset, n, 4 * len);
   }
 
   /** kernels-js.ts adamUpdate on kernel arrays. */

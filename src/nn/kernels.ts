@@ -18,7 +18,9 @@ import * as js from './kernels-js.js';
 import { ExecLabError } from '../errors.js';
 import { createWasmKernels, type WasmKernels } from './kernels-wasm.js';
 
-export { ensureF32 } from './memory.js';
+import { ensureF32 } from './memory.js';
+
+export { ensureF32 };
 
 export type KernelBackend = 'wasm-simd' | 'js';
 
@@ -108,6 +110,26 @@ export function gruCellBackward(
   else js.gruCellBackward(G, go, GH, Hp, hpo, dH, dho, dHp, dG, dGH, n, H);
 }
 
+/** dst[dstOff + i dstStride + j] = src[rows[i] len + j] for i < n, j < len (kernels-js.ts gatherRows). */
+export function gatherRows(dst: Float32Array, dstOff: number, dstStride: number, src: Float32Array, rows: Int32Array, n: number, len: number): void {
+  const wasm = backend();
+  if (wasm !== null && (len & 3) === 0 && wasm.mem.contains(dst) && wasm.mem.contains(src) && wasm.mem.contains(rows)) {
+    wasm.gatherRows(dst, dstOff, dstStride, src, rows, n, len);
+  } else {
+    js.gatherRows(dst, dstOff, dstStride, src, rows, n, len);
+  }
+}
+
+/** dst[rows[i] len + j] += src[srcOff + i srcStride + j] for i < n in order (kernels-js.ts scatterAddRows). */
+export function scatterAddRows(dst: Float32Array, src: Float32Array, srcOff: number, srcStride: number, rows: Int32Array, n: number, len: number): void {
+  const wasm = backend();
+  if (wasm !== null && (len & 3) === 0 && wasm.mem.contains(dst) && wasm.mem.contains(src) && wasm.mem.contains(rows)) {
+    wasm.scatterAddRows(dst, src, srcOff, srcStride, rows, n, len);
+  } else {
+    js.scatterAddRows(dst, src, srcOff, srcStride, rows, n, len);
+  }
+}
+
 /**
  * Adam's update of n parameters in place from the gradient and the moments m, v (kernels-js.ts
  * adamUpdate), on WebAssembly (f64x2, the same double operations) when all four live in kernel memory.
@@ -148,6 +170,22 @@ export function reluBackwardInPlace(dX: Float32Array, dxo: number, Y: Float32Arr
   const wasm = backend();
   if (wasm !== null && wasm.mem.contains(dX) && wasm.mem.contains(Y)) wasm.reluBack(dX, dxo, Y, yo, n);
   else js.reluBackwardInPlace(dX, dxo, Y, yo, n);
+}
+
+/**
+ * A kernel-memory Int32Array of at least n elements (an index array the kernels read in place), as
+ * `holder.i32`; the block is owned by `holder.f32`, which must be kept with it. Reused while big enough.
+ */
+export interface KernelIndex {
+  f32: Float32Array<ArrayBuffer>;
+  i32: Int32Array;
+}
+export function ensureIndex(holder: KernelIndex, n: number): Int32Array {
+  if (holder.i32.length < n) {
+    holder.f32 = ensureF32(holder.f32, n);
+    holder.i32 = new Int32Array(holder.f32.buffer, holder.f32.byteOffset, holder.f32.length);
+  }
+  return holder.i32;
 }
 
 /** Int32Array version of ensureF32. */

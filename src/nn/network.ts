@@ -10,7 +10,7 @@
  */
 import { ExecLabError } from '../errors.js';
 import type { Rng } from '../util/random.js';
-import { ensureF32, ensureI32 } from './kernels.js';
+import { ensureF32, ensureI32, ensureIndex, gatherRows, scatterAddRows, type KernelIndex } from './kernels.js';
 import { kernelMemory } from './memory.js';
 import { GruBranch, GruStepScratch, INFERENCE_BLOCK_ROWS, gruStep, type GruOffsets } from './gru.js';
 import { MlpHeads, type MlpOffsets } from './mlp.js';
@@ -94,6 +94,8 @@ export class Workspace {
   readPriv = new Int32Array(0);
   lensPub = new Int32Array(0);
   lensPriv = new Int32Array(0);
+  /** The packed rows of the read points' hidden states: [0, R) public, [R, 2R) private. */
+  readonly readRows: KernelIndex = { f32: new Float32Array(0), i32: new Int32Array(0) };
 
   constructor(net: ActorCritic) {
     const c = net.config;
@@ -288,20 +290,15 @@ export class ActorCritic {
     ws.priv.forward(P, batch.priv, B, batch.privSteps, lensPriv);
 
     // Gather [h_pub, h_priv] at every read point.
-    const Z = ws.mlp.input(R);
-    const hp = ws.pub.h;
-    const hq = ws.priv.h;
-    const H2 = 2 * H;
+    const rows = ensureIndex(ws.readRows, 2 * R);
     for (let i = 0; i < R; i++) {
       const b = batch.readSeq[i];
-      const sp = ws.pub.row(b, batch.readPub[i]) * H;
-      const sq = ws.priv.row(b, batch.readPriv[i]) * H;
-      const d = i * H2;
-      for (let j = 0; j < H; j++) {
-        Z[d + j] = hp[sp + j];
-        Z[d + H + j] = hq[sq + j];
-      }
+      rows[i] = ws.pub.row(b, batch.readPub[i]);
+      rows[R + i] = ws.priv.row(b, batch.readPriv[i]);
     }
+    const Z = ws.mlp.input(R);
+    gatherRows(Z, 0, 2 * H, ws.pub.h, rows, R, H);
+    gatherRows(Z, H, 2 * H, ws.priv.h, rows.subarray(R), R, H);
     ws.mlp.forward(P, R);
     return { logits: ws.mlp.logits.subarray(0, R * this.config.actions), values: ws.mlp.values.subarray(0, R) };
   }
@@ -327,18 +324,9 @@ export class ActorCritic {
     const dZ = ws.mlp.backward(P, grad, dLogits, dValues);
     ws.pub.zeroDh();
     ws.priv.zeroDh();
-    const dHp = ws.pub.dh;
-    const dHq = ws.priv.dh;
-    for (let i = 0; i < R; i++) {
-      const b = ws.readSeq[i];
-      const sp = ws.pub.row(b, ws.readPub[i]) * H;
-      const sq = ws.priv.row(b, ws.readPriv[i]) * H;
-      const s = i * H2;
-      for (let j = 0; j < H; j++) {
-        dHp[sp + j] += dZ[s + j];
-        dHq[sq + j] += dZ[s + H + j];
-      }
-    }
+    const rows = ws.readRows.i32;
+    scatterAddRows(ws.pub.dh, dZ, 0, H2, rows, R, H);
+    scatterAddRows(ws.priv.dh, dZ, H, H2, rows.subarray(R), R, H);
     ws.pub.backward(P, grad);
     ws.priv.backward(P, grad);
   }

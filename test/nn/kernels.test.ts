@@ -173,6 +173,38 @@ describe('WebAssembly kernels', () => {
     for (const [H, seed] of [[12, 1], [20, 2], [64, 3], [64, 4]]) expectSameCellBits(33, H, seed, true);
   });
 
+  it('gather rows and add rows back by index with the same bits as the TypeScript loops, repeated rows included', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 12 }), fc.nat(), (n, h4, srcRows, seed) => {
+        const rng = new Rng(seed);
+        const mem = kernelMemory();
+        const len = 4 * h4;
+        const stride = 2 * len + 3; // rows of a wider matrix at an offset, as [h_pub, h_priv]
+        const src = values(srcRows * len, rng, true);
+        const wide = values(n * stride + len, rng, true);
+        const block = mem.alloc(n); // the index array's block in kernel memory, viewed as int32
+        const rows = new Int32Array(block.buffer, block.byteOffset, n);
+        for (let i = 0; i < n; i++) rows[i] = Math.floor(rng.uniform() * srcRows); // rows may repeat
+        const run = (backend: 'js' | 'wasm') => {
+          const g = mem.alloc(wide.length);
+          g.set(wide);
+          const d = mem.alloc(src.length);
+          d.set(src);
+          const k = backend === 'js' ? js : wasm!;
+          k.gatherRows(g, len, stride, src, rows, n, len);
+          k.scatterAddRows(d, wide, 1, stride, rows, n, len);
+          return [g, d].map(bitsOf);
+        };
+        expect(run('wasm')).toEqual(run('js'));
+        const [g] = run('js');
+        // gathered rows are the source rows; the rest of the wide matrix is untouched
+        for (let i = 0; i < n; i++) expect(g.subarray(i * stride + len, i * stride + 2 * len)).toEqual(bitsOf(src.subarray(rows[i] * len, (rows[i] + 1) * len)));
+        expect(g.subarray(0, len)).toEqual(bitsOf(wide.subarray(0, len)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it("run Adam's update with the same bits as the TypeScript loop, odd lengths included", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 41 }), fc.nat(), fc.integer({ min: 1, max: 3000 }), (n, seed, step) => {

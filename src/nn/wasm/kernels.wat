@@ -542,6 +542,49 @@
         (local.set $y (i32.add (local.get $y) (i32.const 4)))
         (br $next1))))
 
+  ;; dst row i (at dst + i dstStride bytes) = src row idx[i] (len bytes each, a multiple of 16; src rows
+  ;; contiguous) for i < n: the read points' hidden states gathered into the trunk's input
+  ;; (../kernels-js.ts gatherRows). Vector moves: memory.copy per row was no faster than JavaScript.
+  (func (export "gatherRows") (param $dst i32) (param $dstStride i32) (param $src i32) (param $idx i32) (param $n i32) (param $len i32)
+    (local $j i32) (local $ps i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $ps (i32.add (local.get $src) (i32.mul (i32.load (local.get $idx)) (local.get $len))))
+        (local.set $j (i32.const 0))
+        (block $rend
+          (loop $row
+            (br_if $rend (i32.ge_u (local.get $j) (local.get $len)))
+            (v128.store (i32.add (local.get $dst) (local.get $j)) (v128.load (i32.add (local.get $ps) (local.get $j))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $row)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
+        (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next))))
+
+  ;; dst row idx[i] += src row i (at src + i srcStride bytes) for i < n, in order of i, len bytes a row
+  ;; (a multiple of 16): the read points' gradients added into the hidden states' (../kernels-js.ts
+  ;; scatterAddRows).
+  (func (export "scatterAddRows") (param $dst i32) (param $src i32) (param $srcStride i32) (param $idx i32) (param $n i32) (param $len i32)
+    (local $j i32) (local $pd i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $pd (i32.add (local.get $dst) (i32.mul (i32.load (local.get $idx)) (local.get $len))))
+        (local.set $j (i32.const 0))
+        (block $rend
+          (loop $row
+            (br_if $rend (i32.ge_u (local.get $j) (local.get $len)))
+            (v128.store (i32.add (local.get $pd) (local.get $j))
+              (f32x4.add (v128.load (i32.add (local.get $pd) (local.get $j))) (v128.load (i32.add (local.get $src) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $row)))
+        (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+        (local.set $idx (i32.add (local.get $idx) (i32.const 4)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next))))
+
   ;; Adam's update (../kernels-js.ts adamUpdate) of n float32 parameters at p from the gradient at g and
   ;; the moments at m and v, in double as the reference: for each element
   ;;   m = b1 m + c1 g;  v = b2 v + (c2 g) g   (stored as float32)
