@@ -89,9 +89,6 @@ export class Workspace {
   readonly priv: GruBranch;
   readonly mlp: MlpHeads;
   reads = 0;
-  readSeq = new Int32Array(0);
-  readPub = new Int32Array(0);
-  readPriv = new Int32Array(0);
   lensPub = new Int32Array(0);
   lensPriv = new Int32Array(0);
   /** The packed rows of the read points' hidden states: [0, R) public, [R, 2R) private. */
@@ -267,12 +264,6 @@ export class ActorCritic {
     const B = batch.sequences;
     const H = this.config.hidden;
     ws.reads = R;
-    ws.readSeq = ensureI32(ws.readSeq, R);
-    ws.readPub = ensureI32(ws.readPub, R);
-    ws.readPriv = ensureI32(ws.readPriv, R);
-    ws.readSeq.set(batch.readSeq.subarray(0, R));
-    ws.readPub.set(batch.readPub.subarray(0, R));
-    ws.readPriv.set(batch.readPriv.subarray(0, R));
     // Each sequence runs up to its last read step.
     ws.lensPub = ensureI32(ws.lensPub, B);
     ws.lensPriv = ensureI32(ws.lensPriv, B);
