@@ -13,6 +13,9 @@
  *   run-wrk  the same flow from wrk (perf/executions-pool.lua, two wrk threads, each execution with
  *          at most one request in flight): the client costs far less CPU than autocannon, which
  *          shares the 2 cores with the server.
+ *   run-paced  the run-wrk flow offered at 5,000 plans/s (about 10,200 requests/s with the bars and
+ *          fills) evenly from two wrk threads (perf/executions-paced.lua): the whole-execution target,
+ *          p99 included, at the target rate.
  *   plans  each connection polls GET /executions/:id/plan of its own open execution. Closed loop.
  *   plans-paced  plan requests at a steady offered load of 5,000/s (the target) from wrk with
  *          perf/paced-plans.lua: the requests leave evenly spaced over time, whichever connection
@@ -261,6 +264,28 @@ async function wrkRun(connections) {
   return wrkRow('run-wrk', connections, null, w, w.plans / (w.plans + w.bars + w.fills + w.idle), { idleRequests: w.idle });
 }
 
+/**
+ * run-paced: whole executions as in run-wrk (bars, fills and plans, each execution's bars in order),
+ * offered at `planRate` plans/s evenly (perf/executions-paced.lua on two wrk threads, about 10,200
+ * requests/s in all for 5,000 plans/s), after a 3 s warm-up at 60% of that rate on executions of its
+ * own: the whole-execution target at the target rate, where run-wrk measures the capacity.
+ */
+async function runPaced(connections, planRate) {
+  if (!hasWrk) return skipped('run-paced', connections, null);
+  const threads = 2;
+  const active = Math.ceil((2 * connections) / threads);
+  const total = planRate / PLAN_SHARE;
+  const script = join(repo, 'perf', 'executions-paced.lua');
+  const go = async (secs, rate) => {
+    const ids = await openExecutions(Math.max(2 * active * threads, Math.ceil((rate * secs * 1.3) / (2 * HORIZON + 8))), 0);
+    const perThread = String(Math.round(rate / threads));
+    return spawnWrk([`-t${threads}`, `-c${connections}`, `-d${secs}s`, '--timeout', '5s', '-s', script, base, '--', perThread, apiKey, String(HORIZON), String(PERIOD), String(threads), String(active), ...ids]);
+  };
+  await go(3, 0.6 * total);
+  const w = await go(seconds, total);
+  return wrkRow('run-paced', connections, Math.round(total), w, w.plans / (w.plans + w.bars + w.fills + w.idle), { idleRequests: w.idle });
+}
+
 /** plans-paced: wrk offering `rate` plan requests/s, evenly spaced, over `connections` connections. */
 async function paced(connections, rate) {
   if (!hasWrk) return skipped('plans-paced', connections, rate);
@@ -282,6 +307,8 @@ await autocannon({ url: `${base}/health`, connections: 16, duration: 2 });
 for (const c of [64, 200]) {
   if (wanted('run')) results.push(await scenario('run', c));
   if (wanted('run-wrk')) results.push(await wrkRun(c));
+  // The target for whole executions: 5,000 plan requests/s with their bars and fills, offered evenly.
+  if (wanted('run-paced')) results.push(await runPaced(c, 5000));
   if (wanted('plans')) results.push(await scenario('plans', c));
   // The target: 5,000 plan requests/s, offered evenly.
   if (wanted('plans-paced')) results.push(await paced(c, 5000));
@@ -296,9 +323,11 @@ function latencyTargetMet(scenarioName) {
 const targetMetPaced = latencyTargetMet('plans-paced');
 // The same target with a live desk's bar flow beside the plans.
 const targetMetLive = latencyTargetMet('plans-live');
+// Whole executions at the target rate, p99 included.
+const targetMetRunningPaced = latencyTargetMet('run-paced');
 // Whole executions at 5,000 plans/s would need their bars and fills too: about 10,200 requests/s.
 const runRows = results.filter((r) => r.scenario === 'run-wrk' && r.skipped === undefined);
 const runningRows = runRows.length > 0 ? runRows : results.filter((r) => r.scenario === 'run');
 const targetMetRunning = runningRows.length === 0 ? null : runningRows.every((r) => r.planRequestsPerSecond >= 5000 && r.errors === 0 && r.non2xx === 0);
 server.kill('SIGTERM');
-console.log(`BENCH ${JSON.stringify({ name: 'serve', seconds, results, targetMetPolling: targetMetPaced, targetMetLive, targetMetRunning })}`);
+console.log(`BENCH ${JSON.stringify({ name: 'serve', seconds, results, targetMetPolling: targetMetPaced, targetMetLive, targetMetRunning, targetMetRunningPaced })}`);
