@@ -82,7 +82,9 @@ export function registerServeCommand(program: Command): void {
   serve.action(async function (this: Command) {
     const s = validateSettings(ServeSchema, userSettings(this), 'serve settings');
     const policies = servedPolicies(s.policy, s.minutesPerDay);
-    const store = new ServiceStore(s.db, s.sync);
+    // Group commit: the changes of one turn of the event loop in one transaction, every answer held
+    // until it commits (src/serve/live/store.ts).
+    const store = new ServiceStore(s.db, s.sync, { groupCommit: true });
     // Log lines are buffered and written asynchronously, 4 KB or more at a time: one write system
     // call per request cost about a tenth of a request's time. What is acknowledged is in SQLite
     // first; a kill -9 may lose the last few log lines, never state. Flushed when the server stops.

@@ -112,6 +112,22 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
+  // With the store's group commit, every answer waits until the changes of its turn are on disk:
+  // its own, and those of any other request whose state it may show (a plan decided from a bar posted
+  // in the same turn). A failed commit turns the answer into a 503: nothing of the turn was kept, and
+  // the request may be retried.
+  app.addHook('onSend', (req, _reply, payload, done) => {
+    const pending = options.store.pending();
+    if (pending === null) return done(null, payload);
+    pending.then(
+      () => done(null, payload),
+      (err: Error) => {
+        req.log.error({ err }, 'commit failed');
+        done(new ApiError(503, 'the change was not stored (the database commit failed), nor anything else of this moment: retry the request'));
+      },
+    );
+  });
+
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });

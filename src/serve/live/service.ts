@@ -3,8 +3,10 @@
  * cancels them, for the key that owns each. Every operation checks the request in full against the
  * execution (src/serve/live/execution.ts), then commits the change to the store in one transaction,
  * then applies it in memory and answers: a refused request changes nothing, and an answer is only
- * sent for what is on disk. Executions are cached in memory (most recently used) and rebuilt from the
- * store after a restart, recurrent state included.
+ * sent for what is on disk (with the store's group commit, the server holds every answer until the
+ * turn's commit: src/serve/live/app.ts). Executions are cached in memory (most recently used) and
+ * rebuilt from the store after a restart, recurrent state included; if a group commit fails, the
+ * cache is dropped, so that every execution is read back as the store has it.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { PUBLIC_FEATURES } from '../../sim/observation.js';
@@ -44,6 +46,7 @@ export class ExecutionService {
     for (const p of policies) this.policies.set(p.id, { served: p, incremental: new IncrementalPolicy(p.rt) });
     this.maxCached = options.cachedExecutions ?? 10_000;
     this.now = options.now ?? (() => new Date());
+    store.onCommitFailure(() => this.cache.clear());
   }
 
   policyIds(): string[] {

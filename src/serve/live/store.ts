@@ -2,7 +2,9 @@
  * The service's durable state in one SQLite file (better-sqlite3): API keys (hashed), executions,
  * their bars, fills and decisions with the recurrent state after each. WAL journal; every change a
  * client is told about is committed in one transaction before the answer is sent, so a kill -9 at
- * any moment loses nothing acknowledged. `synchronous = NORMAL` (the default here) survives a crash
+ * any moment loses nothing acknowledged. With group commit (the server's mode), the changes of all
+ * the requests of one turn of the event loop go into one transaction, each in a savepoint of its
+ * own, committed at the end of the turn; the answers wait for that commit (pending()). `synchronous = NORMAL` (the default here) survives a crash
  * of the process; `FULL` (`--sync full`) also a crash of the machine, at the price of an fsync per
  * commit.
  */
@@ -90,6 +92,23 @@ export interface StoredExecution {
 
 export type SyncMode = 'normal' | 'full';
 
+export interface StoreOptions {
+  /**
+   * Commit the changes of one turn of the event loop together (see the file's comment). A change then
+   * reaches the disk at the end of the turn, and pending() tells when.
+   */
+  readonly groupCommit?: boolean;
+  /** Test hook: runs just before each group commit; a throw makes the commit fail. */
+  readonly beforeCommit?: () => void;
+}
+
+/** One group commit: the transaction of the current turn, and the answers waiting for it. */
+interface Batch {
+  readonly done: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
 const f32 = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 const blob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
@@ -99,10 +118,13 @@ export class ServiceStore {
   private readonly q;
   /** One transaction wrapper for every call (better-sqlite3 prepares BEGIN and COMMIT per wrapper). */
   private readonly tx: (fn: () => unknown) => unknown;
+  private batch: Batch | null = null;
+  private readonly commitFailureListeners: ((err: Error) => void)[] = [];
 
   constructor(
     readonly path: string,
     sync: SyncMode = 'normal',
+    private readonly options: StoreOptions = {},
   ) {
     try {
       this.db = new Database(path);
@@ -144,12 +166,59 @@ export class ServiceStore {
   }
 
   close(): void {
+    if (this.batch !== null) this.commitBatch();
     this.db.close();
   }
 
-  /** Runs `fn` in one transaction (committed when it returns, rolled back when it throws). */
+  /**
+   * Runs `fn` in one transaction (committed when it returns, rolled back when it throws). With group
+   * commit, `fn` runs in a savepoint of the turn's transaction (a throw undoes `fn` alone), and the
+   * transaction commits at the end of the turn.
+   */
   transaction<T>(fn: () => T): T {
+    if (this.options.groupCommit && this.batch === null) this.openBatch();
     return this.tx(fn) as T;
+  }
+
+  /**
+   * Calls `listener` after a group commit failed and was rolled back: what the caller applied in
+   * memory for this turn's changes is then ahead of the store, and must be dropped.
+   */
+  onCommitFailure(listener: (err: Error) => void): void {
+    this.commitFailureListeners.push(listener);
+  }
+
+  /** The group commit the answers of this turn wait for, or null when nothing is waiting to commit. */
+  pending(): Promise<void> | null {
+    return this.batch?.done ?? null;
+  }
+
+  private openBatch(): void {
+    let resolve!: () => void;
+    let reject!: (err: Error) => void;
+    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+    // An answer that waits on a failed commit gets its error; a batch nobody waits on must not
+    // become an unhandled rejection.
+    done.catch(() => undefined);
+    this.db.exec('BEGIN');
+    this.batch = { done, resolve, reject };
+    setImmediate(() => this.commitBatch());
+  }
+
+  private commitBatch(): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    try {
+      this.options.beforeCommit?.();
+      this.db.exec('COMMIT');
+      batch.resolve();
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      const e = new ExecLabError(`service database ${this.path}: commit failed, nothing of this turn was stored: ${(err as Error).message}`);
+      for (const listener of this.commitFailureListeners) listener(e);
+      batch.reject(e);
+    }
   }
 
   addKey(name: string, hash: string, policies: readonly string[], createdAt: string): number {

@@ -83,7 +83,8 @@ export interface TestService {
 
 export async function openService(dir: string, limits: AppLimits = {}, dbName = 'service.db'): Promise<TestService> {
   const dbPath = join(dir, dbName);
-  const store = new ServiceStore(dbPath);
+  // The server's mode: the changes of one turn committed together, the answers held until then.
+  const store = new ServiceStore(dbPath, 'normal', { groupCommit: true });
   const { key } = addApiKey(store, 'desk', ['p2', 'p3']);
   const { app } = await createApp({ store, policies: served, logLevel: 'silent', ...limits });
   return {
