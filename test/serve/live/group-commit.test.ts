@@ -26,6 +26,18 @@ function committedKeyNames(path: string): string[] {
   }
 }
 
+/** A group-commit store whose commits fail while `fail.now` is true (a full disk, say). */
+function failingStore(path: string): { store: ServiceStore; fail: { now: boolean } } {
+  const fail = { now: false };
+  const store = new ServiceStore(path, 'normal', {
+    groupCommit: true,
+    beforeCommit: () => {
+      if (fail.now) throw new Error('disk full');
+    },
+  });
+  return { store, fail };
+}
+
 describe('group commit', () => {
   it('commits the transactions of one turn together at its end; a throwing one is undone alone', async () => {
     const path = join(tmp('turn'), 'service.db');
@@ -52,13 +64,8 @@ describe('group commit', () => {
 
   it('stores nothing of a turn whose commit fails, and fails what waits on it', async () => {
     const path = join(tmp('fail'), 'service.db');
-    let fail = true;
-    const store = new ServiceStore(path, 'normal', {
-      groupCommit: true,
-      beforeCommit: () => {
-        if (fail) throw new Error('disk full');
-      },
-    });
+    const { store, fail } = failingStore(path);
+    fail.now = true;
     const failures: string[] = [];
     store.onCommitFailure((err) => failures.push(err.message));
     store.transaction(() => store.addKey('lost', 'hash-l', ['p2'], '2025-01-01T00:00:00.000Z'));
@@ -66,7 +73,7 @@ describe('group commit', () => {
     expect(failures).toHaveLength(1);
     expect(committedKeyNames(path)).toEqual([]);
     expect(store.keys()).toEqual([]);
-    fail = false;
+    fail.now = false;
     store.transaction(() => store.addKey('kept', 'hash-k', ['p2'], '2025-01-01T00:00:00.000Z'));
     await store.pending();
     expect(committedKeyNames(path)).toEqual(['kept']);
@@ -75,13 +82,7 @@ describe('group commit', () => {
 
   it('holds an answer until its turn commits; after a failed commit the execution is read back as stored', async () => {
     const path = join(tmp('svc'), 'service.db');
-    let fail = false;
-    const store = new ServiceStore(path, 'normal', {
-      groupCommit: true,
-      beforeCommit: () => {
-        if (fail) throw new Error('disk full');
-      },
-    });
+    const { store, fail } = failingStore(path);
     const { key } = addApiKey(store, 'desk', ['p2']);
     const { app } = await createApp({ store, policies: served, logLevel: 'silent' });
     const svc = { app, key };
@@ -93,11 +94,11 @@ describe('group commit', () => {
       const db = new Database(path, { readonly: true });
       expect(db.prepare('SELECT COUNT(*) AS n FROM executions WHERE id = ?').get(id)).toEqual({ n: 1 });
 
-      fail = true;
+      fail.now = true;
       const lost = await call(svc, 'POST', `/executions/${id}/bars`, { bars: barsOf(day.bars, 0, 0, 3) });
       expect(lost.status).toBe(503);
       expect(lost.json.error).toMatch(/the change was not stored \(the database commit failed\).*retry the request/);
-      fail = false;
+      fail.now = false;
       expect(db.prepare('SELECT COUNT(*) AS n FROM bars WHERE execution_id = ?').get(id)).toEqual({ n: 0 });
       db.close();
       // The service dropped what it had applied in memory: the bars were not received, and posting
