@@ -214,7 +214,11 @@ export class ServiceStore {
       this.db.exec('COMMIT');
       batch.resolve();
     } catch (err) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // SQLite rolls a failed transaction back itself on some errors; either way it is not stored
+      }
       const e = new ExecLabError(`service database ${this.path}: commit failed, nothing of this turn was stored: ${(err as Error).message}`);
       for (const listener of this.commitFailureListeners) listener(e);
       batch.reject(e);
