@@ -109,18 +109,26 @@ export class WasmKernels {
     this.x.reluBack(dX.byteOffset + 4 * dxo, Y.byteOffset + 4 * yo, n);
   }
 
-  /** Whether the GRU cell kernels take these arrays (kernel memory) and this size (H a multiple of 4). */
-  cellFits(H: number, ...arrays: (Float32Array | null)[]): boolean {
-    return (H & 3) === 0 && arrays.every((a) => a === null || this.mem.contains(a));
+  /** Whether every array given (null counts as absent) lives in kernel memory, where the kernels read it. */
+  holds(...arrays: (Float32Array | Int32Array | null)[]): boolean {
+    return arrays.every((a) => a === null || this.mem.contains(a));
   }
 
-  /** kernels-js.ts gruCell on kernel arrays (cellFits). */
+  /**
+   * Whether the row kernels (the GRU cell and its backward, gatherRows, scatterAddRows) take rows of
+   * `width` floats (a multiple of 4) in these arrays (kernel memory).
+   */
+  fits(width: number, ...arrays: (Float32Array | Int32Array | null)[]): boolean {
+    return (width & 3) === 0 && this.holds(...arrays);
+  }
+
+  /** kernels-js.ts gruCell on kernel arrays (fits). */
   gruCell(G: Float32Array, go: number, GH: Float32Array, gho: number, Hp: Float32Array | null, hpo: number, Hout: Float32Array, ho: number, n: number, H: number): void {
     const hp = Hp === null ? 0 : Hp.byteOffset + 4 * hpo;
     this.x.gruCell(G.byteOffset + 4 * go, GH.byteOffset + 4 * gho, hp, Hp === null ? 0 : 1, Hout.byteOffset + 4 * ho, n, H);
   }
 
-  /** kernels-js.ts gruCellBackward on kernel arrays (cellFits). */
+  /** kernels-js.ts gruCellBackward on kernel arrays (fits). */
   gruCellBackward(
     G: Float32Array, go: number, GH: Float32Array, Hp: Float32Array | null, hpo: number, dH: Float32Array, dho: number,
     dHp: Float32Array, dG: Float32Array, dGH: Float32Array, n: number, H: number,
@@ -131,12 +139,12 @@ export class WasmKernels {
     this.x.gruBack(G.byteOffset + o, GH.byteOffset + o, hp, Hp === null ? 0 : 1, dH.byteOffset + 4 * dho, dhp, dG.byteOffset + o, dGH.byteOffset + o, n, H);
   }
 
-  /** kernels-js.ts gatherRows on kernel arrays, len a multiple of 4. */
+  /** kernels-js.ts gatherRows on kernel arrays (fits). */
   gatherRows(dst: Float32Array, dstOff: number, dstStride: number, src: Float32Array, rows: Int32Array, n: number, len: number): void {
     this.x.gatherRows(dst.byteOffset + 4 * dstOff, 4 * dstStride, src.byteOffset, rows.byteOffset, n, 4 * len);
   }
 
-  /** kernels-js.ts scatterAddRows on kernel arrays, len a multiple of 4. */
+  /** kernels-js.ts scatterAddRows on kernel arrays (fits). */
   scatterAddRows(dst: Float32Array, src: Float32Array, srcOff: number, srcStride: number, rows: Int32Array, n: number, len: number): void {
     this.x.scatterAddRows(dst.byteOffset, src.byteOffset + 4 * srcOff, 4 * srcStride, rows.byteOffset, n, 4 * len);
   }

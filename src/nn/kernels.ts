@@ -96,7 +96,7 @@ export function gruCell(
   Hout: Float32Array, ho: number, n: number, H: number,
 ): void {
   const wasm = backend();
-  if (wasm !== null && wasm.cellFits(H, G, GH, Hp, Hout)) wasm.gruCell(G, go, GH, gho, Hp, hpo, Hout, ho, n, H);
+  if (wasm !== null && wasm.fits(H, G, GH, Hp, Hout)) wasm.gruCell(G, go, GH, gho, Hp, hpo, Hout, ho, n, H);
   else js.gruCell(G, go, GH, gho, Hp, hpo, Hout, ho, n, H);
 }
 
@@ -106,28 +106,22 @@ export function gruCellBackward(
   dHp: Float32Array, dG: Float32Array, dGH: Float32Array, n: number, H: number,
 ): void {
   const wasm = backend();
-  if (wasm !== null && wasm.cellFits(H, G, GH, Hp, dH, dHp, dG, dGH)) wasm.gruCellBackward(G, go, GH, Hp, hpo, dH, dho, dHp, dG, dGH, n, H);
+  if (wasm !== null && wasm.fits(H, G, GH, Hp, dH, dHp, dG, dGH)) wasm.gruCellBackward(G, go, GH, Hp, hpo, dH, dho, dHp, dG, dGH, n, H);
   else js.gruCellBackward(G, go, GH, Hp, hpo, dH, dho, dHp, dG, dGH, n, H);
 }
 
 /** dst[dstOff + i dstStride + j] = src[rows[i] len + j] for i < n, j < len (kernels-js.ts gatherRows). */
 export function gatherRows(dst: Float32Array, dstOff: number, dstStride: number, src: Float32Array, rows: Int32Array, n: number, len: number): void {
   const wasm = backend();
-  if (wasm !== null && (len & 3) === 0 && wasm.mem.contains(dst) && wasm.mem.contains(src) && wasm.mem.contains(rows)) {
-    wasm.gatherRows(dst, dstOff, dstStride, src, rows, n, len);
-  } else {
-    js.gatherRows(dst, dstOff, dstStride, src, rows, n, len);
-  }
+  if (wasm !== null && wasm.fits(len, dst, src, rows)) wasm.gatherRows(dst, dstOff, dstStride, src, rows, n, len);
+  else js.gatherRows(dst, dstOff, dstStride, src, rows, n, len);
 }
 
 /** dst[rows[i] len + j] += src[srcOff + i srcStride + j] for i < n in order (kernels-js.ts scatterAddRows). */
 export function scatterAddRows(dst: Float32Array, src: Float32Array, srcOff: number, srcStride: number, rows: Int32Array, n: number, len: number): void {
   const wasm = backend();
-  if (wasm !== null && (len & 3) === 0 && wasm.mem.contains(dst) && wasm.mem.contains(src) && wasm.mem.contains(rows)) {
-    wasm.scatterAddRows(dst, src, srcOff, srcStride, rows, n, len);
-  } else {
-    js.scatterAddRows(dst, src, srcOff, srcStride, rows, n, len);
-  }
+  if (wasm !== null && wasm.fits(len, dst, src, rows)) wasm.scatterAddRows(dst, src, srcOff, srcStride, rows, n, len);
+  else js.scatterAddRows(dst, src, srcOff, srcStride, rows, n, len);
 }
 
 /**
@@ -139,7 +133,7 @@ export function adamUpdate(
   b1: number, c1: number, b2: number, c2: number, stepSize: number, bc2Sqrt: number, eps: number,
 ): void {
   const wasm = backend();
-  if (wasm !== null && wasm.mem.contains(params) && wasm.mem.contains(grad) && wasm.mem.contains(m) && wasm.mem.contains(v)) {
+  if (wasm !== null && wasm.holds(params, grad, m, v)) {
     wasm.adam(params, grad, m, v, n, b1, c1, b2, c2, stepSize, bc2Sqrt, eps);
   } else {
     js.adamUpdate(params, grad, m, v, n, b1, c1, b2, c2, stepSize, bc2Sqrt, eps);
@@ -155,7 +149,7 @@ export function fillRows(C: Float32Array, co: number, M: number, N: number, b: F
 /** out[N] (from offset oo) += the sums of the M rows of A[M,N] (from offset ao): a bias gradient. */
 export function addColumnSums(A: Float32Array, ao: number, M: number, N: number, out: Float32Array, oo: number): void {
   const wasm = backend();
-  if (wasm !== null && wasm.mem.contains(A) && wasm.mem.contains(out)) wasm.colSums(A, ao, M, N, out, oo);
+  if (wasm !== null && wasm.holds(A, out)) wasm.colSums(A, ao, M, N, out, oo);
   else js.addColumnSums(A, ao, M, N, out, oo);
 }
 
@@ -168,7 +162,7 @@ export function reluInPlace(X: Float32Array, o: number, n: number): void {
 /** dX *= (Y > 0) over n elements: the ReLU backward given the layer's output Y. */
 export function reluBackwardInPlace(dX: Float32Array, dxo: number, Y: Float32Array, yo: number, n: number): void {
   const wasm = backend();
-  if (wasm !== null && wasm.mem.contains(dX) && wasm.mem.contains(Y)) wasm.reluBack(dX, dxo, Y, yo, n);
+  if (wasm !== null && wasm.holds(dX, Y)) wasm.reluBack(dX, dxo, Y, yo, n);
   else js.reluBackwardInPlace(dX, dxo, Y, yo, n);
 }
 
