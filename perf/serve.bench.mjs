@@ -256,13 +256,27 @@ async function live(connections, planRate) {
  */
 async function wrkRun(connections) {
   if (!hasWrk) return skipped('run-wrk', connections, null);
+  // Executions for 20,000 requests/s (26,000 with wrkExecutions' margin; the server answered 19,100 at most).
+  const w = await wrkExecutions(connections, seconds, 20_000, false);
+  return wrkRow('run-wrk', connections, null, w, poolPlanShare(w), { idleRequests: w.idle });
+}
+
+/**
+ * One wrk run of whole executions on two threads: perf/executions-pool.lua (closed loop), or with
+ * `paced` perf/executions-paced.lua offering `rate` requests/s in all; executions are opened for
+ * `rate` requests/s over `secs`, and at least twice the running ones.
+ */
+async function wrkExecutions(connections, secs, rate, paced) {
   const threads = 2;
   const active = Math.ceil((2 * connections) / threads);
-  const ids = await openExecutions(Math.max(2 * active * threads, Math.ceil((20_000 * seconds * 1.3) / (2 * HORIZON + 8))), 0);
-  const script = join(repo, 'perf', 'executions-pool.lua');
-  const w = await spawnWrk([`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--timeout', '5s', '-s', script, base, '--', apiKey, String(HORIZON), String(PERIOD), String(threads), String(active), ...ids]);
-  return wrkRow('run-wrk', connections, null, w, w.plans / (w.plans + w.bars + w.fills + w.idle), { idleRequests: w.idle });
+  const ids = await openExecutions(Math.max(2 * active * threads, Math.ceil((rate * secs * 1.3) / (2 * HORIZON + 8))), 0);
+  const script = join(repo, 'perf', paced ? 'executions-paced.lua' : 'executions-pool.lua');
+  const pace = paced ? [String(Math.round(rate / threads))] : [];
+  return spawnWrk([`-t${threads}`, `-c${connections}`, `-d${secs}s`, '--timeout', '5s', '-s', script, base, '--', ...pace, apiKey, String(HORIZON), String(PERIOD), String(threads), String(active), ...ids]);
 }
+
+/** The plans' share of the requests of a wrkExecutions run (idle ones included). */
+const poolPlanShare = (w) => w.plans / (w.plans + w.bars + w.fills + w.idle);
 
 /**
  * run-paced: whole executions as in run-wrk (bars, fills and plans, each execution's bars in order),
@@ -272,18 +286,10 @@ async function wrkRun(connections) {
  */
 async function runPaced(connections, planRate) {
   if (!hasWrk) return skipped('run-paced', connections, null);
-  const threads = 2;
-  const active = Math.ceil((2 * connections) / threads);
   const total = planRate / PLAN_SHARE;
-  const script = join(repo, 'perf', 'executions-paced.lua');
-  const go = async (secs, rate) => {
-    const ids = await openExecutions(Math.max(2 * active * threads, Math.ceil((rate * secs * 1.3) / (2 * HORIZON + 8))), 0);
-    const perThread = String(Math.round(rate / threads));
-    return spawnWrk([`-t${threads}`, `-c${connections}`, `-d${secs}s`, '--timeout', '5s', '-s', script, base, '--', perThread, apiKey, String(HORIZON), String(PERIOD), String(threads), String(active), ...ids]);
-  };
-  await go(3, 0.6 * total);
-  const w = await go(seconds, total);
-  return wrkRow('run-paced', connections, Math.round(total), w, w.plans / (w.plans + w.bars + w.fills + w.idle), { idleRequests: w.idle });
+  await wrkExecutions(connections, 3, 0.6 * total, true);
+  const w = await wrkExecutions(connections, seconds, total, true);
+  return wrkRow('run-paced', connections, Math.round(total), w, poolPlanShare(w), { idleRequests: w.idle });
 }
 
 /** plans-paced: wrk offering `rate` plan requests/s, evenly spaced, over `connections` connections. */

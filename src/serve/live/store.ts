@@ -4,9 +4,9 @@
  * client is told about is committed in one transaction before the answer is sent, so a kill -9 at
  * any moment loses nothing acknowledged. With group commit (the server's mode), the changes of all
  * the requests of one turn of the event loop go into one transaction, each in a savepoint of its
- * own, committed at the end of the turn; the answers wait for that commit (pending()). `synchronous = NORMAL` (the default here) survives a crash
- * of the process; `FULL` (`--sync full`) also a crash of the machine, at the price of an fsync per
- * commit.
+ * own, committed at the end of the turn; the answers wait for that commit (pending()).
+ * `synchronous = NORMAL` (the default here) survives a crash of the process; `FULL` (`--sync full`)
+ * also a crash of the machine, at the price of an fsync per commit.
  */
 import Database from 'better-sqlite3';
 import { ExecLabError } from '../../errors.js';
