@@ -18,7 +18,7 @@ import { runStrategy } from './run.js';
 import { estimate, mean } from './stats.js';
 
 /** Penalties tried (on standardised inputs). */
-export const FORECAST_PENALTIES = [0.001, 0.01, 0.1, 1, 10] as const;
+export const FORECAST_PENALTIES = [0.001, 0.01, 0.1, 1, 10, 100, 1000] as const;
 /**
  * The trials: 'level' inputs with and without the training mean, 'relative' inputs without it (their
  * targets have a cross-sectional mean of 0 every day, so the training mean adds nothing).

@@ -93,7 +93,8 @@ describe('the forecast planner', () => {
     const store = memoryStore({ instruments: 40, days: 26, validationDays: 3, testDays: 3, predictability: 4, marketFactorShare: 0, seed: 5 }, 20, 3);
     const orders = OrderSettingsSchema.parse({});
     const { strategy, fit } = fitForecastOnStore(store, DEFAULT_SIM_SETTINGS, orders);
-    expect(fit.trials).toHaveLength(15);
+    expect(fit.trials).toHaveLength(21);
+    expect(new Set(fit.trials.map((t) => t.lambda))).toEqual(new Set([0.001, 0.01, 0.1, 1, 10, 100, 1000]));
     expect(new Set(fit.trials.map((t) => t.inputs))).toEqual(new Set(['level', 'relative']));
     expect(fit.chosen.scoreE2).toBe(Math.max(...fit.trials.map((t) => t.scoreE2)));
     for (const t of fit.trials) expect(t.scoreE2).toBeCloseTo(t.validationRewardE2 - t.validationRewardSeByDayE2, 9);
