@@ -210,6 +210,16 @@ export const FORECAST_TITLE = 'What the state supports: the forecast planner (va
 /** The title of the section on the policy to deploy. */
 export const DEPLOYMENT_TITLE = 'The policy to deploy (chosen on validation)';
 
+/** A sweep section's heading: the one that chose every learner's settings, or one method's own. */
+export function sweepTitle(method: string | null): string {
+  return method === null ? 'Settings sweep (validation only)' : `Settings sweep: ${method} (validation only)`;
+}
+
+/** A sweep section's HTML anchor. */
+export function sweepAnchor(method: string | null): string {
+  return method === null ? 'sweep' : `sweep-${method.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+}
+
 /** A settings sweep's table: the trial column left-aligned, the rest right-aligned. */
 export function sweepModel(sweep: SweepSection): TableModel {
   return { header: sweep.header, rows: sweep.rows, align: sweep.header.map((_, k) => (k === 0 ? 'left' : 'right')) };

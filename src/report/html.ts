@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ExecLabError } from '../errors.js';
 import { buildCharts, CHART_IDS, strategyColour, type ChartSection } from './charts.js';
-import { DEPLOYMENT_TITLE, FORECAST_TITLE, NOT_AVAILABLE, resultsTable, settingsYaml, sweepModel, totalOrders, type TableModel } from './format.js';
+import { DEPLOYMENT_TITLE, FORECAST_TITLE, NOT_AVAILABLE, resultsTable, settingsYaml, sweepAnchor, sweepModel, sweepTitle, totalOrders, type TableModel } from './format.js';
 import {
   BY_MONTH_INTRO,
   byDayTable,
@@ -311,7 +311,7 @@ ${tableSection('by-month', 'PA per test month', BY_MONTH_INTRO, byMonthTable(dat
 <section id="charts"><h2>Charts</h2>
 ${charts.map((chart) => chartFigure(chart, data)).join('\n')}
 </section>
-${data.sweep ? tableSection('sweep', 'Settings sweep (validation only)', data.sweep.intro, sweepModel(data.sweep), '') : ''}
+${(data.sweeps ?? []).map((w) => tableSection(sweepAnchor(w.method), sweepTitle(w.method), w.section.intro, sweepModel(w.section), '')).join('\n')}
 ${data.forecast ? tableSection('forecast', FORECAST_TITLE, data.forecast.intro, sweepModel(data.forecast), '') : ''}
 ${data.deployment ? tableSection('deployment', DEPLOYMENT_TITLE, data.deployment.intro, sweepModel(data.deployment), '') : ''}
 ${notesSection(data)}

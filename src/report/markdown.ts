@@ -15,6 +15,7 @@ import {
   settingsYaml,
   significanceMark,
   sweepModel,
+  sweepTitle,
   DEPLOYMENT_TITLE,
   FORECAST_TITLE,
   totalOrders,
@@ -274,7 +275,7 @@ export function renderMarkdown(data: ReportData): string {
     training === null
       ? ''
       : tableSection('Training', 'Validation PA (bps): mean over seeds, with [min, max] over seeds.', training, ''),
-    data.sweep ? tableSection('Settings sweep (validation only)', data.sweep.intro, sweepModel(data.sweep), '') : '',
+    ...(data.sweeps ?? []).map((w) => tableSection(sweepTitle(w.method), w.section.intro, sweepModel(w.section), '')),
     data.forecast ? tableSection(FORECAST_TITLE, data.forecast.intro, sweepModel(data.forecast), '') : '',
     data.deployment ? tableSection(DEPLOYMENT_TITLE, data.deployment.intro, sweepModel(data.deployment), '') : '',
     notesSection(data),

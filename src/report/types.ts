@@ -119,8 +119,11 @@ export interface ReportData {
   readonly settings: Readonly<Record<string, unknown>>;
   /** Free-text findings and caveats (e.g. an ordering that did not hold). */
   readonly notes: readonly string[];
-  /** The settings sweep these settings were chosen by (validation only), when there was one. */
-  readonly sweep?: SweepSection;
+  /**
+   * The settings sweeps these settings were chosen by (validation only): one whose choice set every
+   * learner's settings (`method` null), and one per method whose choice set that method's alone.
+   */
+  readonly sweeps?: ReadonlyArray<{ readonly method: string | null; readonly section: SweepSection }>;
   /** The forecast planner's fit (validation only): what a regression on the students' inputs earns. */
   readonly forecast?: SweepSection;
   /** The policy to deploy, chosen on validation: every candidate, the choice and its test numbers. */

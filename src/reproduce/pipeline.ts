@@ -22,6 +22,7 @@ import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
 import { fitForecastOnStore } from '../eval/forecast-fit.js';
+import { applyMethodSettings, readMethodSweeps, type MethodBase } from './method-sweeps.js';
 import { forecastSection } from '../report/forecast-section.js';
 import { parallelInferenceAvailable } from '../nn/parallel-inference.js';
 import { plannerFor, PLANNER_STRATEGY } from '../eval/planner-model.js';
@@ -243,30 +244,44 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // ---- learned methods: train (cached, resumable, parallel) -------------------------------------
   const cacheDir = join(s.out, 'cache');
   const methods = s.methods.filter((m) => m !== 'OPD' || s.methods.includes('OPD-T'));
+  // Each method's own sweep (validation only), when given: its choice for that method alone.
+  const ownSweeps = readMethodSweeps(s.methodSweeps, { fingerprint, dataset: store.meta.name, selection: s.selection, ordersSeed: s.ordersSeed, quick: s.quick });
+  for (const [m, own] of ownSweeps) {
+    ui.log(`${m}: settings of method sweep ${own.path} (trial ${own.sweep.chosen}): ${JSON.stringify(own.settings)}${methods.includes(m) ? '' : ' (not trained: not in --methods)'}`);
+  }
+  const globalBase: MethodBase = {
+    budget,
+    learningRate: lr,
+    distillCoef: s.distillCoef,
+    learner: {
+      marketContext: s.marketContext,
+      rewardBaseline: s.rewardBaseline,
+      entropyCoef: s.entropyCoef,
+      initialPolicy: s.initialPolicy,
+      hidden: s.hidden,
+      teacherIterations: s.teacherIterations,
+      teacherEpisodesPerIteration: s.teacherEpisodesPerIteration,
+      teacherLearningRate: s.teacherLearningRate,
+      teacherPatience: s.teacherPatience,
+      selection: s.selection,
+    },
+  };
+  const teacherSettings = ownSweeps.get('OPD-T')?.settings;
   const tasks: TrainTask[] = [];
   const order: Method[] = ['OPD-T', 'OPD-S', 'OPD-F', 'PPO', 'DDQN', 'OPD'];
   for (const m of order.filter((x) => methods.includes(x))) {
+    const mine = applyMethodSettings(globalBase, ownSweeps.get(m)?.settings);
     for (let seed = 1; seed <= seeds; seed++) {
       tasks.push(
-        methodTask(m, seed, budget, lr, {
+        methodTask(m, seed, mine.budget, mine.learningRate, {
           dataDir: store.dir,
           sim,
           orders,
           cacheDir,
           fingerprint,
-          distill: { mode: s.distillMode, coef: s.distillCoef },
-          learner: {
-            marketContext: s.marketContext,
-            rewardBaseline: s.rewardBaseline,
-            entropyCoef: s.entropyCoef,
-            initialPolicy: s.initialPolicy,
-            hidden: s.hidden,
-            teacherIterations: s.teacherIterations,
-            teacherEpisodesPerIteration: s.teacherEpisodesPerIteration,
-            teacherLearningRate: s.teacherLearningRate,
-            teacherPatience: s.teacherPatience,
-            selection: s.selection,
-          },
+          distill: { mode: s.distillMode, coef: mine.distillCoef },
+          learner: mine.learner,
+          ...(m === 'OPD' && teacherSettings ? { teacherSettings: { ...teacherSettings } } : {}),
         }),
       );
     }
@@ -356,7 +371,14 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     exampleDay: example,
     settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
     notes: findings(reports),
-    ...(s.sweep ? { sweep: sweepSection(readSweep(s.sweep)) } : {}),
+    ...(s.sweep || ownSweeps.size > 0
+      ? {
+          sweeps: [
+            ...(s.sweep ? [{ method: null, section: sweepSection(readSweep(s.sweep)) }] : []),
+            ...[...ownSweeps].map(([m, own]) => ({ method: m, section: sweepSection(own.sweep, 'method') })),
+          ],
+        }
+      : {}),
     forecast: forecastSection(forecast.fit),
     deployment: deploymentSection(
       choice,

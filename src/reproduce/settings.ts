@@ -35,6 +35,10 @@ export const ReproduceSettingsSchema = z.object({
   teacherPatience: z.number().int().positive().nullable().default(null).describe("OPD-T's early stopping: validations without a new best before it stops, when it differs from the budget's"),
   hidden: z.number().int().min(1).max(1024).nullable().default(null).describe('GRU hidden size of every learner (default: SPEC 8, 64)'),
   sweep: z.string().nullable().default(null).describe('sweep.json of an execlab sweep whose chosen settings these are: its trials go into the report'),
+  methodSweeps: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("sweep.json files of execlab sweep --method M, one per method: each method trains with its own sweep's chosen settings (the rest keep these), and every sweep goes into the report"),
   initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe("where the OPD learners' actor starts: 'uniform' or 'twap' (see execlab train --help)"),
   entropyCoef: z.number().min(0).nullable().default(null).describe('entropy bonus of the OPD learners (default: SPEC 8, 0.01)'),
   selection: z

@@ -117,6 +117,8 @@ export interface TrialResult {
 export interface SweepResult {
   readonly method: Method;
   readonly dataset: string;
+  /** SHA-256 of the dataset's meta.json (absent in sweeps written before it was recorded). */
+  readonly fingerprint?: string;
   readonly budget: { iterations: number; episodesPerIteration: number; validateEvery: number; patience: number };
   readonly trials: readonly TrialResult[];
   readonly chosen: number;
@@ -219,32 +221,44 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
     selection: s.selection,
     ordersSeed: s.ordersSeed,
   };
-  const result: SweepResult = { method: s.method, dataset: store.meta.name, budget: budgetOf({}), trials: results, chosen: chosen + 1, chosenSettings };
+  const result: SweepResult = { method: s.method, dataset: store.meta.name, fingerprint, budget: budgetOf({}), trials: results, chosen: chosen + 1, chosenSettings };
   writeFileAtomic(join(s.out, 'sweep.json'), JSON.stringify(result, null, 2));
   writeFileAtomic(join(s.out, 'chosen.json'), JSON.stringify(chosenSettings, null, 2));
   writeFileAtomic(join(s.out, 'sweep.md'), sweepMarkdown(result));
   return result;
 }
 
-/** The sweep as the report shows it: every trial, its seeds' validation PA, the chosen one marked. */
-export function sweepSection(r: SweepResult): SweepSection {
+/**
+ * The sweep as the report shows it: every trial, its seeds' validation PA, the chosen one marked.
+ * `scope` says what its choice set: every learner's settings (`--sweep`), or its own method's alone
+ * (`--method-sweeps`).
+ */
+export function sweepSection(r: SweepResult, scope: 'all' | 'method' = 'all'): SweepSection {
   const keys = [...new Set(r.trials.flatMap((t) => Object.keys(t.point)))];
   const scored = r.trials.some((t) => t.meanValidScore !== undefined);
   const how = scored
     ? "by the one-standard-error rule: the seeds' mean of each policy's validation reward less one standard error of its day means (x 10^-2)"
     : "each policy's validation mean PA in its evaluation mode";
   return {
-    intro: `${r.method}, scored on the validation split only (${how}); the test split was not read. Budget: ${r.budget.iterations} iterations of ${r.budget.episodesPerIteration} episodes, validation every ${r.budget.validateEvery}, patience ${r.budget.patience}. The chosen trial's settings are the ones this report ran with.`,
+    intro: `${r.method}, scored on the validation split only (${how}); the test split was not read. Budget: ${r.budget.iterations} iterations of ${r.budget.episodesPerIteration} episodes, validation every ${r.budget.validateEvery}, patience ${r.budget.patience}. ${scope === 'all' ? "The chosen trial's settings are the ones this report ran with." : `The chosen trial's settings are the ones this report ran ${r.method} with; the other methods kept theirs.`}`,
     header: ['trial', ...keys, ...(scored ? ['score (mean of seeds)'] : []), 'validation PA (mean of seeds)', 'sd', 'per seed (mode, best iteration)'],
     rows: r.trials.map((t) => [
       `${t.trial}${t.trial === r.chosen ? ' (chosen)' : ''}`,
       ...keys.map((k) => String(t.point[k as SweepKey] ?? '')),
-      ...(scored ? [t.meanValidScore === undefined ? 'n/a' : t.meanValidScore.toFixed(3)] : []),
-      t.meanValidPaBps.toFixed(2),
-      Number.isNaN(t.sdValidPaBps) ? 'n/a' : t.sdValidPaBps.toFixed(2),
-      t.seeds.map((x) => `${x.validPaBps.toFixed(2)} (${x.evaluation}, @${x.bestIteration})`).join('; '),
+      ...(scored ? [fixed(t.meanValidScore, 3)] : []),
+      fixed(t.meanValidPaBps, 2),
+      fixed(t.sdValidPaBps, 2),
+      t.seeds.map((x) => `${fixed(x.validPaBps, 2)} (${x.evaluation}, @${x.bestIteration})`).join('; '),
     ]),
   };
+}
+
+/**
+ * A number with `digits` decimals, or n/a: a standard deviation of one seed is NaN, which sweep.json
+ * holds as null (JSON has no NaN), so a sweep read back has null where the run had NaN.
+ */
+function fixed(x: number | null | undefined, digits: number): string {
+  return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
 }
 
 /** sweep.md: the same table as the report's. */

@@ -51,6 +51,8 @@ export interface TrainTask {
     readonly teacherLearningRate?: number;
     /** Set when the teacher has its own early-stopping patience (cache key, likewise). */
     readonly teacherPatience?: number;
+    /** Set when the teacher trains with settings of its own method sweep (cache key, likewise). */
+    readonly teacherSettings?: Readonly<Record<string, unknown>>;
   };
   /** OPD-F: distillation toward the forecast planner, fitted by the worker on the task's dataset. */
   readonly ruleTeacher?: { readonly name: 'FORECAST'; readonly coef: number };
@@ -98,6 +100,8 @@ export function methodTask(
     learner?: LearnerOverrides;
     /** Appended to the task id (a sweep's trial), so that trials of one method and seed differ. */
     idSuffix?: string;
+    /** OPD: the settings its teacher's own method sweep chose, when there is one (part of the cache key). */
+    teacherSettings?: Readonly<Record<string, unknown>>;
   },
 ): TrainTask {
   const l = base.learner;
@@ -142,6 +146,7 @@ export function methodTask(
         mode: base.distill?.mode ?? 'query',
         coef: base.distill?.coef ?? 0.01,
         ...Object.fromEntries(Object.entries(teacherBudget).map(([k, v]) => [`teacher${k[0].toUpperCase()}${k.slice(1)}`, v])),
+        ...(base.teacherSettings && Object.keys(base.teacherSettings).length > 0 ? { teacherSettings: base.teacherSettings } : {}),
       };
       break;
     case 'OPD-F':

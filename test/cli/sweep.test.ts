@@ -58,4 +58,33 @@ describe('execlab sweep end to end', () => {
     // The training table carries the entropy from the learners' metrics logs.
     expect(md).toMatch(/\| OPD-S \| 1 \| .* \| \d\.\d\d → \d\.\d\d \|/);
   }, 120_000);
+
+  it("a method's own sweep sets that method's settings alone, goes into the report, and is refused on other orders", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'execlab-method-sweep-'));
+    const data = join(dir, 'data');
+    expect((await run('data', 'synth', '--out', data, '--instruments', '4', '--days', '8', '--validation-days', '2', '--test-days', '2', '--quiet')).code).toBe(0);
+    const out = join(dir, 'sw-ppo');
+    const s = await run('sweep', '--data', data, '--method', 'PPO', '--out', out, '--seeds', '1', '--workers', '0', '--hidden', '8', '--grid', 'iterations=1;episodesPerIteration=8;learningRate=1e-3,2e-3');
+    expect(s.code).toBe(0);
+    const r = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { chosen: number; fingerprint?: string };
+    expect(r.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const chosenLr = [1e-3, 2e-3][r.chosen - 1];
+    const common = ['--data', data, '--seeds', '1', '--workers', '0', '--hidden', '8', '--iterations', '1', '--episodes-per-iteration', '8', '--learning-rate', '5e-4', '--methods', 'OPD-S,PPO'];
+    const rep = await run('reproduce', ...common, '--out', join(dir, 'rep'), '--method-sweeps', join(out, 'sweep.json'));
+    expect(rep.code).toBe(0);
+    expect(rep.err).toMatch(/PPO: settings of method sweep .*sweep\.json \(trial \d\)/);
+    const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
+    expect(md).toMatch(/## Settings sweep: PPO \(validation only\)/);
+    expect(md).toMatch(/the ones this report ran PPO with; the other methods kept theirs/);
+    // One seed per trial: its spread is n/a (sweep.json holds that NaN as null).
+    expect(md).toMatch(/\| 1( \(chosen\))? \| .* \| n\/a \|/);
+    expect(readFileSync(join(dir, 'rep', 'report', 'report.html'), 'utf8')).toMatch(/<section id="sweep-ppo">/);
+    const results = JSON.parse(readFileSync(join(dir, 'rep', 'report', 'results.json'), 'utf8')) as { settings: { tasks: Array<{ id: string; ppo?: { learningRate: number } }> } };
+    const lr = (id: string) => results.settings.tasks.find((t) => t.id === id)!.ppo!.learningRate;
+    expect(lr('PPO-s1')).toBe(chosenLr);
+    expect(lr('OPD-S-s1')).toBe(5e-4);
+    const refused = await run('reproduce', ...common, '--out', join(dir, 'rep2'), '--orders-seed', '8', '--method-sweeps', join(out, 'sweep.json'));
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/method sweep .*sweep\.json cannot choose this reproduction's settings: it used --orders-seed 7, this reproduction 8/);
+  }, 120_000);
 });

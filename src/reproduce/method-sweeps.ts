@@ -1,0 +1,107 @@
+/**
+ * Settings per learned method, each chosen by its own `execlab sweep --method M` on the validation
+ * split: a reproduction given several sweeps runs every method with its own sweep's choice and the
+ * global settings for the rest. A sweep is refused when it was scored on another dataset, with
+ * another selection rule, orders seed or budget, since its choice would then not be the one its
+ * trials measured.
+ */
+import { ExecLabError } from '../errors.js';
+import type { Budget } from './settings.js';
+import { readSweep, type SweepResult } from './sweep.js';
+import type { LearnerOverrides, Method } from './tasks.js';
+
+/** The settings a sweep chooses for its method (the learner's; the rest stays global). */
+export interface MethodSettings {
+  readonly learningRate?: number;
+  readonly distillCoef?: number;
+  readonly marketContext?: boolean;
+  readonly rewardBaseline?: 'none' | 'market';
+  readonly initialPolicy?: 'uniform' | 'twap';
+  readonly entropyCoef?: number;
+  readonly hidden?: number;
+  readonly iterations?: number;
+  readonly episodesPerIteration?: number;
+}
+
+const METHOD_KEYS = ['learningRate', 'distillCoef', 'marketContext', 'rewardBaseline', 'initialPolicy', 'entropyCoef', 'hidden', 'iterations', 'episodesPerIteration'] as const;
+
+/** One method's sweep: where it was read, what it found, and the settings it chose. */
+export interface MethodSweep {
+  readonly path: string;
+  readonly sweep: SweepResult;
+  readonly settings: MethodSettings;
+}
+
+/** What a sweep must share with the reproduction that uses its choice. */
+export interface SweepContext {
+  readonly fingerprint: string;
+  readonly dataset: string;
+  readonly selection: string;
+  readonly ordersSeed: number;
+  readonly quick: boolean;
+}
+
+/** The learner's settings out of a sweep's chosen settings (a reproduce config). */
+export function methodSettingsOf(chosen: Readonly<Record<string, unknown>>): MethodSettings {
+  const out: Record<string, unknown> = {};
+  for (const k of METHOD_KEYS) if (chosen[k] !== undefined && chosen[k] !== null) out[k] = chosen[k];
+  return out as MethodSettings;
+}
+
+/** Checks one sweep against the reproduction; returns why it cannot be used, or null. */
+export function sweepMismatch(r: SweepResult, ctx: SweepContext): string | null {
+  if (r.fingerprint !== undefined ? r.fingerprint !== ctx.fingerprint : r.dataset !== ctx.dataset) {
+    return `it was scored on dataset ${r.dataset}${r.fingerprint !== undefined ? ' (another meta.json)' : ''}, and this reproduction runs on ${ctx.dataset}`;
+  }
+  const c = r.chosenSettings;
+  if (c.selection !== undefined && c.selection !== ctx.selection) return `its trials kept checkpoints by --selection ${String(c.selection)}, this reproduction by ${ctx.selection}`;
+  if (c.ordersSeed !== undefined && c.ordersSeed !== ctx.ordersSeed) return `it used --orders-seed ${String(c.ordersSeed)}, this reproduction ${ctx.ordersSeed}`;
+  if ((c.quick === true) !== ctx.quick) return `it ran with the ${c.quick === true ? 'quick' : 'full'} budget, this reproduction with the ${ctx.quick ? 'quick' : 'full'} one`;
+  return null;
+}
+
+/** Reads and checks the sweeps of `paths`: one per method at most. */
+export function readMethodSweeps(paths: readonly string[], ctx: SweepContext): Map<Method, MethodSweep> {
+  const out = new Map<Method, MethodSweep>();
+  for (const path of paths) {
+    const sweep = readSweep(path);
+    const why = sweepMismatch(sweep, ctx);
+    if (why !== null) throw new ExecLabError(`method sweep ${path} cannot choose this reproduction's settings: ${why}`, 2);
+    const earlier = out.get(sweep.method);
+    if (earlier) throw new ExecLabError(`method sweeps ${earlier.path} and ${path} are both for ${sweep.method}: give one per method`, 2);
+    out.set(sweep.method, { path, sweep, settings: methodSettingsOf(sweep.chosenSettings) });
+  }
+  return out;
+}
+
+/** The global settings one method trains with, before its own sweep's choice is applied. */
+export interface MethodBase {
+  readonly budget: Budget;
+  readonly learningRate: number;
+  readonly distillCoef: number;
+  readonly learner: LearnerOverrides;
+}
+
+/** `base` with `own` applied: the budget, learning rate, distillation weight and learner settings of one method. */
+export function applyMethodSettings(base: MethodBase, own: MethodSettings | undefined): MethodBase {
+  if (!own) return base;
+  const iterations = own.iterations ?? base.budget.iterations;
+  return {
+    budget: {
+      ...base.budget,
+      iterations,
+      episodesPerIteration: own.episodesPerIteration ?? base.budget.episodesPerIteration,
+      validateEvery: Math.min(base.budget.validateEvery, iterations),
+    },
+    learningRate: own.learningRate ?? base.learningRate,
+    distillCoef: own.distillCoef ?? base.distillCoef,
+    learner: {
+      ...base.learner,
+      ...(own.marketContext !== undefined ? { marketContext: own.marketContext } : {}),
+      ...(own.rewardBaseline !== undefined ? { rewardBaseline: own.rewardBaseline } : {}),
+      ...(own.initialPolicy !== undefined ? { initialPolicy: own.initialPolicy } : {}),
+      ...(own.entropyCoef !== undefined ? { entropyCoef: own.entropyCoef } : {}),
+      ...(own.hidden !== undefined ? { hidden: own.hidden } : {}),
+    },
+  };
+}
