@@ -40,7 +40,7 @@ export type SweepPoint = Partial<Record<SweepKey, number | boolean | string>>;
 export const SweepSettingsSchema = z.object({
   data: z.string().min(1).default('data/synthetic').describe('dataset directory (its validation split scores the trials; the test split is not read)'),
   out: z.string().default('runs/sweep').describe('output directory: sweep.json, sweep.md, chosen.json and the trained trials'),
-  method: z.enum(['OPD-S', 'OPD', 'PPO', 'DDQN', 'OPD-T']).default('OPD-S').describe('the learned method whose settings are searched (OPD trains its teacher with the base settings first)'),
+  method: z.enum(['OPD-S', 'OPD', 'OPD-F', 'PPO', 'DDQN', 'OPD-T']).default('OPD-S').describe('the learned method whose settings are searched (OPD trains its teacher with the base settings first; OPD-F fits its forecast planner on the training split)'),
   grid: z
     .string()
     .default('')

@@ -69,8 +69,12 @@ describe('execlab sweep end to end', () => {
     const r = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { chosen: number; fingerprint?: string };
     expect(r.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     const chosenLr = [1e-3, 2e-3][r.chosen - 1];
-    const common = ['--data', data, '--seeds', '1', '--workers', '0', '--hidden', '8', '--iterations', '1', '--episodes-per-iteration', '8', '--learning-rate', '5e-4', '--methods', 'OPD-S,PPO'];
-    const rep = await run('reproduce', ...common, '--out', join(dir, 'rep'), '--method-sweeps', join(out, 'sweep.json'));
+    // OPD-F's sweep: its forecast-planner teacher is fitted on the training split for every trial.
+    const outF = join(dir, 'sw-opdf');
+    expect((await run('sweep', '--data', data, '--method', 'OPD-F', '--out', outF, '--seeds', '1', '--workers', '0', '--hidden', '8', '--grid', 'iterations=1;episodesPerIteration=8;entropyCoef=0,0.02')).code).toBe(0);
+    const chosenEntropy = [0, 0.02][(JSON.parse(readFileSync(join(outF, 'sweep.json'), 'utf8')) as { chosen: number }).chosen - 1];
+    const common = ['--data', data, '--seeds', '1', '--workers', '0', '--hidden', '8', '--iterations', '1', '--episodes-per-iteration', '8', '--learning-rate', '5e-4', '--methods', 'OPD-S,PPO,OPD-F'];
+    const rep = await run('reproduce', ...common, '--out', join(dir, 'rep'), '--method-sweeps', `${join(out, 'sweep.json')},${join(outF, 'sweep.json')}`);
     expect(rep.code).toBe(0);
     expect(rep.err).toMatch(/PPO: settings of method sweep .*sweep\.json \(trial \d\)/);
     const md = readFileSync(join(dir, 'rep', 'report', 'report.md'), 'utf8');
@@ -79,10 +83,14 @@ describe('execlab sweep end to end', () => {
     // One seed per trial: its spread is n/a (sweep.json holds that NaN as null).
     expect(md).toMatch(/\| 1( \(chosen\))? \| .* \| n\/a \|/);
     expect(readFileSync(join(dir, 'rep', 'report', 'report.html'), 'utf8')).toMatch(/<section id="sweep-ppo">/);
-    const results = JSON.parse(readFileSync(join(dir, 'rep', 'report', 'results.json'), 'utf8')) as { settings: { tasks: Array<{ id: string; ppo?: { learningRate: number } }> } };
-    const lr = (id: string) => results.settings.tasks.find((t) => t.id === id)!.ppo!.learningRate;
-    expect(lr('PPO-s1')).toBe(chosenLr);
-    expect(lr('OPD-S-s1')).toBe(5e-4);
+    expect(md).toMatch(/## Settings sweep: OPD-F \(validation only\)/);
+    const results = JSON.parse(readFileSync(join(dir, 'rep', 'report', 'results.json'), 'utf8')) as { settings: { tasks: Array<{ id: string; ppo?: { learningRate: number; entropyCoef: number } }> } };
+    const ppo = (id: string) => results.settings.tasks.find((t) => t.id === id)!.ppo!;
+    expect(ppo('PPO-s1').learningRate).toBe(chosenLr);
+    expect(ppo('OPD-S-s1').learningRate).toBe(5e-4);
+    expect(ppo('OPD-S-s1').entropyCoef).toBe(0.01);
+    // OPD-F's sweep ran at the sweep's base learning rate (3e-3), which its choice carries.
+    expect(ppo('OPD-F-s1')).toMatchObject({ entropyCoef: chosenEntropy, learningRate: 3e-3 });
     const refused = await run('reproduce', ...common, '--out', join(dir, 'rep2'), '--orders-seed', '8', '--method-sweeps', join(out, 'sweep.json'));
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/method sweep .*sweep\.json cannot choose this reproduction's settings: it used --orders-seed 7, this reproduction 8/);
