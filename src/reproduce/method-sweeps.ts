@@ -23,7 +23,19 @@ export interface MethodSettings {
   readonly episodesPerIteration?: number;
 }
 
-const METHOD_KEYS = ['learningRate', 'distillCoef', 'marketContext', 'rewardBaseline', 'initialPolicy', 'entropyCoef', 'hidden', 'iterations', 'episodesPerIteration'] as const;
+const COMMON_KEYS = ['learningRate', 'marketContext', 'hidden', 'iterations', 'episodesPerIteration'] as const;
+/** The OPD learners' own settings (the start, the entropy bonus, the reward baseline). */
+const OPD_KEYS = [...COMMON_KEYS, 'rewardBaseline', 'initialPolicy', 'entropyCoef'] as const;
+
+/**
+ * The settings that reach a method's training (tasks.ts): the distillation weight is OPD's alone,
+ * and Lin and Beling's PPO and DDQN have no start, entropy bonus or reward baseline to set.
+ */
+function keysOf(method: Method): readonly (keyof MethodSettings)[] {
+  if (method === 'OPD') return [...OPD_KEYS, 'distillCoef'];
+  if (method === 'PPO' || method === 'DDQN') return COMMON_KEYS;
+  return OPD_KEYS;
+}
 
 /** One method's sweep: where it was read, what it found, and the settings it chose. */
 export interface MethodSweep {
@@ -41,10 +53,10 @@ export interface SweepContext {
   readonly quick: boolean;
 }
 
-/** The learner's settings out of a sweep's chosen settings (a reproduce config). */
-export function methodSettingsOf(chosen: Readonly<Record<string, unknown>>): MethodSettings {
+/** The settings of `method` out of a sweep's chosen settings (a reproduce config): those its training uses. */
+export function methodSettingsOf(method: Method, chosen: Readonly<Record<string, unknown>>): MethodSettings {
   const out: Record<string, unknown> = {};
-  for (const k of METHOD_KEYS) if (chosen[k] !== undefined && chosen[k] !== null) out[k] = chosen[k];
+  for (const k of keysOf(method)) if (chosen[k] !== undefined && chosen[k] !== null) out[k] = chosen[k];
   return out as MethodSettings;
 }
 
@@ -69,7 +81,7 @@ export function readMethodSweeps(paths: readonly string[], ctx: SweepContext): M
     if (why !== null) throw new ExecLabError(`method sweep ${path} cannot choose this reproduction's settings: ${why}`, 2);
     const earlier = out.get(sweep.method);
     if (earlier) throw new ExecLabError(`method sweeps ${earlier.path} and ${path} are both for ${sweep.method}: give one per method`, 2);
-    out.set(sweep.method, { path, sweep, settings: methodSettingsOf(sweep.chosenSettings) });
+    out.set(sweep.method, { path, sweep, settings: methodSettingsOf(sweep.method, sweep.chosenSettings) });
   }
   return out;
 }
