@@ -87,7 +87,8 @@ function choicesOf(field: z.ZodType): string {
 }
 
 function defaultText(value: unknown): string {
-  return Array.isArray(value) ? value.join(',') : JSON.stringify(value);
+  if (Array.isArray(value)) return value.length > 0 ? value.join(',') : 'none';
+  return JSON.stringify(value);
 }
 
 export interface SchemaOptionsSpec {

@@ -140,6 +140,14 @@ describe('flags, defaults and help from one schema', () => {
     }
   });
 
+  it('reproduce --help shows a list default as its items, and an empty one as none', async () => {
+    const out = await help('reproduce');
+    expect(out).toContain('--methods <value>');
+    expect(out).toContain('[default: OPD-T,OPD-S,OPD,OPD-F,PPO,DDQN]');
+    expect(out).toMatch(/--method-sweeps <value> .*every sweep goes into the report \[default: none\]/);
+    expect(out).not.toContain('[default: ]');
+  });
+
   it('data import and orders generate --help show the schema defaults', async () => {
     const i = await help('data', 'import');
     for (const text of ['--max-price-ratio <value>', '[default: 2]', '--volume-unit <value>', '[default: 100]', '--validation-days <value>', '--force', '--quiet']) expect(i).toContain(text);

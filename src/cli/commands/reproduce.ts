@@ -45,6 +45,7 @@ export function registerReproduceCommand(program: Command): void {
         '  execlab reproduce --seeds 3                    # the full run of docs/RESULTS.md',
         '  execlab reproduce --predictability 0 --quick   # the null market: nothing should beat TWAP',
         '  execlab reproduce --data data/ashare --quick   # on imported real data',
+        '  execlab reproduce --data data/ashare --method-sweeps runs/sw-opds/sweep.json,runs/sw-ppo/sweep.json   # each learner with its own sweep\'s choice',
         '  execlab reproduce --quick --redis redis://10.0.0.5:6379   # trainings and evaluations on workers (execlab worker)',
       ].join('\n'),
     )
