@@ -12,7 +12,12 @@ import Database from 'better-sqlite3';
 import { ExecLabError } from '../../errors.js';
 import type { ExecutionHeader, Side, StoredBar, StoredDecision, StoredFill } from './execution.js';
 
-const SCHEMA_VERSION = 1;
+/**
+ * 2: executions carry `completed` (set once, by the bar that reaches the horizon), so that a bar
+ * post writes no execution row; `bars_received`, which every bar post updated in schema 1, stays in
+ * files migrated from it, unused.
+ */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -38,7 +43,7 @@ CREATE TABLE IF NOT EXISTS executions (
   created_at TEXT NOT NULL,
   cancelled_at TEXT,
   horizon INTEGER NOT NULL,
-  bars_received INTEGER NOT NULL DEFAULT 0,
+  completed INTEGER NOT NULL DEFAULT 0,
   client_order_id TEXT,
   request_hash TEXT NOT NULL,
   UNIQUE (key_id, client_order_id)
@@ -134,6 +139,7 @@ export class ServiceStore {
       this.db.pragma('foreign_keys = ON');
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) throw new Error(`it was written by a newer ExecLab (schema ${version}, this one knows ${SCHEMA_VERSION})`);
+      if (version === 1) this.db.transaction(() => migrateFrom1(this.db))();
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (err) {
@@ -154,14 +160,15 @@ export class ServiceStore {
       execution: db.prepare('SELECT * FROM executions WHERE id = ?'),
       byClientOrderId: db.prepare('SELECT id, request_hash FROM executions WHERE key_id = ? AND client_order_id = ?'),
       cancel: db.prepare('UPDATE executions SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL'),
-      setBarsReceived: db.prepare('UPDATE executions SET bars_received = ? WHERE id = ?'),
+      // A no-op lookup until the bar that reaches the horizon: only that one writes the row.
+      complete: db.prepare('UPDATE executions SET completed = 1 WHERE id = ? AND horizon <= ? AND completed = 0'),
       addBar: db.prepare('INSERT INTO bars (execution_id, idx, open, high, low, close, avg_price, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       bars: db.prepare('SELECT open, high, low, close, avg_price, volume FROM bars WHERE execution_id = ? ORDER BY idx'),
       addFill: db.prepare('INSERT INTO fills (execution_id, seq, fill_id, bar, quantity, price) VALUES (?, ?, ?, ?, ?, ?)'),
       fills: db.prepare('SELECT fill_id, bar, quantity, price FROM fills WHERE execution_id = ? ORDER BY seq'),
       addDecision: db.prepare('INSERT INTO decisions (execution_id, period, action, share, quantity, logits, h_pub, h_priv) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       decisions: db.prepare('SELECT period, action, share, quantity, logits, h_pub, h_priv FROM decisions WHERE execution_id = ? ORDER BY period'),
-      openCount: db.prepare('SELECT COUNT(*) AS n FROM executions WHERE cancelled_at IS NULL AND bars_received < horizon'),
+      openCount: db.prepare('SELECT COUNT(*) AS n FROM executions WHERE cancelled_at IS NULL AND completed = 0'),
     };
   }
 
@@ -279,7 +286,7 @@ export class ServiceStore {
 
   addBars(id: string, from: number, bars: readonly StoredBar[]): void {
     for (const [k, b] of bars.entries()) this.q.addBar.run(id, from + k, b.open, b.high, b.low, b.close, b.avgPrice, b.volume);
-    this.q.setBarsReceived.run(from + bars.length, id);
+    this.q.complete.run(id, from + bars.length);
   }
 
   addFills(id: string, from: number, fills: readonly StoredFill[]): void {
@@ -370,6 +377,13 @@ interface DecisionRow {
   logits: Buffer;
   h_pub: Buffer;
   h_priv: Buffer;
+}
+
+/** Schema 1 to 2: the completion flag from the bars received (in the caller's transaction). */
+function migrateFrom1(db: Database.Database): void {
+  db.exec('ALTER TABLE executions ADD COLUMN completed INTEGER NOT NULL DEFAULT 0');
+  db.exec('UPDATE executions SET completed = 1 WHERE bars_received >= horizon');
+  db.pragma('user_version = 2');
 }
 
 function keyRecord(r: KeyRow): ApiKeyRecord {
