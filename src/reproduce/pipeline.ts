@@ -217,6 +217,13 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const store = ensureDataset(s, ui);
   const fingerprint = createHash('sha256').update(readFileSync(join(store.dir, 'meta.json'))).digest('hex');
   const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
+  const methods = s.methods.filter((m) => m !== 'OPD' || s.methods.includes('OPD-T'));
+  // Each method's own sweep (validation only), when given: its choice for that method alone. Read
+  // before any work, so that a sweep that does not fit is refused at once.
+  const ownSweeps = readMethodSweeps(s.methodSweeps, { fingerprint, dataset: store.meta.name, selection: s.selection, ordersSeed: s.ordersSeed, quick: s.quick });
+  for (const [m, own] of ownSweeps) {
+    ui.log(`${m}: settings of method sweep ${own.path} (trial ${own.sweep.chosen}): ${JSON.stringify(own.settings)}${methods.includes(m) ? '' : ' (not trained: not in --methods, or OPD without OPD-T)'}`);
+  }
   const testOrders = generateOrders(store, store.datesOf('test'), { ...orders, seed: orders.seed + 2 });
   const epBar = ui.bar('test episodes');
   const test = buildEpisodes(store, testOrders, sim, epBar.update).episodes;
@@ -243,12 +250,6 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   );
   // ---- learned methods: train (cached, resumable, parallel) -------------------------------------
   const cacheDir = join(s.out, 'cache');
-  const methods = s.methods.filter((m) => m !== 'OPD' || s.methods.includes('OPD-T'));
-  // Each method's own sweep (validation only), when given: its choice for that method alone.
-  const ownSweeps = readMethodSweeps(s.methodSweeps, { fingerprint, dataset: store.meta.name, selection: s.selection, ordersSeed: s.ordersSeed, quick: s.quick });
-  for (const [m, own] of ownSweeps) {
-    ui.log(`${m}: settings of method sweep ${own.path} (trial ${own.sweep.chosen}): ${JSON.stringify(own.settings)}${methods.includes(m) ? '' : ' (not trained: not in --methods)'}`);
-  }
   const globalBase: MethodBase = {
     budget,
     learningRate: lr,
