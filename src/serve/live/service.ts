@@ -118,7 +118,7 @@ export class ExecutionService {
   addBars(key: ApiKeyRecord, id: string, body: BarsBody): Ack {
     const exec = this.find(key, id);
     const { fresh, duplicates } = exec.checkBars(body.bars);
-    if (fresh.length > 0) this.store.transaction(() => this.store.addBars(id, exec.barsReceived, fresh));
+    if (fresh.length > 0) this.store.transaction(() => this.store.addBars(id, exec.barsReceived, fresh, exec.rt.grid.horizon));
     exec.addBars(fresh);
     return ack(exec, fresh.length, duplicates);
   }

@@ -160,8 +160,7 @@ export class ServiceStore {
       execution: db.prepare('SELECT * FROM executions WHERE id = ?'),
       byClientOrderId: db.prepare('SELECT id, request_hash FROM executions WHERE key_id = ? AND client_order_id = ?'),
       cancel: db.prepare('UPDATE executions SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL'),
-      // A no-op lookup until the bar that reaches the horizon: only that one writes the row.
-      complete: db.prepare('UPDATE executions SET completed = 1 WHERE id = ? AND horizon <= ? AND completed = 0'),
+      complete: db.prepare('UPDATE executions SET completed = 1 WHERE id = ?'),
       addBar: db.prepare('INSERT INTO bars (execution_id, idx, open, high, low, close, avg_price, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       bars: db.prepare('SELECT open, high, low, close, avg_price, volume FROM bars WHERE execution_id = ? ORDER BY idx'),
       addFill: db.prepare('INSERT INTO fills (execution_id, seq, fill_id, bar, quantity, price) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -284,9 +283,13 @@ export class ServiceStore {
     this.q.cancel.run(at, id);
   }
 
-  addBars(id: string, from: number, bars: readonly StoredBar[]): void {
+  /**
+   * Stores bars `from`, `from + 1`, ... of execution `id`, whose horizon is `horizon` bars: the post
+   * that reaches it marks the execution complete, and no other writes the execution's row.
+   */
+  addBars(id: string, from: number, bars: readonly StoredBar[], horizon: number): void {
     for (const [k, b] of bars.entries()) this.q.addBar.run(id, from + k, b.open, b.high, b.low, b.close, b.avgPrice, b.volume);
-    this.q.complete.run(id, from + bars.length);
+    if (from < horizon && from + bars.length >= horizon) this.q.complete.run(id);
   }
 
   addFills(id: string, from: number, fills: readonly StoredFill[]): void {

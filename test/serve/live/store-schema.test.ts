@@ -35,14 +35,14 @@ describe('the service store schema', () => {
     store.transaction(() => store.addExecution(header('a', keyId), 3, null, 'h1'));
     store.transaction(() => store.addExecution(header('b', keyId), 3, null, 'h2'));
     expect(store.openExecutions()).toBe(2);
-    store.transaction(() => store.addBars('a', 0, [bar, bar]));
+    store.transaction(() => store.addBars('a', 0, [bar, bar], 3));
     expect(store.openExecutions()).toBe(2);
     expect(executionRow(path, 'a').completed).toBe(0);
-    store.transaction(() => store.addBars('a', 2, [bar]));
+    store.transaction(() => store.addBars('a', 2, [bar], 3));
     expect(store.openExecutions()).toBe(1);
     expect(executionRow(path, 'a').completed).toBe(1);
     // Bars past the horizon (the rest of the session) keep it complete.
-    store.transaction(() => store.addBars('a', 3, [bar]));
+    store.transaction(() => store.addBars('a', 3, [bar], 3));
     expect(store.openExecutions()).toBe(1);
     store.transaction(() => store.cancel('b', '2025-01-02T02:00:00.000Z'));
     expect(store.openExecutions()).toBe(0);
@@ -79,7 +79,7 @@ describe('the service store schema', () => {
     expect(executionRow(path, 'open')).toMatchObject({ completed: 0, bars_received: 1 });
     expect(executionRow(path, 'past').completed).toBe(1);
     // The migrated file takes the new bar posts: the open one completes at its horizon.
-    store.transaction(() => store.addBars('open', 1, [bar, bar]));
+    store.transaction(() => store.addBars('open', 1, [bar, bar], 3));
     expect(store.openExecutions()).toBe(0);
     store.close();
     const check = new Database(path, { readonly: true });
