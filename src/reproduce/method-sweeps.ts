@@ -7,7 +7,7 @@
  */
 import { ExecLabError } from '../errors.js';
 import type { Budget } from './settings.js';
-import { readSweep, type SweepResult } from './sweep.js';
+import { readSweep, type SweepKey, type SweepResult } from './sweep.js';
 import type { LearnerOverrides, Method } from './tasks.js';
 
 /** The settings a sweep chooses for its method (the learner's; the rest stays global). */
@@ -23,9 +23,9 @@ export interface MethodSettings {
   readonly episodesPerIteration?: number;
 }
 
-const COMMON_KEYS = ['learningRate', 'marketContext', 'hidden', 'iterations', 'episodesPerIteration'] as const;
+const COMMON_KEYS = ['learningRate', 'marketContext', 'hidden', 'iterations', 'episodesPerIteration'] as const satisfies readonly SweepKey[];
 /** The OPD learners' own settings (the start, the entropy bonus, the reward baseline). */
-const OPD_KEYS = [...COMMON_KEYS, 'rewardBaseline', 'initialPolicy', 'entropyCoef'] as const;
+const OPD_KEYS = [...COMMON_KEYS, 'rewardBaseline', 'initialPolicy', 'entropyCoef'] as const satisfies readonly SweepKey[];
 
 /**
  * The settings that reach a method's training (tasks.ts): the distillation weight is OPD's alone,

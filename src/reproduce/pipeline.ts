@@ -221,6 +221,8 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // Each method's own sweep (validation only), when given: its choice for that method alone. Read
   // before any work, so that a sweep that does not fit is refused at once.
   const ownSweeps = readMethodSweeps(s.methodSweeps, { fingerprint, dataset: store.meta.name, selection: s.selection, ordersSeed: s.ordersSeed, quick: s.quick });
+  // The sweep that chose every learner's settings (--sweep): read now too, not after the trainings.
+  const globalSweep = s.sweep ? readSweep(s.sweep) : null;
   for (const [m, own] of ownSweeps) {
     ui.log(`${m}: settings of method sweep ${own.path} (trial ${own.sweep.chosen}): ${JSON.stringify(own.settings)}${methods.includes(m) ? '' : ' (not trained: not in --methods, or OPD without OPD-T)'}`);
   }
@@ -282,7 +284,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
           fingerprint,
           distill: { mode: s.distillMode, coef: mine.distillCoef },
           learner: mine.learner,
-          ...(m === 'OPD' && teacherSettings ? { teacherSettings: { ...teacherSettings } } : {}),
+          ...(m === 'OPD' && teacherSettings ? { teacherSettings } : {}),
         }),
       );
     }
@@ -354,6 +356,10 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     sim,
     store,
   );
+  const sweeps = [
+    ...(globalSweep ? [{ method: null, section: sweepSection(globalSweep) }] : []),
+    ...[...ownSweeps].map(([m, own]) => ({ method: m, section: sweepSection(own.sweep, 'method') })),
+  ];
   const report: ReportData = {
     title: `ExecLab reproduction of Oracle Policy Distillation (${s.quick ? 'quick' : 'full'} run)`,
     generatedAt: new Date().toISOString(),
@@ -372,14 +378,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     exampleDay: example,
     settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
     notes: findings(reports),
-    ...(s.sweep || ownSweeps.size > 0
-      ? {
-          sweeps: [
-            ...(s.sweep ? [{ method: null, section: sweepSection(readSweep(s.sweep)) }] : []),
-            ...[...ownSweeps].map(([m, own]) => ({ method: m, section: sweepSection(own.sweep, 'method') })),
-          ],
-        }
-      : {}),
+    ...(sweeps.length > 0 ? { sweeps } : {}),
     forecast: forecastSection(forecast.fit),
     deployment: deploymentSection(
       choice,

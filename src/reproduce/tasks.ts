@@ -17,6 +17,7 @@ import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
 import type { Strategy } from '../strategies/types.js';
 import type { SelectionRule } from '../rl/common/selection.js';
+import type { MethodSettings } from './method-sweeps.js';
 import type { Budget } from './settings.js';
 
 export type Method = 'OPD-T' | 'OPD-S' | 'OPD' | 'OPD-F' | 'PPO' | 'DDQN';
@@ -52,7 +53,7 @@ export interface TrainTask {
     /** Set when the teacher has its own early-stopping patience (cache key, likewise). */
     readonly teacherPatience?: number;
     /** Set when the teacher trains with settings of its own method sweep (cache key, likewise). */
-    readonly teacherSettings?: Readonly<Record<string, unknown>>;
+    readonly teacherSettings?: MethodSettings;
   };
   /** OPD-F: distillation toward the forecast planner, fitted by the worker on the task's dataset. */
   readonly ruleTeacher?: { readonly name: 'FORECAST'; readonly coef: number };
@@ -101,7 +102,7 @@ export function methodTask(
     /** Appended to the task id (a sweep's trial), so that trials of one method and seed differ. */
     idSuffix?: string;
     /** OPD: the settings its teacher's own method sweep chose, when there is one (part of the cache key). */
-    teacherSettings?: Readonly<Record<string, unknown>>;
+    teacherSettings?: MethodSettings;
   },
 ): TrainTask {
   const l = base.learner;

@@ -94,5 +94,10 @@ describe('execlab sweep end to end', () => {
     const refused = await run('reproduce', ...common, '--out', join(dir, 'rep2'), '--orders-seed', '8', '--method-sweeps', join(out, 'sweep.json'));
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/method sweep .*sweep\.json cannot choose this reproduction's settings: it used --orders-seed 7, this reproduction 8/);
+    // Both kinds of sweep file are read before any work: a missing one is refused before training.
+    const missing = await run('reproduce', ...common, '--out', join(dir, 'rep3'), '--sweep', join(dir, 'missing.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot read sweep file .*missing\.json/);
+    expect(missing.err).not.toMatch(/training:/);
   }, 120_000);
 });
