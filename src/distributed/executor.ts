@@ -205,5 +205,5 @@ export async function distributedBacktest(c: Coordinator, store: DatasetStore, r
     { sim: req.sim, ac: req.ac, policyMode: req.policyMode ?? null, maxOrdersInMemory: req.maxOrdersInMemory ?? DEFAULT_MAX_ORDERS_IN_MEMORY, orderSettings: req.orders },
     shardDays,
   );
-  return finishBacktest(orders.length, pieces);
+  return finishBacktest(orders.length, pieces, req.strategies);
 }

@@ -3,6 +3,7 @@
  * once, resolve each strategy (a rule name or a policy file) and compare them on the same orders.
  */
 import { existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { checkOrdersAgainst, generateOrders, readOrdersCsv, type Order, type OrderSettings } from '../data/orders.js';
 import type { DatasetStore } from '../data/store.js';
 import type { FeatureStats } from '../data/types.js';
@@ -186,13 +187,32 @@ export function runOrders(
   return { runs: runParts.map(concatRuns), twap: concatRuns(twapParts), ran, skipped, parts: parts.length };
 }
 
-/** The backtest's result from the runs of consecutive pieces of its `orderCount` orders, in order. */
-export function finishBacktest(orderCount: number, pieces: readonly OrdersRun[]): BacktestResult {
+/**
+ * Runs whose strategies share a name (the policy files of three seeds, all named OPD-S) get the spec
+ * that named them appended, "OPD-S (OPD-S-s1-1e87ad08c4f8)": the policy file's directory when the
+ * file is policy.json, else its file name, and the whole spec when those still collide. The results
+ * table, orders.csv and summary.json then tell them apart. Unique names stay as they are.
+ */
+export function distinctRunNames(runs: readonly StrategyRun[], specs: readonly string[]): StrategyRun[] {
+  const count = new Map<string, number>();
+  for (const r of runs) count.set(r.strategy, (count.get(r.strategy) ?? 0) + 1);
+  const short = (spec: string): string => (basename(spec) === 'policy.json' && dirname(spec) !== '.' ? basename(dirname(spec)) : basename(spec));
+  const shortNames = specs.map(short);
+  const unique = new Set(shortNames).size === shortNames.length;
+  return runs.map((r, i) => ((count.get(r.strategy) ?? 0) > 1 ? { ...r, strategy: `${r.strategy} (${unique ? shortNames[i] : specs[i]})` } : r));
+}
+
+/**
+ * The backtest's result from the runs of consecutive pieces of its `orderCount` orders, in order;
+ * `specs` are the strategies as requested (they name runs that share a name).
+ */
+export function finishBacktest(orderCount: number, pieces: readonly OrdersRun[], specs?: readonly string[]): BacktestResult {
   const ranPieces = pieces.filter((p) => p.twap !== null);
   const skipped = pieces.flatMap((p) => p.skipped);
   const parts = pieces.reduce((n, p) => n + p.parts, 0);
   if (ranPieces.length === 0) throw new ExecLabError(`none of the ${orderCount} orders can run: ${skipped[0]?.reason ?? ''}`);
-  const runs = ranPieces[0].runs.map((_, k) => concatRuns(ranPieces.map((p) => p.runs[k])));
+  const joined = ranPieces[0].runs.map((_, k) => concatRuns(ranPieces.map((p) => p.runs[k])));
+  const runs = specs ? distinctRunNames(joined, specs) : joined;
   const twap = concatRuns(ranPieces.map((p) => p.twap as StrategyRun));
   const orders = ranPieces.flatMap((p) => p.ran.orders);
   const index: OrderIndex = {
@@ -207,5 +227,5 @@ export function finishBacktest(orderCount: number, pieces: readonly OrdersRun[])
 export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgress?: ProgressFn): BacktestResult {
   const orders = backtestOrders(store, req);
   const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1, req.sim, req.policyMode ?? null, req.orders));
-  return finishBacktest(orders.length, [runOrders(store, orders, resolved, req, onProgress)]);
+  return finishBacktest(orders.length, [runOrders(store, orders, resolved, req, onProgress)], req.strategies);
 }

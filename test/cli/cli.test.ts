@@ -54,6 +54,17 @@ describe('execlab CLI end to end', () => {
     expect(readFileSync(join(dir, 'bt-parts', 'orders.csv'), 'utf8')).toBe(readFileSync(join(dir, 'bt-whole', 'orders.csv'), 'utf8'));
     const rows = (d: string): unknown => (JSON.parse(readFileSync(join(dir, d, 'summary.json'), 'utf8')) as { strategies: unknown }).strategies;
     expect(rows('bt-parts')).toEqual(rows('bt-whole'));
+    // Two policies of one name (a method's seeds): told apart by their directories everywhere.
+    const s2 = await run('train', '--algo', 'ppo', '--data', data, '--out', join(dir, 'opd-seed2'), '--teacher', join(dir, 'opd-t', 'policy.json'), '--seed', '2', ...small);
+    expect(s2.code).toBe(0);
+    const two = await run('backtest', '--data', data, '--strategy', `${join(dir, 'opd', 'policy.json')},${join(dir, 'opd-seed2', 'policy.json')}`, '--out', join(dir, 'bt-two'));
+    expect(two.code).toBe(0);
+    expect(two.out).toMatch(/\nOPD \(opd\)\s+12/);
+    expect(two.out).toMatch(/\nOPD \(opd-seed2\)\s+12/);
+    expect((JSON.parse(readFileSync(join(dir, 'bt-two', 'summary.json'), 'utf8')) as { strategies: Array<{ name: string }> }).strategies.map((x) => x.name)).toEqual(['OPD (opd)', 'OPD (opd-seed2)']);
+    const labels = readFileSync(join(dir, 'bt-two', 'orders.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    expect(labels.filter((x) => x === 'OPD (opd)')).toHaveLength(12);
+    expect(labels.filter((x) => x === 'OPD (opd-seed2)')).toHaveLength(12);
   });
 
   it('--version prints the package version and the runtime the numbers were made on', async () => {

@@ -23,7 +23,7 @@ export const BacktestSchema = z
       .string()
       .min(1)
       .default('twap,vwap,ac')
-      .describe('comma-separated: twap, vwap, ac, static (the best static schedule fitted on the training split), forecast (the forecast planner: ridge forecasts fitted on the training split, chosen on validation) and/or policy files'),
+      .describe('comma-separated: twap, vwap, ac, static (the best static schedule fitted on the training split), forecast (the forecast planner: ridge forecasts fitted on the training split, chosen on validation), planner (the model-aware planner; synthetic datasets only) and/or policy files (several of one name, such as the seeds of a method, are told apart by their directory)'),
     data: z.string().min(1).default(DEFAULT_DATA_DIR).describe('dataset directory'),
     split: z.enum(['train', 'validation', 'test', 'all']).default('test').describe('the split whose valid instrument-days get one generated order each (ignored with --orders)'),
     orders: z.string().min(1).nullable().default(null).describe('order file (CSV: instrument,date,side,quantity)'),
