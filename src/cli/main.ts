@@ -7,6 +7,7 @@ import { ExecLabError } from '../errors.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerOrdersCommands } from './commands/orders.js';
 import { registerBacktestCommand } from './commands/backtest.js';
+import { registerCompareCommand } from './commands/compare.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerReproduceCommand } from './commands/reproduce.js';
 import { registerSweepCommand } from './commands/sweep.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerOrdersCommands(program);
   registerBacktestCommand(program);
+  registerCompareCommand(program);
   registerTrainCommand(program);
   registerReproduceCommand(program);
   registerSweepCommand(program);

@@ -65,6 +65,17 @@ describe('execlab CLI end to end', () => {
     const labels = readFileSync(join(dir, 'bt-two', 'orders.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
     expect(labels.filter((x) => x === 'OPD (opd)')).toHaveLength(12);
     expect(labels.filter((x) => x === 'OPD (opd-seed2)')).toHaveLength(12);
+    // compare takes them as one method over its two seeds.
+    const withTwap = await run('backtest', '--data', data, '--strategy', `twap,${join(dir, 'opd', 'policy.json')},${join(dir, 'opd-seed2', 'policy.json')}`, '--out', join(dir, 'bt-three'));
+    expect(withTwap.code).toBe(0);
+    const c = await run('compare', '--backtest', join(dir, 'bt-three'), '--reference', 'TWAP', '--pairs', 'OPD:TWAP');
+    expect(c.code).toBe(0);
+    expect(c.out).toMatch(/^12 orders on 2 days; a method's PA per order is the mean over its seeds/);
+    expect(c.out).toMatch(/\n\| OPD \| 2 \| -?\d+\.\d\d \| \d+\.\d\d \| -?\d+\.\d\d, -?\d+\.\d\d \|/);
+    expect(c.out).toMatch(/\nOPD against TWAP: [+-]\d+\.\d\d, p (=|<) .* \(2 days\)/);
+    const bad = await run('compare', '--backtest', join(dir, 'bt-three'), '--reference', 'PLANNER');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/no strategy PLANNER in the backtest \(there: TWAP, OPD\)/);
   });
 
   it('--version prints the package version and the runtime the numbers were made on', async () => {
