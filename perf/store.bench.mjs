@@ -7,6 +7,9 @@
  *
  *   npm run build && node perf/store.bench.mjs [root of a build, default this repository]
  *   K=1 node perf/store.bench.mjs   # requests per commit (default 12)
+ *
+ * Then it reopens the file and reads 200 of the executions back one by one, and (schema 3) every
+ * open one in one pass over the bar log, as a restart rebuilds them.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,8 +52,27 @@ try {
     await store.pending();
   }
   const us = Number(process.hrtime.bigint() - t0) / 1000 / requests;
-  console.log(`store ${root}: ${us.toFixed(2)} us per bar post (${requests} posts, ${K} per commit; database ${(statSync(join(dir, 'service.db')).size / 1e6).toFixed(1)} MB)`);
   store.close();
+  // What a restart pays: rebuilding executions from the file (every one of them was open, and the
+  // bars of all 4,000 interleave), READS of them, reopened store.
+  const again = new ServiceStore(join(dir, 'service.db'), 'normal', { groupCommit: true });
+  const READS = 200;
+  let bars = 0;
+  const r0 = process.hrtime.bigint();
+  for (let k = 0; k < READS; k++) bars += again.execution(ids[(k * 7919) % EXECUTIONS]).bars.length;
+  const readMs = Number(process.hrtime.bigint() - r0) / 1e6 / READS;
+  // ... and all the open ones in one pass, as a restart does (a schema-2 store has no such pass).
+  let passMs = null;
+  if (typeof again.openStoredExecutions === 'function') {
+    const p0 = process.hrtime.bigint();
+    const open = again.openStoredExecutions(10_000).length;
+    passMs = `${(Number(process.hrtime.bigint() - p0) / 1e6).toFixed(0)} ms for all ${open} open ones`;
+  }
+  again.close();
+  console.log(
+    `store ${root}: ${us.toFixed(2)} us per bar post (${requests} posts, ${K} per commit; database ${(statSync(join(dir, 'service.db')).size / 1e6).toFixed(1)} MB); ` +
+      `reading an execution back: ${readMs.toFixed(3)} ms (${READS} reads, ${(bars / READS).toFixed(0)} bars each)${passMs ? `; in one pass: ${passMs}` : ''}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -16,7 +16,7 @@ import { ApiError, badRequest, conflict } from './errors.js';
 import { Execution, type ExecutionHeader, type StoredDecision } from './execution.js';
 import { IncrementalPolicy, initialState, stepSummary, type FeatureContext } from './inference.js';
 import type { Ack, BarsBody, CreateExecution, ExecutionView, FillsBody, Plan } from './schemas.js';
-import type { ApiKeyRecord, ServiceStore } from './store.js';
+import type { ApiKeyRecord, ServiceStore, StoredExecution } from './store.js';
 
 /** A policy the service runs, under the id clients name it by. */
 export interface ServedPolicy {
@@ -46,7 +46,35 @@ export class ExecutionService {
     for (const p of policies) this.policies.set(p.id, { served: p, incremental: new IncrementalPolicy(p.rt) });
     this.maxCached = options.cachedExecutions ?? 10_000;
     this.now = options.now ?? (() => new Date());
-    store.onCommitFailure(() => this.cache.clear());
+    store.onCommitFailure(() => {
+      this.cache.clear();
+      this.preload();
+    });
+    this.preload();
+  }
+
+  /**
+   * Rebuilds the open executions the store holds (up to the cache's size, the latest opened) in one
+   * pass over its bar log: at start, after a restart, and after a failed commit dropped the cache.
+   * One whose policy this server does not serve is left to its first request, which says so.
+   */
+  private preload(): void {
+    for (const stored of this.store.openStoredExecutions(this.maxCached)) {
+      const exec = this.rebuild(stored);
+      if (exec) this.remember(exec);
+    }
+  }
+
+  /** An execution as stored, in memory again; null when its policy is not served here as it was opened. */
+  private rebuild(stored: StoredExecution): Execution | null {
+    const policy = this.policies.get(stored.header.policy);
+    if (!policy || (policy.served.rt.policy.integrity ?? '') !== stored.header.policyIntegrity) return null;
+    const exec = new Execution(stored.header, policy.served.rt);
+    exec.addBars(stored.bars);
+    exec.addFills(stored.fills);
+    for (const d of stored.decisions) exec.addDecision(d);
+    exec.cancelledAt = stored.cancelledAt;
+    return exec;
   }
 
   policyIds(): string[] {
@@ -185,11 +213,7 @@ export class ExecutionService {
         const policy = this.policies.get(stored.header.policy);
         if (!policy) throw conflict(`execution ${id} runs policy '${stored.header.policy}', which this server was not started with`);
         if ((policy.served.rt.policy.integrity ?? '') !== stored.header.policyIntegrity) throw conflict(`execution ${id} was opened with another file of policy '${stored.header.policy}': restart the server with that file`);
-        exec = new Execution(stored.header, policy.served.rt);
-        exec.addBars(stored.bars);
-        exec.addFills(stored.fills);
-        for (const d of stored.decisions) exec.addDecision(d);
-        exec.cancelledAt = stored.cancelledAt;
+        exec = this.rebuild(stored)!;
         this.remember(exec);
       }
     }

@@ -16,8 +16,15 @@ import type { ExecutionHeader, Side, StoredBar, StoredDecision, StoredFill } fro
  * 2: executions carry `completed` (set once, by the bar that reaches the horizon), so that a bar
  * post writes no execution row; `bars_received`, which every bar post updated in schema 1, stays in
  * files migrated from it, unused.
+ * 3: bars go to `bar_log`, appended in commit order (a rowid table with no other key), where schema
+ * 2's `bars` was clustered by (execution, bar index): a commit then wrote one page of that table
+ * per execution that posted a bar, now the log's last page or two. An execution records the log's
+ * last rowid when it opens (`bars_after`; every bar of it comes later) and again when it completes
+ * (`bars_until`), and its bars are read by a scan of the log between the two (to the end while it is
+ * open), in rowid order, which is each execution's bar order. The service keeps an execution's bars
+ * in memory and reads them only to rebuild it (after a restart, or when it left the cache).
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -44,17 +51,18 @@ CREATE TABLE IF NOT EXISTS executions (
   cancelled_at TEXT,
   horizon INTEGER NOT NULL,
   completed INTEGER NOT NULL DEFAULT 0,
+  bars_after INTEGER NOT NULL DEFAULT 0,
+  bars_until INTEGER,
   client_order_id TEXT,
   request_hash TEXT NOT NULL,
   UNIQUE (key_id, client_order_id)
 );
-CREATE TABLE IF NOT EXISTS bars (
+CREATE TABLE IF NOT EXISTS bar_log (
   execution_id TEXT NOT NULL REFERENCES executions(id),
   idx INTEGER NOT NULL,
   open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
-  avg_price REAL NOT NULL, volume REAL NOT NULL,
-  PRIMARY KEY (execution_id, idx)
-) WITHOUT ROWID;
+  avg_price REAL NOT NULL, volume REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fills (
   execution_id TEXT NOT NULL REFERENCES executions(id),
   seq INTEGER NOT NULL,
@@ -140,6 +148,7 @@ export class ServiceStore {
       const version = this.db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) throw new Error(`it was written by a newer ExecLab (schema ${version}, this one knows ${SCHEMA_VERSION})`);
       if (version === 1) this.db.transaction(() => migrateFrom1(this.db))();
+      if (version === 1 || version === 2) this.db.transaction(() => migrateFrom2(this.db))();
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (err) {
@@ -155,14 +164,16 @@ export class ServiceStore {
       revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       keyExists: db.prepare('SELECT 1 FROM api_keys WHERE id = ?'),
       addExecution: db.prepare(
-        'INSERT INTO executions (id, key_id, policy, policy_integrity, instrument, side, quantity, date, previous_close, mean_minute_volume, previous_day_summary, created_at, horizon, client_order_id, request_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO executions (id, key_id, policy, policy_integrity, instrument, side, quantity, date, previous_close, mean_minute_volume, previous_day_summary, created_at, horizon, client_order_id, request_hash, bars_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(rowid), 0) FROM bar_log))',
       ),
       execution: db.prepare('SELECT * FROM executions WHERE id = ?'),
       byClientOrderId: db.prepare('SELECT id, request_hash FROM executions WHERE key_id = ? AND client_order_id = ?'),
       cancel: db.prepare('UPDATE executions SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL'),
-      complete: db.prepare('UPDATE executions SET completed = 1 WHERE id = ?'),
-      addBar: db.prepare('INSERT INTO bars (execution_id, idx, open, high, low, close, avg_price, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      bars: db.prepare('SELECT open, high, low, close, avg_price, volume FROM bars WHERE execution_id = ? ORDER BY idx'),
+      complete: db.prepare('UPDATE executions SET completed = 1, bars_until = (SELECT max(rowid) FROM bar_log) WHERE id = ?'),
+      addBar: db.prepare('INSERT INTO bar_log (execution_id, idx, open, high, low, close, avg_price, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      bars: db.prepare('SELECT idx, open, high, low, close, avg_price, volume FROM bar_log WHERE rowid > ? AND rowid <= ? AND execution_id = ? ORDER BY rowid'),
+      barsFrom: db.prepare('SELECT execution_id, idx, open, high, low, close, avg_price, volume FROM bar_log WHERE rowid > ? ORDER BY rowid'),
+      openRows: db.prepare('SELECT * FROM executions WHERE cancelled_at IS NULL AND completed = 0 ORDER BY rowid DESC LIMIT ?'),
       addFill: db.prepare('INSERT INTO fills (execution_id, seq, fill_id, bar, quantity, price) VALUES (?, ?, ?, ?, ?, ?)'),
       fills: db.prepare('SELECT fill_id, bar, quantity, price FROM fills WHERE execution_id = ? ORDER BY seq'),
       addDecision: db.prepare('INSERT INTO decisions (execution_id, period, action, share, quantity, logits, h_pub, h_priv) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -289,7 +300,9 @@ export class ServiceStore {
    */
   addBars(id: string, from: number, bars: readonly StoredBar[], horizon: number): void {
     for (const [k, b] of bars.entries()) this.q.addBar.run(id, from + k, b.open, b.high, b.low, b.close, b.avgPrice, b.volume);
-    if (from < horizon && from + bars.length >= horizon) this.q.complete.run(id);
+    // The post that reaches the horizon completes the execution; it and any later one (the rest of
+    // the session's bars) move the end of its bars in the log.
+    if (from + bars.length >= horizon) this.q.complete.run(id);
   }
 
   addFills(id: string, from: number, fills: readonly StoredFill[]): void {
@@ -304,12 +317,34 @@ export class ServiceStore {
     return (this.q.openCount.get() as { n: number }).n;
   }
 
-  /** Everything stored about execution `id`, or null. */
+  /**
+   * Everything stored about execution `id`, or null. Its bars come from a scan of the log between its
+   * bounds: every bar posted, by any execution, while it was open.
+   */
   execution(id: string): StoredExecution | null {
     const row = this.q.execution.get(id) as ExecutionRow | undefined;
     if (!row) return null;
+    return this.stored(row, this.q.bars.all(row.bars_after, row.bars_until ?? Number.MAX_SAFE_INTEGER, id) as BarRow[]);
+  }
+
+  /**
+   * The open executions (neither complete nor cancelled), the latest `limit` opened, with their bars
+   * read in one pass over the log from the oldest one's start: what a restart rebuilds, without a
+   * scan of the log per execution.
+   */
+  openStoredExecutions(limit: number): StoredExecution[] {
+    const rows = (this.q.openRows.all(limit) as ExecutionRow[]).reverse();
+    if (rows.length === 0) return [];
+    const bars = new Map<string, BarRow[]>(rows.map((r) => [r.id, []]));
+    const from = Math.min(...rows.map((r) => r.bars_after));
+    for (const b of this.q.barsFrom.iterate(from) as IterableIterator<BarRow & { execution_id: string }>) bars.get(b.execution_id)?.push(b);
+    return rows.map((r) => this.stored(r, bars.get(r.id)!));
+  }
+
+  private stored(row: ExecutionRow, barRows: readonly BarRow[]): StoredExecution {
+    const id = row.id;
     const header: ExecutionHeader = {
-      id: row.id,
+      id,
       keyId: row.key_id,
       policy: row.policy,
       policyIntegrity: row.policy_integrity,
@@ -322,7 +357,11 @@ export class ServiceStore {
       previousDaySummary: f32(row.previous_day_summary),
       createdAt: row.created_at,
     };
-    const bars = (this.q.bars.all(id) as BarRow[]).map((b) => ({ open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: b.avg_price, volume: b.volume }));
+    barRows.forEach((b, k) => {
+      // Bars are appended in order and checked in memory before they are stored; anything else is damage.
+      if (b.idx !== k) throw new ExecLabError(`service database ${this.path}: execution ${id}'s stored bars are not in order (bar ${k} has index ${b.idx})`);
+    });
+    const bars = barRows.map((b) => ({ open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: b.avg_price, volume: b.volume }));
     const fills = (this.q.fills.all(id) as FillRow[]).map((f) => ({ fillId: f.fill_id, bar: f.bar, quantity: f.quantity, price: f.price }));
     const decisions = (this.q.decisions.all(id) as DecisionRow[]).map((d) => ({
       period: d.period,
@@ -357,8 +396,11 @@ interface ExecutionRow {
   previous_day_summary: Buffer;
   created_at: string;
   cancelled_at: string | null;
+  bars_after: number;
+  bars_until: number | null;
 }
 interface BarRow {
+  idx: number;
   open: number;
   high: number;
   low: number;
@@ -387,6 +429,37 @@ function migrateFrom1(db: Database.Database): void {
   db.exec('ALTER TABLE executions ADD COLUMN completed INTEGER NOT NULL DEFAULT 0');
   db.exec('UPDATE executions SET completed = 1 WHERE bars_received >= horizon');
   db.pragma('user_version = 2');
+}
+
+/**
+ * Schema 2 to 3: the bars into the log, each execution's contiguous (in execution and bar order), its
+ * bounds set from them, the clustered table dropped. (A schema-1 file reaches here with no bars
+ * table when it never stored a bar: the table is made empty first.)
+ */
+function migrateFrom2(db: Database.Database): void {
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS bars (
+      execution_id TEXT NOT NULL, idx INTEGER NOT NULL,
+      open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+      avg_price REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY (execution_id, idx)) WITHOUT ROWID;
+    ALTER TABLE executions ADD COLUMN bars_after INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE executions ADD COLUMN bars_until INTEGER;
+    CREATE TABLE bar_log (
+      execution_id TEXT NOT NULL REFERENCES executions(id),
+      idx INTEGER NOT NULL,
+      open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+      avg_price REAL NOT NULL, volume REAL NOT NULL);
+    INSERT INTO bar_log (execution_id, idx, open, high, low, close, avg_price, volume)
+      SELECT execution_id, idx, open, high, low, close, avg_price, volume FROM bars ORDER BY execution_id, idx;
+    CREATE TEMP TABLE bar_bounds AS
+      SELECT execution_id, min(rowid) - 1 AS after, max(rowid) AS until FROM bar_log GROUP BY execution_id;
+    UPDATE executions SET
+      bars_after = coalesce((SELECT after FROM bar_bounds WHERE bar_bounds.execution_id = executions.id), (SELECT coalesce(max(rowid), 0) FROM bar_log)),
+      bars_until = CASE WHEN completed = 1 THEN (SELECT until FROM bar_bounds WHERE bar_bounds.execution_id = executions.id) END;
+    DROP TABLE bar_bounds;
+    DROP TABLE bars;
+  `);
+  db.pragma('user_version = 3');
 }
 
 function keyRecord(r: KeyRow): ApiKeyRecord {

@@ -99,7 +99,7 @@ describe('group commit', () => {
       expect(lost.status).toBe(503);
       expect(lost.json.error).toMatch(/the change was not stored \(the database commit failed\).*retry the request/);
       fail.now = false;
-      expect(db.prepare('SELECT COUNT(*) AS n FROM bars WHERE execution_id = ?').get(id)).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM bar_log WHERE execution_id = ?').get(id)).toEqual({ n: 0 });
       db.close();
       // The service dropped what it had applied in memory: the bars were not received, and posting
       // them again stores them once.
