@@ -33,6 +33,7 @@
  *
  *   npm run build && node perf/serve.bench.mjs [seconds per scenario, default 10]
  *   EXECLAB_BENCH_SERVE_FLAGS='--log-level warn --sync full' adds flags to the server's command line.
+ *   EXECLAB_BENCH_SERVE_PROBE=1 times the server's commits, GC pauses and event-loop delay (perf/serve-probe.cjs).
  *   EXECLAB_BENCH_SERVE_SCENARIOS=run-wrk,plans-live runs only the scenarios named (a target flag of
  *   a scenario not run is null).
  */
@@ -73,8 +74,15 @@ const store = new ServiceStore(db);
 const { key } = addApiKey(store, 'bench', ['bench']);
 store.close();
 
-const server = spawn(process.execPath, [join(repo, 'bin', 'execlab.js'), 'serve', '--policy', policyPath, '--db', db, '--port', '0', '--max-connections', '4096', ...(process.env.EXECLAB_BENCH_SERVE_FLAGS ? process.env.EXECLAB_BENCH_SERVE_FLAGS.split(' ') : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+// EXECLAB_BENCH_SERVE_PROBE=1 loads perf/serve-probe.cjs into the server: its commit, GC and event-loop
+// summary is printed at the end.
+const probe = process.env.EXECLAB_BENCH_SERVE_PROBE === '1';
+const server = spawn(process.execPath, [...(probe ? ['--require', join(repo, 'perf', 'serve-probe.cjs')] : []), join(repo, 'bin', 'execlab.js'), 'serve', '--policy', policyPath, '--db', db, '--port', '0', '--max-connections', '4096', ...(process.env.EXECLAB_BENCH_SERVE_FLAGS ? process.env.EXECLAB_BENCH_SERVE_FLAGS.split(' ') : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
 process.on('exit', () => server.kill('SIGKILL'));
+let serverErr = '';
+server.stderr.on('data', (d) => {
+  if (probe) serverErr += d;
+});
 const base = await new Promise((resolveBase, reject) => {
   let err = '';
   server.stderr.on('data', (d) => {
@@ -336,4 +344,8 @@ const runRows = results.filter((r) => r.scenario === 'run-wrk' && r.skipped === 
 const runningRows = runRows.length > 0 ? runRows : results.filter((r) => r.scenario === 'run');
 const targetMetRunning = runningRows.length === 0 ? null : runningRows.every((r) => r.planRequestsPerSecond >= 5000 && r.errors === 0 && r.non2xx === 0);
 server.kill('SIGTERM');
+if (probe) {
+  await new Promise((r) => server.once('exit', r));
+  console.error(serverErr.split('\n').filter((l) => l.startsWith('PROBE')).join('\n'));
+}
 console.log(`BENCH ${JSON.stringify({ name: 'serve', seconds, results, targetMetPolling: targetMetPaced, targetMetLive, targetMetRunning, targetMetRunningPaced })}`);
