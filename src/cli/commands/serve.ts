@@ -14,7 +14,7 @@ import { listenError } from '../../serve/http-limits.js';
 import { createApp } from '../../serve/live/app.js';
 import { addApiKey } from '../../serve/live/auth.js';
 import type { ServedPolicy } from '../../serve/live/service.js';
-import { ServiceStore } from '../../serve/live/store.js';
+import { SERVER_CHECKPOINT_EVERY_MS, ServiceStore } from '../../serve/live/store.js';
 import { printable } from '../../util/text.js';
 import { typedFlags, userSettings } from '../options.js';
 import { addSchemaOptions } from '../schema-options.js';
@@ -84,7 +84,7 @@ export function registerServeCommand(program: Command): void {
     const policies = servedPolicies(s.policy, s.minutesPerDay);
     // Group commit: the changes of one turn of the event loop in one transaction, every answer held
     // until it commits (src/serve/live/store.ts).
-    const store = new ServiceStore(s.db, s.sync, { groupCommit: true });
+    const store = new ServiceStore(s.db, s.sync, { groupCommit: true, checkpointEveryMs: SERVER_CHECKPOINT_EVERY_MS });
     // Log lines are buffered and written asynchronously, 4 KB or more at a time: one write system
     // call per request cost about a tenth of a request's time. What is acknowledged is in SQLite
     // first; a kill -9 may lose the last few log lines, never state. Flushed when the server stops.

@@ -9,6 +9,9 @@
  * also a crash of the machine, at the price of an fsync per commit.
  */
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { ExecLabError } from '../../errors.js';
 import type { ExecutionHeader, Side, StoredBar, StoredDecision, StoredFill } from './execution.js';
 
@@ -113,7 +116,22 @@ export interface StoreOptions {
   readonly groupCommit?: boolean;
   /** Test hook: runs just before each group commit; a throw makes the commit fail. */
   readonly beforeCommit?: () => void;
+  /**
+   * Checkpoint the WAL from a worker thread (checkpointer.ts) every this many milliseconds instead
+   * of in the commit that crosses SQLite's threshold; null or absent: SQLite's own. Needs the built
+   * worker script; without it (running from the sources) SQLite's own stays.
+   */
+  readonly checkpointEveryMs?: number | null;
 }
+
+/**
+ * How often the server's checkpointer runs: at the service's full rate (about 3,000 WAL pages a
+ * second) about as many pages a time as SQLite's own threshold of 1,000.
+ */
+export const SERVER_CHECKPOINT_EVERY_MS = 200;
+
+/** The checkpointer's script, beside this module once built. */
+const CHECKPOINTER_URL = new URL('./checkpointer.js', import.meta.url);
 
 /** One group commit: the transaction of the current turn, and the answers waiting for it. */
 interface Batch {
@@ -133,6 +151,7 @@ export class ServiceStore {
   private readonly tx: (fn: () => unknown) => unknown;
   private batch: Batch | null = null;
   private readonly commitFailureListeners: ((err: Error) => void)[] = [];
+  private checkpointer: Worker | null = null;
 
   constructor(
     readonly path: string,
@@ -155,6 +174,7 @@ export class ServiceStore {
       throw new ExecLabError(`service database ${path}: ${(err as Error).message}`, 2);
     }
     const db = this.db;
+    if (options.checkpointEveryMs != null && existsSync(fileURLToPath(CHECKPOINTER_URL))) this.startCheckpointer(options.checkpointEveryMs);
     this.tx = db.transaction((fn: () => unknown) => fn());
     this.q = {
       addKey: db.prepare('INSERT INTO api_keys (name, hash, policies, created_at) VALUES (?, ?, ?, ?)'),
@@ -184,7 +204,32 @@ export class ServiceStore {
 
   close(): void {
     if (this.batch !== null) this.commitBatch();
+    if (this.checkpointer !== null) {
+      this.checkpointer.removeAllListeners('exit');
+      this.checkpointer.postMessage('stop');
+      this.checkpointer = null;
+    }
     this.db.close();
+  }
+
+  /** Whether a worker thread checkpoints the WAL (checkpointEveryMs, with the built script). */
+  get checkpointsInWorker(): boolean {
+    return this.checkpointer !== null;
+  }
+
+  private startCheckpointer(intervalMs: number): void {
+    this.db.pragma('wal_autocheckpoint = 0');
+    const worker = new Worker(CHECKPOINTER_URL, { workerData: { path: this.path, intervalMs } });
+    worker.unref();
+    // A checkpointer that stops for any reason hands the checkpoints back to SQLite.
+    const fallBack = (): void => {
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = null;
+      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+    };
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
+    this.checkpointer = worker;
   }
 
   /**
