@@ -24,6 +24,15 @@ Database.prototype.exec = function (sql) {
     }
   }
 };
+// Stalls of the event loop over 50 ms, with when they happened (ms since the epoch), so that they can
+// be set beside the bench's phases (it prints them with the probe on).
+const stalls = [];
+let last = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  if (now - last > 50) stalls.push(`${Date.now()}:${(now - last).toFixed(0)}`);
+  last = now;
+}, 5).unref();
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) if (e.duration > 2) slowGc.push(e.duration);
 }).observe({ entryTypes: ['gc'] });
@@ -33,5 +42,6 @@ process.on('exit', () => {
   const top = (xs) => xs.sort((a, b) => b - a).slice(0, 5).map((x) => x.toFixed(1)).join(', ');
   process.stderr.write(`PROBE commits ${commits}, mean ${(commitMs / Math.max(1, commits)).toFixed(3)} ms, ${slowCommits.length} over 2 ms (longest ${top(slowCommits)})\n`);
   process.stderr.write(`PROBE garbage-collection pauses over 2 ms: ${slowGc.length} (longest ${top(slowGc)})\n`);
+  process.stderr.write(`PROBE event-loop stalls over 50 ms (epoch ms:ms): ${stalls.join(' ') || 'none'}\n`);
   process.stderr.write(`PROBE event-loop delay p50 ${ms(loop.percentile(50))}, p99 ${ms(loop.percentile(99))}, max ${ms(loop.max)} ms\n`);
 });

@@ -190,11 +190,13 @@ const apiKey = headers.authorization.slice('Bearer '.length);
 
 /** Runs wrk with `args`; returns its script's summary (microseconds, counts) and echoes its notes of refused requests. */
 async function spawnWrk(args) {
+  if (probe) console.error(`PROBE-BENCH ${Date.now()} wrk starts: ${args.slice(0, 3).join(' ')}`);
   const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout.on('data', (d) => (text += d));
   child.stderr.on('data', (d) => (text += d));
   await new Promise((done) => child.once('exit', done));
+  if (probe) console.error(`PROBE-BENCH ${Date.now()} wrk ends`);
   const line = text.split('\n').find((l) => l.startsWith('WRK '));
   if (!line) throw new Error(`wrk gave no summary:\n${text}`);
   // The scripts' note of each refused request (the first three per thread), for the log.
