@@ -61,14 +61,19 @@ export class ExecutionService {
   private preload(): void {
     for (const stored of this.store.openStoredExecutions(this.maxCached)) {
       const exec = this.rebuild(stored);
-      if (exec) this.remember(exec);
+      if (typeof exec !== 'string') this.remember(exec);
     }
   }
 
-  /** An execution as stored, in memory again; null when its policy is not served here as it was opened. */
-  private rebuild(stored: StoredExecution): Execution | null {
-    const policy = this.policies.get(stored.header.policy);
-    if (!policy || (policy.served.rt.policy.integrity ?? '') !== stored.header.policyIntegrity) return null;
+  /**
+   * An execution as stored, in memory again; or why it cannot be: its policy is not served here, or
+   * not with the file it was opened with.
+   */
+  private rebuild(stored: StoredExecution): Execution | string {
+    const { id, policy: name, policyIntegrity } = stored.header;
+    const policy = this.policies.get(name);
+    if (!policy) return `execution ${id} runs policy '${name}', which this server was not started with`;
+    if ((policy.served.rt.policy.integrity ?? '') !== policyIntegrity) return `execution ${id} was opened with another file of policy '${name}': restart the server with that file`;
     const exec = new Execution(stored.header, policy.served.rt);
     exec.addBars(stored.bars);
     exec.addFills(stored.fills);
@@ -210,10 +215,9 @@ export class ExecutionService {
     } else {
       const stored = this.store.execution(id);
       if (stored && stored.header.keyId === key.id) {
-        const policy = this.policies.get(stored.header.policy);
-        if (!policy) throw conflict(`execution ${id} runs policy '${stored.header.policy}', which this server was not started with`);
-        if ((policy.served.rt.policy.integrity ?? '') !== stored.header.policyIntegrity) throw conflict(`execution ${id} was opened with another file of policy '${stored.header.policy}': restart the server with that file`);
-        exec = this.rebuild(stored)!;
+        const rebuilt = this.rebuild(stored);
+        if (typeof rebuilt === 'string') throw conflict(rebuilt);
+        exec = rebuilt;
         this.remember(exec);
       }
     }
