@@ -29,6 +29,32 @@ function executionRow(path: string, id: string): Record<string, unknown> {
   }
 }
 
+/**
+ * A service file as an older ExecLab wrote it, built by hand: its key table with key 1, executions
+ * whose schema-specific column is `column` (schema 1: bars_received; 2: completed), and `tables`
+ * beside them. `add(id, value)` inserts an execution of horizon `horizon` with that column's value.
+ * The caller sets user_version and closes it.
+ */
+function legacyFile(path: string, column: 'bars_received' | 'completed', horizon: number, tables = ''): { db: Database.Database; add: (id: string, value: number) => void } {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.exec(`
+    CREATE TABLE api_keys (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, policies TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+    CREATE TABLE executions (
+      id TEXT PRIMARY KEY, key_id INTEGER NOT NULL REFERENCES api_keys(id), policy TEXT NOT NULL, policy_integrity TEXT NOT NULL,
+      instrument TEXT NOT NULL, side TEXT NOT NULL, quantity REAL NOT NULL, date TEXT NOT NULL, previous_close REAL NOT NULL,
+      mean_minute_volume REAL NOT NULL, previous_day_summary BLOB NOT NULL, created_at TEXT NOT NULL, cancelled_at TEXT,
+      horizon INTEGER NOT NULL, ${column} INTEGER NOT NULL DEFAULT 0, client_order_id TEXT, request_hash TEXT NOT NULL,
+      UNIQUE (key_id, client_order_id));
+    ${tables}
+    INSERT INTO api_keys VALUES (1, 'k', 'hash', '["p"]', '2025-01-01T00:00:00.000Z', NULL);
+  `);
+  const insert = db.prepare(
+    `INSERT INTO executions (id, key_id, policy, policy_integrity, instrument, side, quantity, date, previous_close, mean_minute_volume, previous_day_summary, created_at, horizon, ${column}, request_hash) VALUES (?, 1, 'p', 'i', 'X', 'sell', 100, '2025-01-02', 10, 50, x'0000803f', '2025-01-02T01:30:00.000Z', ${horizon}, ?, 'h')`,
+  );
+  return { db, add: (id, value) => void insert.run(id, value) };
+}
+
 describe('the service store schema', () => {
   it('counts an execution open until the bar that reaches its horizon, across a restart', () => {
     const path = join(tmp('open'), 'service.db');
@@ -57,22 +83,10 @@ describe('the service store schema', () => {
 
   it('migrates a schema-1 file: the completion flag from its bar counts, once, and nothing else changes', () => {
     const path = join(tmp('v1'), 'service.db');
-    const v1 = new Database(path);
-    v1.pragma('journal_mode = WAL');
-    v1.exec(`
-      CREATE TABLE api_keys (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, policies TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
-      CREATE TABLE executions (
-        id TEXT PRIMARY KEY, key_id INTEGER NOT NULL REFERENCES api_keys(id), policy TEXT NOT NULL, policy_integrity TEXT NOT NULL,
-        instrument TEXT NOT NULL, side TEXT NOT NULL, quantity REAL NOT NULL, date TEXT NOT NULL, previous_close REAL NOT NULL,
-        mean_minute_volume REAL NOT NULL, previous_day_summary BLOB NOT NULL, created_at TEXT NOT NULL, cancelled_at TEXT,
-        horizon INTEGER NOT NULL, bars_received INTEGER NOT NULL DEFAULT 0, client_order_id TEXT, request_hash TEXT NOT NULL,
-        UNIQUE (key_id, client_order_id));
-      INSERT INTO api_keys VALUES (1, 'k', 'hash', '["p"]', '2025-01-01T00:00:00.000Z', NULL);
-    `);
-    const add = v1.prepare("INSERT INTO executions (id, key_id, policy, policy_integrity, instrument, side, quantity, date, previous_close, mean_minute_volume, previous_day_summary, created_at, horizon, bars_received, request_hash) VALUES (?, 1, 'p', 'i', 'X', 'sell', 100, '2025-01-02', 10, 50, x'0000803f', '2025-01-02T01:30:00.000Z', 3, ?, 'h')");
-    add.run('done', 3);
-    add.run('open', 1);
-    add.run('past', 4);
+    const { db: v1, add } = legacyFile(path, 'bars_received', 3);
+    add('done', 3);
+    add('open', 1);
+    add('past', 4);
     v1.pragma('user_version = 1');
     v1.close();
     const store = new ServiceStore(path);
@@ -173,26 +187,18 @@ describe('the service store schema', () => {
 
   it('migrates a schema-2 file: every bar into the log, each execution reading its own, once', () => {
     const path = join(tmp('v2'), 'service.db');
-    const v2 = new Database(path);
-    v2.pragma('journal_mode = WAL');
-    v2.exec(`
-      CREATE TABLE api_keys (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, policies TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
-      CREATE TABLE executions (
-        id TEXT PRIMARY KEY, key_id INTEGER NOT NULL REFERENCES api_keys(id), policy TEXT NOT NULL, policy_integrity TEXT NOT NULL,
-        instrument TEXT NOT NULL, side TEXT NOT NULL, quantity REAL NOT NULL, date TEXT NOT NULL, previous_close REAL NOT NULL,
-        mean_minute_volume REAL NOT NULL, previous_day_summary BLOB NOT NULL, created_at TEXT NOT NULL, cancelled_at TEXT,
-        horizon INTEGER NOT NULL, completed INTEGER NOT NULL DEFAULT 0, client_order_id TEXT, request_hash TEXT NOT NULL,
-        UNIQUE (key_id, client_order_id));
-      CREATE TABLE bars (
+    const { db: v2, add } = legacyFile(
+      path,
+      'completed',
+      2,
+      `CREATE TABLE bars (
         execution_id TEXT NOT NULL REFERENCES executions(id), idx INTEGER NOT NULL,
         open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
-        avg_price REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY (execution_id, idx)) WITHOUT ROWID;
-      INSERT INTO api_keys VALUES (1, 'k', 'hash', '["p"]', '2025-01-01T00:00:00.000Z', NULL);
-    `);
-    const add = v2.prepare("INSERT INTO executions (id, key_id, policy, policy_integrity, instrument, side, quantity, date, previous_close, mean_minute_volume, previous_day_summary, created_at, horizon, completed, request_hash) VALUES (?, 1, 'p', 'i', 'X', 'sell', 100, '2025-01-02', 10, 50, x'0000803f', '2025-01-02T01:30:00.000Z', 2, ?, 'h')");
-    add.run('done', 1);
-    add.run('open', 0);
-    add.run('none', 0);
+        avg_price REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY (execution_id, idx)) WITHOUT ROWID;`,
+    );
+    add('done', 1);
+    add('open', 0);
+    add('none', 0);
     const addBar = v2.prepare('INSERT INTO bars VALUES (?, ?, ?, 1, 1, 1, 1, 5)');
     // Inserted interleaved, as a live server would have.
     addBar.run('open', 0, 100);
