@@ -6,22 +6,9 @@
  * trials measured.
  */
 import { ExecLabError } from '../errors.js';
-import type { Budget } from './settings.js';
 import { readSweep, type SweepKey, type SweepResult } from './sweep.js';
-import type { LearnerOverrides, Method } from './tasks.js';
-
-/** The settings a sweep chooses for its method (the learner's; the rest stays global). */
-export interface MethodSettings {
-  readonly learningRate?: number;
-  readonly distillCoef?: number;
-  readonly marketContext?: boolean;
-  readonly rewardBaseline?: 'none' | 'market';
-  readonly initialPolicy?: 'uniform' | 'twap';
-  readonly entropyCoef?: number;
-  readonly hidden?: number;
-  readonly iterations?: number;
-  readonly episodesPerIteration?: number;
-}
+import type { MethodSettings } from './method-settings.js';
+import type { Method } from './tasks.js';
 
 const COMMON_KEYS = ['learningRate', 'marketContext', 'hidden', 'iterations', 'episodesPerIteration'] as const satisfies readonly SweepKey[];
 /** The OPD learners' own settings (the start, the entropy bonus, the reward baseline). */
@@ -84,36 +71,4 @@ export function readMethodSweeps(paths: readonly string[], ctx: SweepContext): M
     out.set(sweep.method, { path, sweep, settings: methodSettingsOf(sweep.method, sweep.chosenSettings) });
   }
   return out;
-}
-
-/** The global settings one method trains with, before its own sweep's choice is applied. */
-export interface MethodBase {
-  readonly budget: Budget;
-  readonly learningRate: number;
-  readonly distillCoef: number;
-  readonly learner: LearnerOverrides;
-}
-
-/** `base` with `own` applied: the budget, learning rate, distillation weight and learner settings of one method. */
-export function applyMethodSettings(base: MethodBase, own: MethodSettings | undefined): MethodBase {
-  if (!own) return base;
-  const iterations = own.iterations ?? base.budget.iterations;
-  return {
-    budget: {
-      ...base.budget,
-      iterations,
-      episodesPerIteration: own.episodesPerIteration ?? base.budget.episodesPerIteration,
-      validateEvery: Math.min(base.budget.validateEvery, iterations),
-    },
-    learningRate: own.learningRate ?? base.learningRate,
-    distillCoef: own.distillCoef ?? base.distillCoef,
-    learner: {
-      ...base.learner,
-      ...(own.marketContext !== undefined ? { marketContext: own.marketContext } : {}),
-      ...(own.rewardBaseline !== undefined ? { rewardBaseline: own.rewardBaseline } : {}),
-      ...(own.initialPolicy !== undefined ? { initialPolicy: own.initialPolicy } : {}),
-      ...(own.entropyCoef !== undefined ? { entropyCoef: own.entropyCoef } : {}),
-      ...(own.hidden !== undefined ? { hidden: own.hidden } : {}),
-    },
-  };
 }

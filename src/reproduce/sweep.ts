@@ -19,8 +19,9 @@ import type { SweepSection } from '../report/types.js';
 import { DEFAULT_SIM_SETTINGS } from '../sim/settings.js';
 import { writeFileAtomic } from '../util/files.js';
 import { localExecutor, type Executor } from './executor.js';
+import { applyMethodSettings, type MethodBase, type MethodSettings } from './method-settings.js';
 import { FULL_BUDGET, QUICK_BUDGET } from './settings.js';
-import { methodTask, policyPath, type LearnerOverrides, type Method, type TrainTask } from './tasks.js';
+import { methodTask, policyPath, type Method, type TrainTask } from './tasks.js';
 
 /** The settings a sweep may vary, with how a grid value is read. */
 export const SWEEP_KEYS = {
@@ -154,31 +155,35 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
   const sim = DEFAULT_SIM_SETTINGS;
   const tasks: TrainTask[] = [];
   const trials: TrainTask[][] = [];
-  const budgetOf = (p: SweepPoint) => ({
-    ...base,
-    iterations: (p.iterations as number | undefined) ?? base.iterations,
-    episodesPerIteration: (p.episodesPerIteration as number | undefined) ?? base.episodesPerIteration,
-  });
-  const learnerOf = (p: SweepPoint): LearnerOverrides => ({
-    marketContext: (p.marketContext as boolean | undefined) ?? s.marketContext,
-    rewardBaseline: (p.rewardBaseline as 'none' | 'market' | undefined) ?? s.rewardBaseline,
-    initialPolicy: (p.initialPolicy as 'uniform' | 'twap' | undefined) ?? s.initialPolicy,
-    entropyCoef: (p.entropyCoef as number | undefined) ?? s.entropyCoef,
-    hidden: (p.hidden as number | undefined) ?? s.hidden,
-    selection: s.selection,
-  });
+  // A trial is the sweep's own settings with its grid point applied, as a reproduction applies a
+  // method's sweep (method-settings.ts); the grid's values were checked by parseGrid.
+  const global: MethodBase = {
+    budget: base,
+    learningRate: s.learningRate,
+    distillCoef: s.distillCoef,
+    learner: {
+      marketContext: s.marketContext,
+      rewardBaseline: s.rewardBaseline,
+      initialPolicy: s.initialPolicy,
+      entropyCoef: s.entropyCoef,
+      hidden: s.hidden,
+      selection: s.selection,
+    },
+  };
+  const trialOf = (p: SweepPoint): MethodBase => applyMethodSettings(global, p as MethodSettings);
   const common = { dataDir: store.dir, sim, orders, cacheDir, fingerprint };
   if (s.method === 'OPD') {
     // The teacher of every trial: trained once per seed with the base settings.
-    for (let seed = 1; seed <= s.seeds; seed++) tasks.push(methodTask('OPD-T', seed, base, s.learningRate, { ...common, learner: learnerOf({}) }));
+    for (let seed = 1; seed <= s.seeds; seed++) tasks.push(methodTask('OPD-T', seed, base, s.learningRate, { ...common, learner: global.learner }));
   }
   points.forEach((p, k) => {
     const mine: TrainTask[] = [];
+    const trial = trialOf(p);
     for (let seed = 1; seed <= s.seeds; seed++) {
-      const t = methodTask(s.method, seed, budgetOf(p), (p.learningRate as number | undefined) ?? s.learningRate, {
+      const t = methodTask(s.method, seed, trial.budget, trial.learningRate, {
         ...common,
-        distill: { mode: 'query', coef: (p.distillCoef as number | undefined) ?? s.distillCoef },
-        learner: learnerOf(p),
+        distill: { mode: 'query', coef: trial.distillCoef },
+        learner: trial.learner,
         idSuffix: `-t${k + 1}`,
       });
       mine.push(t);
@@ -205,11 +210,11 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
   let chosen = 0;
   for (let k = 1; k < results.length; k++) if (scoreOf(results[k]) > scoreOf(results[chosen])) chosen = k;
   const p = points[chosen];
-  const learner = learnerOf(p);
+  const { learningRate, distillCoef, learner } = trialOf(p);
   const chosenSettings: Record<string, unknown> = {
     data: s.data,
-    learningRate: (p.learningRate as number | undefined) ?? s.learningRate,
-    distillCoef: (p.distillCoef as number | undefined) ?? s.distillCoef,
+    learningRate,
+    distillCoef,
     marketContext: learner.marketContext,
     rewardBaseline: learner.rewardBaseline,
     initialPolicy: learner.initialPolicy,
@@ -221,7 +226,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
     selection: s.selection,
     ordersSeed: s.ordersSeed,
   };
-  const result: SweepResult = { method: s.method, dataset: store.meta.name, fingerprint, budget: budgetOf({}), trials: results, chosen: chosen + 1, chosenSettings };
+  const result: SweepResult = { method: s.method, dataset: store.meta.name, fingerprint, budget: base, trials: results, chosen: chosen + 1, chosenSettings };
   writeFileAtomic(join(s.out, 'sweep.json'), JSON.stringify(result, null, 2));
   writeFileAtomic(join(s.out, 'chosen.json'), JSON.stringify(chosenSettings, null, 2));
   writeFileAtomic(join(s.out, 'sweep.md'), sweepMarkdown(result));

@@ -17,7 +17,7 @@ import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
 import type { Strategy } from '../strategies/types.js';
 import type { SelectionRule } from '../rl/common/selection.js';
-import type { MethodSettings } from './method-sweeps.js';
+import type { MethodSettings } from './method-settings.js';
 import type { Budget } from './settings.js';
 
 export type Method = 'OPD-T' | 'OPD-S' | 'OPD' | 'OPD-F' | 'PPO' | 'DDQN';
