@@ -130,11 +130,8 @@ export function ppoLoss(
     const scale = w / wSum;
     const o = i * A;
     // log-softmax
-    let mx = -Infinity;
-    for (let j = 0; j < A; j++) if (logits[o + j] > mx) mx = logits[o + j];
-    let se = 0;
-    for (let j = 0; j < A; j++) se += Math.exp(logits[o + j] - mx);
-    const lse = mx + Math.log(se);
+    const mx = rowMax(logits, o, A);
+    const lse = mx + Math.log(sumExpBelow(logits, o, A, mx));
     let ent = 0;
     for (let j = 0; j < A; j++) {
       logp[j] = logits[o + j] - lse;
@@ -287,11 +284,8 @@ export function logSoftmax(logits: Float32Array, A: number, out?: Float32Array):
   const res = out ?? new Float32Array(R * A);
   for (let i = 0; i < R; i++) {
     const o = i * A;
-    let mx = -Infinity;
-    for (let j = 0; j < A; j++) if (logits[o + j] > mx) mx = logits[o + j];
-    let se = 0;
-    for (let j = 0; j < A; j++) se += Math.exp(logits[o + j] - mx);
-    const lse = mx + Math.log(se);
+    const mx = rowMax(logits, o, A);
+    const lse = mx + Math.log(sumExpBelow(logits, o, A, mx));
     for (let j = 0; j < A; j++) res[o + j] = logits[o + j] - lse;
   }
   return res;
@@ -299,11 +293,22 @@ export function logSoftmax(logits: Float32Array, A: number, out?: Float32Array):
 
 /** log pi(a) for one row of logits (offset o, A actions). */
 export function logProb(logits: Float32Array, o: number, A: number, a: number): number {
+  const mx = rowMax(logits, o, A);
+  return logits[o + a] - mx - Math.log(sumExpBelow(logits, o, A, mx));
+}
+
+/** The largest of the A logits from offset o (-Infinity for A = 0). */
+function rowMax(logits: Float32Array, o: number, A: number): number {
   let mx = -Infinity;
   for (let j = 0; j < A; j++) if (logits[o + j] > mx) mx = logits[o + j];
+  return mx;
+}
+
+/** The sum of exp(logit - mx) over the A logits from offset o: the softmax's normaliser below its max. */
+function sumExpBelow(logits: Float32Array, o: number, A: number, mx: number): number {
   let se = 0;
   for (let j = 0; j < A; j++) se += Math.exp(logits[o + j] - mx);
-  return logits[o + a] - mx - Math.log(se);
+  return se;
 }
 
 /** Index of the largest of the A logits from offset o (the first on ties). */
