@@ -247,19 +247,6 @@ export function daySummaries(
   return { own, market };
 }
 
-/** The day's market context [step][PUBLIC_FEATURES] (see daySummaries). */
-export function marketContext(
-  valid: Uint8Array,
-  previousValid: Uint8Array | null,
-  feats: Float32Array,
-  prevFeats: Float32Array | null,
-  grid: PeriodGrid,
-  M: number,
-  S: number,
-): Float32Array {
-  return daySummaries(valid, previousValid, feats, prevFeats, grid, M, S).market;
-}
-
 function fillEpisode(
   out: { price: Float64Array; volume: Float64Array; periodMeanPrice: Float64Array; benchmark: Float64Array },
   n: number,

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { DayPanel } from '../../src/data/types.js';
-import { marketContext, marketPeriodPa } from '../../src/sim/episodes.js';
+import { daySummaries, marketPeriodPa } from '../../src/sim/episodes.js';
 import { ExecutionEnv } from '../../src/sim/env.js';
 import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { periodGrid, SimSettingsSchema } from '../../src/sim/settings.js';
@@ -35,7 +35,7 @@ describe('the market context', () => {
     const feats = new Float32Array(2 * 4 * F);
     for (let i = 0; i < 2; i++) for (let m = 0; m < 4; m++) for (let j = 0; j < F; j++) feats[(i * 4 + m) * F + j] = 10 * i + m;
     const S = grid.periods + 1;
-    const out = marketContext(Uint8Array.of(1, 1), null, feats, null, grid, 4, S);
+    const out = daySummaries(Uint8Array.of(1, 1), null, feats, null, grid, 4, S).market;
     // Step 0 (previous day): nobody, zeros. Step 1 = period 0 = minutes 0-1: means of instrument means
     // (0.5 and 10.5) = 5.5; last values 1 and 11 -> 6; std 0.5 each -> 0.5.
     expect(Array.from(out.subarray(0, PUBLIC_FEATURES))).toEqual(new Array(PUBLIC_FEATURES).fill(0));
