@@ -11,16 +11,20 @@ import type { MethodSettings } from './method-settings.js';
 import type { Method } from './tasks.js';
 
 const COMMON_KEYS = ['learningRate', 'marketContext', 'hidden', 'iterations', 'episodesPerIteration'] as const satisfies readonly SweepKey[];
-/** The OPD learners' own settings (the start, the entropy bonus, the reward baseline). */
-const OPD_KEYS = [...COMMON_KEYS, 'rewardBaseline', 'initialPolicy', 'entropyCoef'] as const satisfies readonly SweepKey[];
+/** Every PPO learner's actor: where it starts and its entropy bonus. */
+const ACTOR_KEYS = [...COMMON_KEYS, 'initialPolicy', 'entropyCoef'] as const satisfies readonly SweepKey[];
+/** The OPD learners' own settings: the actor's, and the reward baseline. */
+const OPD_KEYS = [...ACTOR_KEYS, 'rewardBaseline'] as const satisfies readonly SweepKey[];
 
 /**
  * The settings that reach a method's training (tasks.ts): the distillation weight is OPD's alone,
- * and Lin and Beling's PPO and DDQN have no start, entropy bonus or reward baseline to set.
+ * the reward baseline the OPD learners' (Lin and Beling's PPO keeps its sparse reward), and DDQN
+ * has no actor to start or entropy bonus.
  */
 function keysOf(method: Method): readonly (keyof MethodSettings)[] {
   if (method === 'OPD') return [...OPD_KEYS, 'distillCoef'];
-  if (method === 'PPO' || method === 'DDQN') return COMMON_KEYS;
+  if (method === 'PPO') return ACTOR_KEYS;
+  if (method === 'DDQN') return COMMON_KEYS;
   return OPD_KEYS;
 }
 

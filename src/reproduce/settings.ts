@@ -39,8 +39,8 @@ export const ReproduceSettingsSchema = z.object({
     .array(z.string().min(1))
     .default([])
     .describe("sweep.json files of execlab sweep --method M, one per method: each method trains with its own sweep's chosen settings (the rest keep these), and every sweep goes into the report"),
-  initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe("where the OPD learners' actor starts: 'uniform' or 'twap' (see execlab train --help)"),
-  entropyCoef: z.number().min(0).nullable().default(null).describe('entropy bonus of the OPD learners (default: SPEC 8, 0.01)'),
+  initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe("where every PPO learner's actor starts (the OPD learners' and Lin and Beling's PPO): 'uniform' or 'twap' (see execlab train --help)"),
+  entropyCoef: z.number().min(0).nullable().default(null).describe("entropy bonus of every PPO learner (the OPD learners' and Lin and Beling's PPO; default: SPEC 8, 0.01)"),
   selection: z
     .enum(SELECTION_RULES)
     .default('one-se')

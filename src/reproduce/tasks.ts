@@ -121,13 +121,13 @@ export function methodTask(
       ] as const
     ).filter(([, v]) => v != null),
   );
-  // The market-neutral baseline applies to the OPD reward (not to Lin and Beling's sparse one, nor DDQN).
-  const opdCommon = {
-    ...common,
-    rewardBaseline: l?.rewardBaseline ?? 'none',
+  // Where every PPO learner's actor starts and its entropy bonus (DDQN has no actor).
+  const actorStart = {
     initialPolicy: l?.initialPolicy ?? 'uniform',
     ...(l?.entropyCoef != null ? { entropyCoef: l.entropyCoef } : {}),
   };
+  // The market-neutral baseline applies to the OPD reward (not to Lin and Beling's sparse one, nor DDQN).
+  const opdCommon = { ...common, rewardBaseline: l?.rewardBaseline ?? 'none', ...actorStart };
   let algo: 'ppo' | 'ddqn' = 'ppo';
   let ppo: PpoSettings | undefined;
   let ddqn: DdqnSettings | undefined;
@@ -155,7 +155,9 @@ export function methodTask(
       ruleTeacher = { name: 'FORECAST', coef: FORECAST_DISTILL_COEF };
       break;
     case 'PPO':
-      ppo = PpoSettingsSchema.parse({ ...common, ...selection, reward: 'sparse', previousActionInState: true });
+      // Lin and Beling's reward and state; the actor's start and entropy bonus are the OPD learners'
+      // (no market baseline: their reward is the sparse one).
+      ppo = PpoSettingsSchema.parse({ ...common, ...actorStart, ...selection, reward: 'sparse', previousActionInState: true });
       break;
     case 'DDQN':
       algo = 'ddqn';

@@ -36,10 +36,11 @@ describe('method sweeps', () => {
   it("take the learner's settings from a sweep's choice, and nothing of the run's own (data, seeds, selection)", () => {
     const chosen = { data: 'd', learningRate: 1e-3, distillCoef: 0.01, marketContext: true, rewardBaseline: 'none', initialPolicy: 'twap', entropyCoef: 0, hidden: null, iterations: 30, selection: 'one-se', ordersSeed: 7, quick: true };
     expect(methodSettingsOf('OPD', chosen)).toEqual({ learningRate: 1e-3, distillCoef: 0.01, marketContext: true, rewardBaseline: 'none', initialPolicy: 'twap', entropyCoef: 0, iterations: 30 });
-    // Only what reaches the method's training: no distillation weight outside OPD, and no start,
-    // entropy bonus or reward baseline for Lin and Beling's PPO and for DDQN.
+    // Only what reaches the method's training: no distillation weight outside OPD, no reward
+    // baseline for Lin and Beling's PPO (its reward is the sparse one), and no actor settings for DDQN.
     for (const m of ['OPD-S', 'OPD-F', 'OPD-T'] as const) expect(methodSettingsOf(m, chosen)).toEqual({ learningRate: 1e-3, marketContext: true, rewardBaseline: 'none', initialPolicy: 'twap', entropyCoef: 0, iterations: 30 });
-    for (const m of ['PPO', 'DDQN'] as const) expect(methodSettingsOf(m, chosen)).toEqual({ learningRate: 1e-3, marketContext: true, iterations: 30 });
+    expect(methodSettingsOf('PPO', chosen)).toEqual({ learningRate: 1e-3, marketContext: true, initialPolicy: 'twap', entropyCoef: 0, iterations: 30 });
+    expect(methodSettingsOf('DDQN', chosen)).toEqual({ learningRate: 1e-3, marketContext: true, iterations: 30 });
   });
 
   it("apply a method's own settings over the global ones, leaving the rest (and the teacher's budget) as they were", () => {

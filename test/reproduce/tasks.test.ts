@@ -34,6 +34,20 @@ describe('reproduction tasks', () => {
     expect(methodTask('OPD', 1, QUICK_BUDGET, 1e-3, { ...base, learner: nulls }).outDir).toBe(plain('OPD').outDir);
   });
 
+  it("Lin and Beling's PPO takes the actor's start and entropy bonus, not the reward baseline; its default key is the one before", () => {
+    const ppo = (l: object) => methodTask('PPO', 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, ...l } });
+    const plain = ppo({});
+    expect(plain.ppo).toMatchObject({ reward: 'sparse', previousActionInState: true, initialPolicy: 'uniform', entropyCoef: 0.01, rewardBaseline: 'none' });
+    // the key a PPO task had when it took none of them: the defaults spelled out give the same one
+    expect(ppo({ initialPolicy: 'uniform', entropyCoef: null }).outDir).toBe(plain.outDir);
+    const started = ppo({ initialPolicy: 'twap', entropyCoef: 0, rewardBaseline: 'market' });
+    expect(started.ppo).toMatchObject({ reward: 'sparse', initialPolicy: 'twap', entropyCoef: 0, rewardBaseline: 'none' });
+    expect(started.outDir).not.toBe(plain.outDir);
+    // DDQN has no actor: the same settings leave its task as it was
+    const ddqn = (l: object) => methodTask('DDQN', 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, ...l } });
+    expect(ddqn({ initialPolicy: 'twap', entropyCoef: 0 }).outDir).toBe(ddqn({}).outDir);
+  });
+
   it('a sweep trial suffix keeps the cache key but names the task apart', () => {
     const a = methodTask('OPD-S', 2, QUICK_BUDGET, 1e-3, { ...base, learner });
     const b = methodTask('OPD-S', 2, QUICK_BUDGET, 1e-3, { ...base, learner, idSuffix: '-t3' });
