@@ -157,7 +157,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
   const trials: TrainTask[][] = [];
   // A trial is the sweep's own settings with its grid point applied, as a reproduction applies a
   // method's sweep (method-settings.ts); the grid's values were checked by parseGrid.
-  const global: MethodBase = {
+  const sweepBase: MethodBase = {
     budget: base,
     learningRate: s.learningRate,
     distillCoef: s.distillCoef,
@@ -170,11 +170,11 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
       selection: s.selection,
     },
   };
-  const trialOf = (p: SweepPoint): MethodBase => applyMethodSettings(global, p as MethodSettings);
+  const trialOf = (p: SweepPoint): MethodBase => applyMethodSettings(sweepBase, p as MethodSettings);
   const common = { dataDir: store.dir, sim, orders, cacheDir, fingerprint };
   if (s.method === 'OPD') {
     // The teacher of every trial: trained once per seed with the base settings.
-    for (let seed = 1; seed <= s.seeds; seed++) tasks.push(methodTask('OPD-T', seed, base, s.learningRate, { ...common, learner: global.learner }));
+    for (let seed = 1; seed <= s.seeds; seed++) tasks.push(methodTask('OPD-T', seed, base, s.learningRate, { ...common, learner: sweepBase.learner }));
   }
   points.forEach((p, k) => {
     const mine: TrainTask[] = [];
