@@ -4,7 +4,8 @@
  *
  *   npm run build && node perf/train.bench.mjs [DATASET_DIR] [ITERATIONS (default 10)]
  *
- * EXECLAB_BENCH_THREADS=2 computes each minibatch gradient on 2 network replicas (worker threads).
+ * EXECLAB_BENCH_THREADS=2 steps the rollouts on 2 threads and computes each minibatch gradient on 2
+ * network replicas (worker threads): execlab train --threads 2 --gradient-replicas 2.
  * DATASET_DIR defaults to $EXECLAB_BENCH_DATASET, else a synthetic market generated into a temp dir.
  * The last line printed is `BENCH {json}`.
  */
@@ -29,7 +30,7 @@ const prepSeconds = (performance.now() - t0) / 1000;
 const settings = PpoSettingsSchema.parse({ iterations, episodesPerIteration: 1024, validateEvery: iterations, patience: 100 });
 const t1 = performance.now();
 const threads = Number(process.env.EXECLAB_BENCH_THREADS ?? 1);
-await trainPolicy(data, DEFAULT_SIM_SETTINGS, { algo: 'ppo', name: 'bench', settings }, { outDir: null, threads });
+await trainPolicy(data, DEFAULT_SIM_SETTINGS, { algo: 'ppo', name: 'bench', settings }, { outDir: null, threads, replicas: threads });
 const trainSeconds = (performance.now() - t1) / 1000;
 const T = data.train.grid.periods;
 const result = {

@@ -112,7 +112,14 @@ export async function trainPolicy(
     haltAfter?: number;
     /** After each checkpoint is written (see LoopIo.onCheckpoint). */
     onCheckpoint?: () => Promise<void>;
+    /** Threads for rollouts (collection and validation): 2 or more step them on two, bit-identical to one. */
     threads?: number;
+    /**
+     * PPO: network replicas that each compute part of every minibatch gradient, in worker threads.
+     * Faster on as many cores, but the halves' sums round differently from one replica's, so the
+     * run's numbers depend on it (default 1).
+     */
+    replicas?: number;
     /** Worker scripts (tests running from source point them at the build). */
     workerUrl?: URL;
     inferenceWorkerUrl?: URL;
@@ -136,9 +143,10 @@ export async function trainPolicy(
       : job.ruleTeacher
         ? ruleTeacherHook(job.ruleTeacher.strategy, sim, job.ruleTeacher.coef)
         : null;
-    // With threads > 1, each minibatch gradient is computed by that many network replicas (worker
-    // threads sharing the parameters), averaged: the same update, split over cores.
-    pool = (io.threads ?? 1) > 1 ? new DataParallel(net, { workers: (io.threads ?? 1) - 1, workerUrl: io.workerUrl }) : null;
+    // With replicas > 1, each minibatch gradient is computed by that many network replicas (worker
+    // threads sharing the parameters): the same update up to float rounding, split over cores.
+    const replicas = io.replicas ?? 1;
+    pool = replicas > 1 ? new DataParallel(net, { workers: replicas - 1, workerUrl: io.workerUrl }) : null;
     learner = new PpoLearner(net, data.train, sim, job.settings, hook, pool, twoThreads?.factory ?? null);
   } else {
     learner = new DdqnLearner(net, net.clone(), data.train, sim, job.settings, twoThreads?.factory ?? null);

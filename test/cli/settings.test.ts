@@ -88,6 +88,8 @@ describe('ranges', () => {
     [['--episodes-per-iteration', '100000000'], /episodesPerIteration: got 100000000/],
     [['--threads', '64'], new RegExp(`threads: got 64; .*at most ${Math.max(2, availableParallelism())}`)],
     [['--threads', '0'], /threads: got 0/],
+    [['--gradient-replicas', '0'], /gradientReplicas: got 0/],
+    [['--gradient-replicas', '64'], new RegExp(`gradientReplicas: got 64; .*at most ${Math.max(2, availableParallelism())}`)],
     [['--teacher', 'T.json', '--distill-coef', '-1'], /distillCoef: got -1/],
   ])('train %j is refused', async (flags, pattern) => {
     await refused(['train', '--algo', 'ppo', '--data', nowhere, ...(flags as string[])], pattern as RegExp);
@@ -96,6 +98,7 @@ describe('ranges', () => {
   it('DDQN ranges too', async () => {
     await refused(['train', '--algo', 'ddqn', '--data', nowhere, '--learning-rate', '2'], /learningRate: got 2/);
     await refused(['train', '--algo', 'ddqn', '--data', nowhere, '--hidden', '4096'], /hidden: got 4096/);
+    await refused(['train', '--algo', 'ddqn', '--data', nowhere, '--gradient-replicas', '2'], /gradient replicas are PPO only/);
   });
 
   it('reproduce and backtest ranges', async () => {
@@ -128,7 +131,7 @@ async function help(...args: string[]): Promise<string> {
 describe('flags, defaults and help from one schema', () => {
   it('train --help lists every setting with its default', async () => {
     const out = await help('train');
-    for (const text of ['--algo <value>', '(ppo | ddqn)', '--clip <value>', '[default: 0.3]', '--hidden <value>', '[default: 64]', '--epsilon-start <value>', '--threads <value>', '--distill-coef <value>', '[default: 0.01]', '--resume', '--market-context', '[default: 1024; with --algo ddqn: 256]']) {
+    for (const text of ['--algo <value>', '(ppo | ddqn)', '--clip <value>', '[default: 0.3]', '--hidden <value>', '[default: 64]', '--epsilon-start <value>', '--threads <value>', '--gradient-replicas <value>', '--distill-coef <value>', '[default: 0.01]', '--resume', '--market-context', '[default: 1024; with --algo ddqn: 256]']) {
       expect(out).toContain(text);
     }
   });

@@ -83,7 +83,7 @@ describe('training data at scale', () => {
 describe('PPO on two threads', () => {
   const workerUrl = new URL('../../dist/rl/common/data-parallel-worker.js', import.meta.url);
   const inferenceWorkerUrl = new URL('../../dist/nn/parallel-inference-worker.js', import.meta.url);
-  const two = { threads: 2, workerUrl, inferenceWorkerUrl };
+  const two = { threads: 2, replicas: 2, workerUrl, inferenceWorkerUrl };
   /** 80 training orders: collection batches of 64 run on two inference threads as well. */
   function setup(): { data: ReturnType<typeof prepareTrainingData>; job: TrainJob } {
     const small = memoryStore({ instruments: 16, days: 8, validationDays: 2, testDays: 1, seed: 2 }, 5, 2);
@@ -92,7 +92,15 @@ describe('PPO on two threads', () => {
     return { data, job: { algo: 'ppo', name: 'P', settings } };
   }
 
-  it.skipIf(!existsSync(workerUrl))('trains deterministically and matches one thread to float rounding', async () => {
+  it.skipIf(!existsSync(inferenceWorkerUrl))('gives one thread\'s numbers bit for bit with its rollouts on two threads', async () => {
+    const { data, job } = setup();
+    const one = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null });
+    const rollouts = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null, threads: 2, inferenceWorkerUrl });
+    expect(rollouts.policy.network.params).toBe(one.policy.network.params);
+    expect(rollouts.result.history).toEqual(one.result.history);
+  });
+
+  it.skipIf(!existsSync(workerUrl))('trains deterministically on two gradient replicas and matches one to float rounding', async () => {
     const { data, job } = setup();
     const one = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null });
     const twoA = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null, ...two });
@@ -105,12 +113,12 @@ describe('PPO on two threads', () => {
     expect(diff).toBeLessThan(1e-5);
   });
 
-  it.skipIf(!existsSync(workerUrl))('resumes a two-thread run only on two threads, to the uninterrupted result', async () => {
+  it.skipIf(!existsSync(workerUrl))('resumes a two-replica run only on two replicas, to the uninterrupted result', async () => {
     const { data, job } = setup();
     const full = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: null, ...two });
     const dir = mkdtempSync(join(tmpdir(), 'execlab-resume2-'));
     await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: dir, haltAfter: 1, ...two });
-    await expect(trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true })).rejects.toThrow(/computed its gradients on 2 thread\(s\) and would continue on 1; resume with --threads 2/);
+    await expect(trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true })).rejects.toThrow(/computed its gradients on 2 replica\(s\) and would continue on 1; resume with --gradient-replicas 2/);
     const resumed = await trainPolicy(data, DEFAULT_SIM_SETTINGS, job, { outDir: dir, resume: true, ...two });
     expect(resumed.policy.network.params).toBe(full.policy.network.params);
   });

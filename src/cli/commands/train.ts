@@ -20,7 +20,7 @@ import { progressBar } from '../../util/progress.js';
 import { DEFAULT_DATA_DIR, requireSplits, userSettings } from '../options.js';
 import { addSchemaOptions, fieldDefault, narrowNumbers } from '../schema-options.js';
 
-/** More threads than this machine has cores only slow a run down (2 always works: results are the same). */
+/** More threads or replicas than this machine has cores only slow a run down (2 always works). */
 export const MAX_TRAIN_THREADS = Math.max(2, availableParallelism());
 
 /** The settings of `execlab train` itself (data, output, distillation, threads); the learner's come from its schema. */
@@ -44,8 +44,15 @@ export const TrainOwnSchema = z.object({
     .min(1)
     .max(MAX_TRAIN_THREADS, `at most ${MAX_TRAIN_THREADS} (the cores of this machine)`)
     .default(1)
+    .describe('threads for the rollouts: with 2 or more, collection and validation step the environments on 2 threads (the same numbers as 1)'),
+  gradientReplicas: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_TRAIN_THREADS, `at most ${MAX_TRAIN_THREADS} (the cores of this machine)`)
+    .default(1)
     .describe(
-      'threads to use. With 2 or more, rollouts and validation step the environments on 2 threads (same results as 1), and PPO computes each minibatch gradient on n network replicas (the same update up to float rounding; a PPO run resumes only with the same n)',
+      "PPO: compute each minibatch gradient on n network replicas in worker threads (faster on n cores, but the replicas' sums round differently from one's, so the run's numbers depend on n, and it resumes only with the same n)",
     ),
   ordersSeed: z.number().int().min(0).max(4294967295).default(7).describe('seed of the training and validation orders'),
 });
@@ -107,6 +114,9 @@ function schemaFor(algo: 'ppo' | 'ddqn') {
     .superRefine((s, ctx) => {
       if (algo === 'ddqn' && s.teacher !== null) {
         ctx.addIssue({ code: 'custom', path: ['teacher'], message: 'distillation is PPO only; --algo ddqn cannot use a teacher' });
+      }
+      if (algo === 'ddqn' && s.gradientReplicas > 1) {
+        ctx.addIssue({ code: 'custom', path: ['gradientReplicas'], message: 'gradient replicas are PPO only; --algo ddqn computes its gradients on one thread' });
       }
     });
 }
@@ -201,7 +211,7 @@ export function registerTrainCommand(program: Command): void {
     process.stderr.write(printable(`training ${job.name} (${algo}) on ${data.train.count} training orders, validating on ${data.validation.count}${sampled}\n`, true));
     const bar = progressBar(`train ${job.name}`);
     const out = s.out;
-    const { result } = await trainPolicy(data, sim, job, { outDir: out, resume: s.resume, onProgress: bar.update, threads: s.threads });
+    const { result } = await trainPolicy(data, sim, job, { outDir: out, resume: s.resume, onProgress: bar.update, threads: s.threads, replicas: s.gradientReplicas });
     bar.stop();
     process.stdout.write(
       printable(`${keptText(result.best)} at iteration ${result.best.iteration} of ${result.iterations}${result.stoppedEarly ? ' (stopped early)' : ''}\npolicy: ${join(out, 'policy.json')}\n`, true),

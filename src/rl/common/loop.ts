@@ -236,7 +236,7 @@ export async function runLoop(learner: Learner, validation: EpisodeSet, sim: Sim
     const now = io.replicas ?? 1;
     if (was !== now) {
       throw new ExecLabError(
-        `${ckpt}: this run computed its gradients on ${was} thread(s) and would continue on ${now}; resume with --threads ${was} (the gradients' sums round differently, so the result would not be the uninterrupted run's)`,
+        `${ckpt}: this run computed its gradients on ${was} replica(s) and would continue on ${now}; resume with --gradient-replicas ${was} (the gradients' sums round differently, so the result would not be the uninterrupted run's)`,
         2,
       );
     }
