@@ -4,7 +4,8 @@
  * trials and the reproduction's per-method sweeps apply them the same way, here.
  */
 import type { Budget } from './settings.js';
-import type { LearnerOverrides } from './tasks.js';
+import type { SweepKey } from './sweep.js';
+import type { LearnerOverrides, Method } from './tasks.js';
 
 /** The settings a sweep chooses for its method (the learner's; the rest stays global). */
 export interface MethodSettings {
@@ -17,6 +18,24 @@ export interface MethodSettings {
   readonly hidden?: number;
   readonly iterations?: number;
   readonly episodesPerIteration?: number;
+}
+
+const COMMON_KEYS = ['learningRate', 'marketContext', 'hidden', 'iterations', 'episodesPerIteration'] as const satisfies readonly SweepKey[];
+/** Every PPO learner's actor: where it starts and its entropy bonus. */
+const ACTOR_KEYS = [...COMMON_KEYS, 'initialPolicy', 'entropyCoef'] as const satisfies readonly SweepKey[];
+/** The OPD learners' own settings: the actor's, and the reward baseline. */
+const OPD_KEYS = [...ACTOR_KEYS, 'rewardBaseline'] as const satisfies readonly SweepKey[];
+
+/**
+ * The settings that reach a method's training (tasks.ts): the distillation weight is OPD's alone,
+ * the reward baseline the OPD learners' (Lin and Beling's PPO keeps its sparse reward), and DDQN
+ * has no actor to start or entropy bonus.
+ */
+export function methodSettingKeys(method: Method): readonly (keyof MethodSettings)[] {
+  if (method === 'OPD') return [...OPD_KEYS, 'distillCoef'];
+  if (method === 'PPO') return ACTOR_KEYS;
+  if (method === 'DDQN') return COMMON_KEYS;
+  return OPD_KEYS;
 }
 
 /** The global settings one method trains with, before its own sweep's choice is applied. */

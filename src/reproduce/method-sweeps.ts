@@ -6,27 +6,9 @@
  * trials measured.
  */
 import { ExecLabError } from '../errors.js';
-import { readSweep, type SweepKey, type SweepResult } from './sweep.js';
-import type { MethodSettings } from './method-settings.js';
+import { readSweep, type SweepResult } from './sweep.js';
+import { methodSettingKeys, type MethodSettings } from './method-settings.js';
 import type { Method } from './tasks.js';
-
-const COMMON_KEYS = ['learningRate', 'marketContext', 'hidden', 'iterations', 'episodesPerIteration'] as const satisfies readonly SweepKey[];
-/** Every PPO learner's actor: where it starts and its entropy bonus. */
-const ACTOR_KEYS = [...COMMON_KEYS, 'initialPolicy', 'entropyCoef'] as const satisfies readonly SweepKey[];
-/** The OPD learners' own settings: the actor's, and the reward baseline. */
-const OPD_KEYS = [...ACTOR_KEYS, 'rewardBaseline'] as const satisfies readonly SweepKey[];
-
-/**
- * The settings that reach a method's training (tasks.ts): the distillation weight is OPD's alone,
- * the reward baseline the OPD learners' (Lin and Beling's PPO keeps its sparse reward), and DDQN
- * has no actor to start or entropy bonus.
- */
-function keysOf(method: Method): readonly (keyof MethodSettings)[] {
-  if (method === 'OPD') return [...OPD_KEYS, 'distillCoef'];
-  if (method === 'PPO') return ACTOR_KEYS;
-  if (method === 'DDQN') return COMMON_KEYS;
-  return OPD_KEYS;
-}
 
 /** One method's sweep: where it was read, what it found, and the settings it chose. */
 export interface MethodSweep {
@@ -47,7 +29,7 @@ export interface SweepContext {
 /** The settings of `method` out of a sweep's chosen settings (a reproduce config): those its training uses. */
 export function methodSettingsOf(method: Method, chosen: Readonly<Record<string, unknown>>): MethodSettings {
   const out: Record<string, unknown> = {};
-  for (const k of keysOf(method)) if (chosen[k] !== undefined && chosen[k] !== null) out[k] = chosen[k];
+  for (const k of methodSettingKeys(method)) if (chosen[k] !== undefined && chosen[k] !== null) out[k] = chosen[k];
   return out as MethodSettings;
 }
 

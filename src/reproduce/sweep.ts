@@ -19,7 +19,7 @@ import type { SweepSection } from '../report/types.js';
 import { DEFAULT_SIM_SETTINGS } from '../sim/settings.js';
 import { writeFileAtomic } from '../util/files.js';
 import { localExecutor, type Executor } from './executor.js';
-import { applyMethodSettings, type MethodBase, type MethodSettings } from './method-settings.js';
+import { applyMethodSettings, methodSettingKeys, type MethodBase, type MethodSettings } from './method-settings.js';
 import { FULL_BUDGET, QUICK_BUDGET } from './settings.js';
 import { methodTask, policyPath, type Method, type TrainTask } from './tasks.js';
 
@@ -148,7 +148,14 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
   const store = openDataset(s.data);
   if (store.meta.split.validation.length === 0) throw new ExecLabError(`${s.data}: no validation split to score the trials on`, 2);
   const fingerprint = createHash('sha256').update(readFileSync(join(store.dir, 'meta.json'))).digest('hex');
-  const points = gridPoints(parseGrid(s.grid));
+  const grid = parseGrid(s.grid);
+  // A key that does not reach the method's training would make trials that differ only in name.
+  const reaching = methodSettingKeys(s.method);
+  const idle = grid.map(([k]) => k).filter((k) => !reaching.includes(k));
+  if (idle.length > 0) {
+    throw new ExecLabError(`--grid ${idle.join(', ')}: ${s.method}'s training does not use ${idle.length > 1 ? 'these' : 'this'}, so its trials would be the same training; ${s.method} takes ${reaching.join(', ')}`, 2);
+  }
+  const points = gridPoints(grid);
   const base = s.quick ? QUICK_BUDGET : FULL_BUDGET;
   const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
   const cacheDir = join(s.out, 'cache');

@@ -37,6 +37,10 @@ describe('execlab sweep end to end', () => {
     const dir = mkdtempSync(join(tmpdir(), 'execlab-sweep-'));
     const data = join(dir, 'data');
     expect((await run('data', 'synth', '--out', data, '--instruments', '4', '--days', '8', '--validation-days', '2', '--test-days', '2', '--quiet')).code).toBe(0);
+    // A grid key the method's training does not use is refused before anything trains.
+    const idle = await run('sweep', '--data', data, '--out', join(dir, 'idle'), '--method', 'DDQN', '--grid', 'learningRate=1e-3;entropyCoef=0,0.01');
+    expect(idle.code).toBe(2);
+    expect(idle.err).toMatch(/--grid entropyCoef: DDQN's training does not use this, so its trials would be the same training; DDQN takes learningRate, /);
     const out = join(dir, 'sw');
     const s = await run('sweep', '--data', data, '--out', out, '--seeds', '2', '--workers', '0', '--hidden', '8', '--grid', 'iterations=1;episodesPerIteration=8;entropyCoef=0,0.01');
     expect(s.code).toBe(0);
