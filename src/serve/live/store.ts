@@ -29,6 +29,14 @@ import type { ExecutionHeader, Side, StoredBar, StoredDecision, StoredFill } fro
  */
 const SCHEMA_VERSION = 3;
 
+/** The bar log (schema 3), in the schema and in the migration from schema 2. */
+const BAR_LOG = `CREATE TABLE IF NOT EXISTS bar_log (
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  idx INTEGER NOT NULL,
+  open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+  avg_price REAL NOT NULL, volume REAL NOT NULL
+);`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
   id INTEGER PRIMARY KEY,
@@ -60,12 +68,7 @@ CREATE TABLE IF NOT EXISTS executions (
   request_hash TEXT NOT NULL,
   UNIQUE (key_id, client_order_id)
 );
-CREATE TABLE IF NOT EXISTS bar_log (
-  execution_id TEXT NOT NULL REFERENCES executions(id),
-  idx INTEGER NOT NULL,
-  open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
-  avg_price REAL NOT NULL, volume REAL NOT NULL
-);
+${BAR_LOG}
 CREATE TABLE IF NOT EXISTS fills (
   execution_id TEXT NOT NULL REFERENCES executions(id),
   seq INTEGER NOT NULL,
@@ -489,11 +492,7 @@ function migrateFrom2(db: Database.Database): void {
       avg_price REAL NOT NULL, volume REAL NOT NULL, PRIMARY KEY (execution_id, idx)) WITHOUT ROWID;
     ALTER TABLE executions ADD COLUMN bars_after INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE executions ADD COLUMN bars_until INTEGER;
-    CREATE TABLE bar_log (
-      execution_id TEXT NOT NULL REFERENCES executions(id),
-      idx INTEGER NOT NULL,
-      open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
-      avg_price REAL NOT NULL, volume REAL NOT NULL);
+    ${BAR_LOG}
     INSERT INTO bar_log (execution_id, idx, open, high, low, close, avg_price, volume)
       SELECT execution_id, idx, open, high, low, close, avg_price, volume FROM bars ORDER BY execution_id, idx;
     CREATE TEMP TABLE bar_bounds AS
