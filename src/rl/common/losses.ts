@@ -130,8 +130,7 @@ export function ppoLoss(
     const scale = w / wSum;
     const o = i * A;
     // log-softmax
-    const mx = rowMax(logits, o, A);
-    const lse = mx + Math.log(sumExpBelow(logits, o, A, mx));
+    const lse = rowLogSumExp(logits, o, A);
     let ent = 0;
     for (let j = 0; j < A; j++) {
       logp[j] = logits[o + j] - lse;
@@ -284,8 +283,7 @@ export function logSoftmax(logits: Float32Array, A: number, out?: Float32Array):
   const res = out ?? new Float32Array(R * A);
   for (let i = 0; i < R; i++) {
     const o = i * A;
-    const mx = rowMax(logits, o, A);
-    const lse = mx + Math.log(sumExpBelow(logits, o, A, mx));
+    const lse = rowLogSumExp(logits, o, A);
     for (let j = 0; j < A; j++) res[o + j] = logits[o + j] - lse;
   }
   return res;
@@ -295,6 +293,12 @@ export function logSoftmax(logits: Float32Array, A: number, out?: Float32Array):
 export function logProb(logits: Float32Array, o: number, A: number, a: number): number {
   const mx = rowMax(logits, o, A);
   return logits[o + a] - mx - Math.log(sumExpBelow(logits, o, A, mx));
+}
+
+/** log sum exp of the A logits from offset o, as max + log(sum exp(logit - max)). */
+function rowLogSumExp(logits: Float32Array, o: number, A: number): number {
+  const mx = rowMax(logits, o, A);
+  return mx + Math.log(sumExpBelow(logits, o, A, mx));
 }
 
 /** The largest of the A logits from offset o (-Infinity for A = 0). */
