@@ -167,13 +167,13 @@ export function runOrders(
   for (const [k, part] of parts.entries()) {
     const label = parts.length > 1 ? `part ${k + 1}/${parts.length}` : undefined;
     const progress: ProgressFn | undefined = onProgress && ((done, total, status) => onProgress(done, total, label ?? status));
-    const built = buildEpisodes(store, part, req.sim, progress);
+    const built = buildEpisodes(store, part, req.sim, { onProgress: progress });
     for (const x of built.skipped) skipped.push(x);
     const episodes = built.episodes;
     if (episodes.count === 0) continue;
     // Policies trained on another dataset see features normalised as in training (same orders, prices).
     const own = new Map<Strategy, EpisodeSet>();
-    for (const r of resolved) if (r.featureStats) own.set(r.strategy, buildEpisodes(store, part, req.sim, undefined, r.featureStats).episodes);
+    for (const r of resolved) if (r.featureStats) own.set(r.strategy, buildEpisodes(store, part, req.sim, { featureStats: r.featureStats }).episodes);
     const { runs, twap } = runStrategies(strategies, episodes, req.sim, { episodesFor: (s) => own.get(s) ?? episodes });
     runs.forEach((r, i) => runParts[i].push(r));
     twapParts.push(twap);

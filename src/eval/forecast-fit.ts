@@ -13,6 +13,7 @@ import { periodGrid, type SimSettings } from '../sim/settings.js';
 import { createForecastPlanner, forecastInputs, forecastTargets, forecastWidth, type ForecastInputs, type ForecastModel } from '../strategies/forecast-planner.js';
 import type { Strategy } from '../strategies/types.js';
 import type { ProgressFn } from '../util/progress.js';
+import type { PeerGroups } from '../data/peers.js';
 import { MomentAccumulator, predictRidge, solveRidge } from './ridge.js';
 import { runStrategy } from './run.js';
 import { estimate, mean } from './stats.js';
@@ -21,14 +22,15 @@ import { estimate, mean } from './stats.js';
 export const FORECAST_PENALTIES = [0.001, 0.01, 0.1, 1, 10, 100, 1000] as const;
 /**
  * The trials: 'level' inputs with and without the training mean, 'relative' inputs without it (their
- * targets have a cross-sectional mean of 0 every day, so the training mean adds nothing).
+ * targets have a cross-sectional mean of 0 every day, so the training mean adds nothing), and with
+ * peer groups 'peers' inputs, also without it.
  */
 export const FORECAST_VARIANTS: ReadonlyArray<{ readonly inputs: ForecastInputs; readonly intercept: boolean }> = [
   { inputs: 'level', intercept: true },
   { inputs: 'level', intercept: false },
   { inputs: 'relative', intercept: false },
+  { inputs: 'peers', intercept: false },
 ];
-const KINDS: readonly ForecastInputs[] = ['level', 'relative'];
 const DAYS_PER_CHUNK = 10;
 
 export interface ForecastTrial {
@@ -91,28 +93,41 @@ function validationR2(forecast: ForecastModel, trainMeans: Float64Array[], episo
   });
 }
 
-export function fitForecastOnStore(store: DatasetStore, sim: SimSettings, orders: OrderSettings, onProgress?: ProgressFn): { strategy: Strategy; fit: ForecastFit } {
+/**
+ * With `peers`, the episodes carry the peer context and the 'peers' inputs are among the trials;
+ * without, they are not tried.
+ */
+export function fitForecastOnStore(
+  store: DatasetStore,
+  sim: SimSettings,
+  orders: OrderSettings,
+  onProgress?: ProgressFn,
+  peers: PeerGroups | null = null,
+): { strategy: Strategy; fit: ForecastFit } {
   const grid = periodGrid(sim, store.meta.barMinutes, store.meta.minutesPerDay);
   const T = grid.periods;
   if (T < 2) throw new ExecLabError('the forecast planner needs at least two decision periods');
-  const acc = new Map(KINDS.map((kind) => [kind, Array.from({ length: T - 1 }, (_, t) => new MomentAccumulator(forecastWidth(kind), T - 1 - t))]));
+  const variants = FORECAST_VARIANTS.filter((v) => peers !== null || v.inputs !== 'peers');
+  const kinds = [...new Set(variants.map((v) => v.inputs))];
+  const acc = new Map(kinds.map((kind) => [kind, Array.from({ length: T - 1 }, (_, t) => new MomentAccumulator(forecastWidth(kind), T - 1 - t))]));
   const train = store.datesOf('train');
   for (let d = 0; d < train.length; d += DAYS_PER_CHUNK) {
     const dates = train.slice(d, d + DAYS_PER_CHUNK);
-    const episodes = buildEpisodes(store, generateOrders(store, dates, orders), sim).episodes;
-    for (const kind of KINDS) accumulate(episodes, kind, acc.get(kind)!);
+    const episodes = buildEpisodes(store, generateOrders(store, dates, orders), sim, { peers }).episodes;
+    for (const kind of kinds) accumulate(episodes, kind, acc.get(kind)!);
     onProgress?.(Math.min(train.length, d + DAYS_PER_CHUNK), train.length, 'fitting the forecasts');
   }
   const rows = acc.get('level')![0].count;
   if (rows < 2) throw new ExecLabError('cannot fit the forecast planner: fewer than two valid instrument-days on the training split');
   const validOrders = generateOrders(store, store.datesOf('validation'), { ...orders, seed: orders.seed + 1 });
   if (validOrders.length === 0) throw new ExecLabError('cannot choose the forecast planner: no orders on the validation split');
-  const valid = buildEpisodes(store, validOrders, sim).episodes;
+  const valid = buildEpisodes(store, validOrders, sim, { peers }).episodes;
   const trials: Array<ForecastTrial & { forecast: ForecastModel }> = [];
-  const total = FORECAST_VARIANTS.length * FORECAST_PENALTIES.length;
-  for (const { inputs, intercept } of FORECAST_VARIANTS) {
+  const total = variants.length * FORECAST_PENALTIES.length;
+  for (const { inputs, intercept } of variants) {
     for (const lambda of FORECAST_PENALTIES) {
-      const forecast: ForecastModel = { inputs, models: acc.get(inputs)!.map((a) => solveRidge(a, lambda, intercept)) };
+      const models = acc.get(inputs)!.map((a) => solveRidge(a, lambda, intercept));
+      const forecast: ForecastModel = inputs === 'peers' && peers ? { inputs, models, peers } : { inputs, models };
       const run = runStrategy(createForecastPlanner(forecast, sim.alpha), valid, sim);
       const reward = estimate(run.reward, valid.date);
       const se = reward.seByDay ?? reward.se;

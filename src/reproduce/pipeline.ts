@@ -229,7 +229,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   }
   const testOrders = generateOrders(store, store.datesOf('test'), { ...orders, seed: orders.seed + 2 });
   const epBar = ui.bar('test episodes');
-  const test = buildEpisodes(store, testOrders, sim, epBar.update).episodes;
+  const test = buildEpisodes(store, testOrders, sim, { onProgress: epBar.update }).episodes;
   epBar.stop();
   ui.log(`dataset ${store.meta.name}: ${store.meta.instruments.length} instruments, ${store.meta.split.train.length}/${store.meta.split.validation.length}/${store.meta.split.test.length} train/validation/test days; ${test.count} test orders`);
   // ---- rule baselines -----------------------------------------------------------------------

@@ -72,7 +72,7 @@ export function prepareTrainingData(
   const allValid = generateOrders(store, store.datesOf('validation'), { ...orders, seed: orders.seed + 1 });
   const trainOrders = sampleOrders(allTrain, maxEpisodes, orders.seed + 11);
   const validOrders = sampleOrders(allValid, maxEpisodes, orders.seed + 12);
-  const train = buildEpisodes(store, trainOrders, sim, onProgress).episodes;
+  const train = buildEpisodes(store, trainOrders, sim, { onProgress }).episodes;
   const validation = buildEpisodes(store, validOrders, sim).episodes;
   if (train.count === 0) throw new ExecLabError('no training orders: the training split has no valid instrument-day');
   if (validation.count === 0) throw new ExecLabError('no validation orders: the validation split has no valid instrument-day');

@@ -7,7 +7,8 @@ import type { DatasetStore } from '../data/store.js';
 import type { Order } from '../data/orders.js';
 import { normaliseFeatures, rawMinuteFeatures } from '../data/features.js';
 import type { DayPanel, FeatureStats } from '../data/types.js';
-import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES, summariseMinutes } from './observation.js';
+import { episodePublicWidth, PUBLIC_FEATURES, summariseMinutes } from './observation.js';
+import { peerIndices, type PeerGroups } from '../data/peers.js';
 import { periodGrid, type PeriodGrid, type SimSettings } from './settings.js';
 import type { ProgressFn } from '../util/progress.js';
 
@@ -37,10 +38,15 @@ export interface EpisodeSet {
   /** +1 sell, -1 buy. */
   readonly side: Int8Array;
   /**
-   * Public features [episode][step][EPISODE_PUBLIC_FEATURES]: the instrument's own 18, then the
-   * market context's 18; the views in observation.ts decide what is seen.
+   * Public features [episode][step][publicStride]: the instrument's own 18, then the market
+   * context's 18, then (with peer groups) the peer context's 18; the views in observation.ts decide
+   * what is seen.
    */
   readonly pub: Float32Array;
+  /** Public features per step in `pub`: episodePublicWidth(peers !== null). */
+  readonly publicStride: number;
+  /** The peer groups of the peer context, or null when the episodes have none. */
+  readonly peers: PeerGroups | null;
   /** VWAP's volume profile over the horizon from the previous days, normalised to sum 1. */
   readonly volumeProfile: Float64Array;
   /** Almgren-Chriss' daily volatility (relative) from the previous days; NaN without history. */
@@ -59,14 +65,22 @@ export interface SkippedOrder {
   readonly reason: string;
 }
 
+export interface EpisodeOptions {
+  readonly onProgress?: ProgressFn;
+  /** The feature normalisation (a policy's own); default the dataset's. */
+  readonly featureStats?: FeatureStats;
+  /** Peer groups for the peer context (src/data/peers.ts); default none. */
+  readonly peers?: PeerGroups | null;
+}
+
 /** Builds the episodes of `orders` (any order of dates). Orders that cannot run are returned with a reason. */
 export function buildEpisodes(
   store: DatasetStore,
   orders: readonly Order[],
   settings: SimSettings,
-  onProgress?: ProgressFn,
-  featureStats: FeatureStats = store.meta.featureStats,
+  options: EpisodeOptions = {},
 ): { episodes: EpisodeSet; skipped: SkippedOrder[] } {
+  const { onProgress, featureStats = store.meta.featureStats, peers = null } = options;
   const meta = store.meta;
   const grid = periodGrid(settings, meta.barMinutes, meta.minutesPerDay);
   const { horizon: H, periods: T } = grid;
@@ -93,6 +107,8 @@ export function buildEpisodes(
   // Keep the requested order of episodes within each date; dates in dataset order.
   const dates = meta.dates.filter((d) => byDate.has(d));
   const cap = orders.length;
+  const W = episodePublicWidth(peers !== null);
+  const peerIdx = peers ? peerIndices(peers, meta.instruments) : null;
   const out = {
     price: new Float64Array(cap * H),
     volume: new Float64Array(cap * H),
@@ -101,7 +117,7 @@ export function buildEpisodes(
     marketPeriodPa: new Float64Array(cap * T),
     quantity: new Float64Array(cap),
     side: new Int8Array(cap),
-    pub: new Float32Array(cap * S * EPISODE_PUBLIC_FEATURES),
+    pub: new Float32Array(cap * S * W),
     volumeProfile: new Float64Array(cap * H),
     dailySigma: new Float64Array(cap),
     prevClose: new Float64Array(cap),
@@ -131,13 +147,13 @@ export function buildEpisodes(
       out.side[n] = o.side === 'sell' ? 1 : -1;
       for (let t = 0; t < T; t++) out.marketPeriodPa[n * T + t] = out.side[n] * marketPa[t];
       // Public steps: 0 = previous day (zeros when there is none), k = period k-1.
-      const W = EPISODE_PUBLIC_FEATURES;
       const po = n * S * W;
       const F = PUBLIC_FEATURES;
       for (let s = 0; s < S; s++) {
         out.pub.set(own.subarray((i * S + s) * F, (i * S + s + 1) * F), po + s * W);
         out.pub.set(market.subarray(s * F, (s + 1) * F), po + s * W + F);
       }
+      if (peerIdx) peerContext(day.bars.valid, day.previous?.valid ?? null, own, market, peerIdx[i], S, out.pub, po + 2 * F, W);
       // History-derived context: VWAP profile over the horizon, AC sigma, liquidity.
       let ps = 0;
       for (let m = 0; m < H; m++) ps += day.context.volumeProfile[i * M + m];
@@ -165,7 +181,9 @@ export function buildEpisodes(
     marketPeriodPa: trim(out.marketPeriodPa, T),
     quantity: trim(out.quantity, 1),
     side: trim(out.side, 1),
-    pub: trim(out.pub, S * EPISODE_PUBLIC_FEATURES),
+    pub: trim(out.pub, S * W),
+    publicStride: W,
+    peers,
     volumeProfile: trim(out.volumeProfile, H),
     dailySigma: trim(out.dailySigma, 1),
     prevClose: trim(out.prevClose, 1),
@@ -247,6 +265,36 @@ export function daySummaries(
   return { own, market };
 }
 
+/**
+ * The peer context of one episode into `out` at `o`, step by step (stride `W`): each step's own
+ * summaries averaged over the instrument's peers that have it (valid on the day; for step 0, also
+ * on the previous day), the market context's where none has it.
+ */
+export function peerContext(
+  valid: Uint8Array,
+  previousValid: Uint8Array | null,
+  own: Float32Array,
+  market: Float32Array,
+  peers: Int32Array,
+  S: number,
+  out: Float32Array,
+  o: number,
+  W: number,
+): void {
+  const F = PUBLIC_FEATURES;
+  const sum = new Float64Array(F);
+  for (let s = 0; s < S; s++) {
+    sum.fill(0);
+    let count = 0;
+    for (const j of peers) {
+      if (!valid[j] || (s === 0 && !(previousValid && previousValid[j]))) continue;
+      for (let f = 0; f < F; f++) sum[f] += own[(j * S + s) * F + f];
+      count++;
+    }
+    for (let f = 0; f < F; f++) out[o + s * W + f] = count > 0 ? sum[f] / count : market[s * F + f];
+  }
+}
+
 function fillEpisode(
   out: { price: Float64Array; volume: Float64Array; periodMeanPrice: Float64Array; benchmark: Float64Array },
   n: number,
@@ -295,7 +343,9 @@ export function selectEpisodes(set: EpisodeSet, indices: ArrayLike<number>): Epi
     marketPeriodPa: pick(set.marketPeriodPa, T),
     quantity: pick(set.quantity, 1),
     side: pick(set.side, 1),
-    pub: pick(set.pub, S * EPISODE_PUBLIC_FEATURES),
+    pub: pick(set.pub, S * set.publicStride),
+    publicStride: set.publicStride,
+    peers: set.peers,
     volumeProfile: pick(set.volumeProfile, H),
     dailySigma: pick(set.dailySigma, 1),
     prevClose: pick(set.prevClose, 1),

@@ -20,20 +20,37 @@ export const PUBLIC_FEATURES = MINUTE_FEATURE_COUNT * STEP_STATS;
  * period k-1 of every instrument: at decision t a student still sees only minutes before it.
  */
 export const MARKET_FEATURES = PUBLIC_FEATURES;
-/** Episodes store both per step: own features, then the market context. */
+/** Own features and the market context per step: what every episode set stores. */
 export const EPISODE_PUBLIC_FEATURES = PUBLIC_FEATURES + MARKET_FEATURES;
+/**
+ * The peer context per step (src/data/peers.ts): the same 18 summaries averaged over the
+ * instrument's peer group, the market context's where no peer has the step. Stored after the market
+ * context by episode sets built with peer groups.
+ */
+export const PEER_FEATURES = PUBLIC_FEATURES;
 
-/** Public inputs per step of a policy: its own features, plus the market context when it reads it. */
-export function publicWidth(spec: { readonly market?: boolean }): number {
-  return spec.market ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
+/** Public features per step that an episode set stores: own and market, then the peer context if it has one. */
+export function episodePublicWidth(peers: boolean): number {
+  return EPISODE_PUBLIC_FEATURES + (peers ? PEER_FEATURES : 0);
 }
 
 /**
- * The first `width` features of every step of `count` episodes' public sequences (stored
- * EPISODE_PUBLIC_FEATURES wide), packed: what a policy of that width reads.
+ * Public inputs per step of a policy: its own features, plus the market context when it reads it,
+ * plus the peer context when it reads that (only with the market context: the blocks are read as a
+ * prefix of the stored step).
  */
-export function packPublic(pub: Float32Array, count: number, steps: number, width: number): Float32Array {
-  const W = EPISODE_PUBLIC_FEATURES;
+export function publicWidth(spec: { readonly market?: boolean; readonly peers?: unknown }): number {
+  if (spec.peers && !spec.market) throw new Error('a policy that reads the peer context also reads the market context');
+  return spec.peers ? EPISODE_PUBLIC_FEATURES + PEER_FEATURES : spec.market ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
+}
+
+/**
+ * The first `width` features of every step of `count` episodes' public sequences (stored `stride`
+ * wide), packed: what a policy of that width reads.
+ */
+export function packPublic(pub: Float32Array, count: number, steps: number, stride: number, width: number): Float32Array {
+  const W = stride;
+  if (width > W) throw new Error(`a policy reads ${width} public features per step, the episodes store ${W}: build them with its peer groups`);
   if (width === W) return pub.subarray(0, count * steps * W);
   const out = new Float32Array(count * steps * width);
   for (let k = 0; k < count * steps; k++) out.set(pub.subarray(k * W, k * W + width), k * width);
@@ -73,19 +90,21 @@ export type ObservationView = 'student' | 'teacher';
 
 /**
  * Copies the public sequence of episode `i` as seen by `view` at decision `t` into `out`
- * ([steps][EPISODE_PUBLIC_FEATURES], `steps` = T + 1). Steps the view may not see are zero.
+ * ([steps][stride], `steps` = T + 1, `stride` the episode set's publicStride). Steps the view may
+ * not see are zero.
  */
 export function publicObservation(
   pub: Float32Array,
   steps: number,
+  stride: number,
   i: number,
   view: ObservationView,
   t: number,
   out: Float32Array,
 ): Float32Array {
-  const width = steps * EPISODE_PUBLIC_FEATURES;
+  const width = steps * stride;
   const visible = view === 'teacher' ? steps : Math.min(steps, t + 1);
   out.fill(0, 0, width);
-  out.set(pub.subarray(i * width, i * width + visible * EPISODE_PUBLIC_FEATURES), 0);
+  out.set(pub.subarray(i * width, i * width + visible * stride), 0);
   return out;
 }

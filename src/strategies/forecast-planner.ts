@@ -18,6 +18,7 @@ import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../sim/observation.js'
 import { predictRidge, type RidgeModel } from '../eval/ridge.js';
 import { minutesFrom, planFirstShare, quartersHeld, requireQuarterMap } from './planner.js';
 import type { Strategy } from './types.js';
+import { samePeerGroups, type PeerGroups } from '../data/peers.js';
 
 /** Public steps a forecast at decision t reads: the latest (t), the day's first period (1), the previous day (0). */
 export const FORECAST_STEPS = 3;
@@ -29,8 +30,10 @@ export const FORECAST_STEPS = 3;
  * instruments), and its later prices against the market's, so every input and target varies across
  * the orders of one day. The market context is one value per day, so its weights in a 'level' model
  * rest on as many samples as there are training days; a 'relative' model never forecasts the market.
+ * 'peers': the instrument against its peer group (own features minus the peer context's,
+ * src/data/peers.ts), with the 'relative' targets.
  */
-export type ForecastInputs = 'level' | 'relative';
+export type ForecastInputs = 'level' | 'relative' | 'peers';
 
 export function forecastWidth(kind: ForecastInputs): number {
   return FORECAST_STEPS * (kind === 'level' ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES);
@@ -39,18 +42,21 @@ export function forecastWidth(kind: ForecastInputs): number {
 /**
  * The inputs of the forecast for episode `i` at decision `t` into `out` (forecastWidth wide):
  * steps t, 1 and 0 of its public sequence, zeros for a step that is not yet over (step 1 before
- * decision 2, step t before decision 1).
+ * decision 2, step t before decision 1). 'peers' needs episodes built with peer groups.
  */
 export function forecastInputs(episodes: EpisodeSet, kind: ForecastInputs, i: number, t: number, out: Float64Array): void {
-  const W = EPISODE_PUBLIC_FEATURES;
+  const W = episodes.publicStride;
   const F = PUBLIC_FEATURES;
-  const width = kind === 'level' ? W : F;
+  const width = kind === 'level' ? EPISODE_PUBLIC_FEATURES : F;
+  // The reference block: the market context for 'relative', the peer context for 'peers'.
+  const ref = kind === 'peers' ? 2 * F : F;
+  if (kind === 'peers' && W < 3 * F) throw new Error('the peer forecast needs episodes built with peer groups');
   const base = i * episodes.steps * W;
   out.fill(0);
   const put = (slot: number, step: number): void => {
     const o = base + step * W;
-    if (kind === 'level') for (let f = 0; f < W; f++) out[slot * width + f] = episodes.pub[o + f];
-    else for (let f = 0; f < F; f++) out[slot * width + f] = episodes.pub[o + f] - episodes.pub[o + F + f];
+    if (kind === 'level') for (let f = 0; f < width; f++) out[slot * width + f] = episodes.pub[o + f];
+    else for (let f = 0; f < F; f++) out[slot * width + f] = episodes.pub[o + f] - episodes.pub[o + ref + f];
   };
   if (t >= 1) put(0, t);
   if (t >= 2) put(1, 1);
@@ -59,7 +65,8 @@ export function forecastInputs(episodes: EpisodeSet, kind: ForecastInputs, i: nu
 
 /**
  * Sell PA (bps) of each later period's mean price against period t's, [k - t - 1] for k = t+1..T-1;
- * 'relative' subtracts the market's move between the two periods (from the market's period PA).
+ * 'relative' and 'peers' subtract the market's move between the two periods (from the market's
+ * period PA).
  * The targets the forecasts are fitted to: future data, for fitting and scoring only.
  */
 export function forecastTargets(episodes: EpisodeSet, kind: ForecastInputs, i: number, t: number, out: Float64Array): void {
@@ -77,6 +84,8 @@ export function forecastTargets(episodes: EpisodeSet, kind: ForecastInputs, i: n
 export interface ForecastModel {
   readonly inputs: ForecastInputs;
   readonly models: readonly RidgeModel[];
+  /** The peer groups the 'peers' inputs were fitted with: the episodes it runs on must carry them. */
+  readonly peers?: PeerGroups;
 }
 
 export const FORECAST_NAME = 'FORECAST';
@@ -90,6 +99,7 @@ export function createForecastPlanner(forecast: ForecastModel, alpha: number, na
     begin(env: ExecutionEnv) {
       requireQuarterMap(env.settings.actionMap, 'the forecast planner');
       if (models.length !== env.periods - 1) throw new Error(`the forecast planner has ${models.length} models for ${env.periods} periods`);
+      if (forecast.peers && !samePeerGroups(forecast.peers, env.episodes.peers)) throw new Error('the forecast planner reads the peer context: run it on episodes built with its own peer groups');
     },
     decide(env: ExecutionEnv, out: Float64Array) {
       const { grid, quantity, side } = env.episodes;

@@ -1,6 +1,6 @@
 /** Small builders for tests: episodes from hand-written minute prices, without a dataset. */
 import type { EpisodeSet } from '../../src/sim/episodes.js';
-import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
+import { EPISODE_PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS, periodGrid, type SimSettings } from '../../src/sim/settings.js';
 
 export interface EpisodeSpec {
@@ -51,7 +51,9 @@ export function makeEpisodes(specs: readonly EpisodeSpec[], settings: SimSetting
     marketPeriodPa: new Float64Array(n * T),
     quantity: Float64Array.from(specs.map((s) => s.quantity ?? 1000)),
     side: Int8Array.from(specs.map((s) => (s.side === 'buy' ? -1 : 1))),
-    pub: new Float32Array(n * (T + 1) * PUBLIC_FEATURES),
+    pub: new Float32Array(n * (T + 1) * EPISODE_PUBLIC_FEATURES),
+    publicStride: EPISODE_PUBLIC_FEATURES,
+    peers: null,
     volumeProfile: profile,
     dailySigma: Float64Array.from(specs.map((s) => s.dailySigma ?? 0.02)),
     prevClose: Float64Array.from(specs.map((s) => s.prevClose ?? 10)),

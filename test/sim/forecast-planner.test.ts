@@ -11,6 +11,7 @@ import { mean } from '../../src/eval/stats.js';
 import type { RidgeModel } from '../../src/eval/ridge.js';
 import { makeEpisodes } from '../helpers/episodes.js';
 import { memoryStore } from '../helpers/memory-store.js';
+import { fitPeerGroups } from '../../src/data/peers.js';
 
 const W = EPISODE_PUBLIC_FEATURES;
 const sim = SimSettingsSchema.parse({ horizonMinutes: 8, periodMinutes: 2, alpha: 1 });
@@ -61,6 +62,21 @@ describe('the forecast planner', () => {
     expect(r[0]).toBe(-F);
   });
 
+  it('with peer inputs reads own minus the peer context, and needs episodes that carry it', () => {
+    const F = PUBLIC_FEATURES;
+    const W3 = W + F;
+    const base = episodes([[10, 10, 10, 10, 10, 10, 10, 10]]);
+    const pub = new Float32Array(base.steps * W3);
+    for (let s = 0; s < base.steps; s++) for (let f = 0; f < W3; f++) pub[s * W3 + f] = 100 * s + f;
+    const eps = { ...base, pub, publicStride: W3 };
+    const x = new Float64Array(forecastWidth('peers'));
+    expect(x.length).toBe(3 * F);
+    forecastInputs(eps, 'peers', 0, 3, x);
+    // (100 s + f) - (100 s + 2F + f) = -2F for every feature of a seen step.
+    expect([...x]).toEqual(new Array(3 * F).fill(-2 * F));
+    expect(() => forecastInputs(base, 'peers', 0, 3, x)).toThrow(/peer groups/);
+  });
+
   it('targets each later period against the current one, in bps', () => {
     // Period means 10, 10.1, 9.9, 10 (two bars each).
     const eps = episodes([[10, 10, 10.1, 10.1, 9.9, 9.9, 10, 10]]);
@@ -107,5 +123,25 @@ describe('the forecast planner', () => {
     expect(mean(pa)).toBeGreaterThan(mean(twap) + 5);
     // The same data and settings, the same fit.
     expect(fitForecastOnStore(store, DEFAULT_SIM_SETTINGS, orders).fit).toEqual(fit);
+  });
+
+  it('with peer groups also tries the peer inputs, and a peer forecast runs only with its groups', () => {
+    const store = memoryStore({ instruments: 12, days: 12, validationDays: 2, testDays: 2, predictability: 4, seed: 6 }, 8, 2);
+    const orders = OrderSettingsSchema.parse({});
+    const peers = fitPeerGroups(store, 3);
+    const { fit } = fitForecastOnStore(store, DEFAULT_SIM_SETTINGS, orders, undefined, peers);
+    expect(fit.trials).toHaveLength(28);
+    expect(fit.trials.filter((t) => t.inputs === 'peers')).toHaveLength(7);
+    // The other trials are the ones a fit without peer groups scores.
+    const plain = fitForecastOnStore(store, DEFAULT_SIM_SETTINGS, orders).fit;
+    expect(fit.trials.filter((t) => t.inputs !== 'peers')).toEqual(plain.trials);
+    const d = forecastWidth('peers');
+    const models = [7, 6, 5, 4, 3, 2, 1].map((k) => ({ inputs: d, outputs: k, weights: new Float64Array(d * k), bias: new Float64Array(k) }));
+    const model: ForecastModel = { inputs: 'peers', models, peers };
+    const test = (p: typeof peers | null) => buildEpisodes(store, generateOrders(store, store.datesOf('test'), orders), DEFAULT_SIM_SETTINGS, { peers: p }).episodes;
+    const settings = DEFAULT_SIM_SETTINGS;
+    expect(() => runStrategy(createForecastPlanner(model, 1), test(null), settings)).toThrow(/peer groups/);
+    expect(() => runStrategy(createForecastPlanner(model, 1), test(fitPeerGroups(store, 2)), settings)).toThrow(/peer groups/);
+    expect(runStrategy(createForecastPlanner(model, 1), test(peers), settings).paBps.length).toBeGreaterThan(0);
   });
 });

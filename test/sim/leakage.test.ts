@@ -23,6 +23,11 @@ const spec = { view: 'student' as const, privateFeatures: 2 as const, actionMap:
 // A student that also reads the market context (every instrument's past periods).
 const marketNet = ActorCritic.create({ pubIn: EPISODE_PUBLIC_FEATURES, privIn: 2, hidden: 8, mlp: [8, 8], actions: 5 }, new Rng(6));
 const marketSpec = { ...spec, market: true };
+// A student that also reads the peer context (its peers' past periods).
+const peers = { size: 2, groups: Object.fromEntries(base.meta.instruments.map((c, i, all) => [c, [all[(i + 1) % 4], all[(i + 2) % 4]]])) };
+const originalPeers = buildEpisodes(base, orders, DEFAULT_SIM_SETTINGS, { peers }).episodes;
+const peerNet = ActorCritic.create({ pubIn: EPISODE_PUBLIC_FEATURES + PUBLIC_FEATURES, privIn: 2, hidden: 8, mlp: [8, 8], actions: 5 }, new Rng(7));
+const peerSpec = { ...spec, market: true, peers };
 
 function perturbed(t: number, minute: number, field: number, factor: number): DayPanel[] {
   return base.panels.map((p, d) => {
@@ -45,7 +50,7 @@ describe('no look-ahead for the student', () => {
         const b = new Float32Array(S * EPISODE_PUBLIC_FEATURES);
         for (let i = 0; i < original.count; i++) {
           for (let k = 0; k <= t; k++) {
-            expect(publicObservation(changed.pub, S, i, 'student', k, b)).toEqual(publicObservation(original.pub, S, i, 'student', k, a));
+            expect(publicObservation(changed.pub, S, changed.publicStride, i, 'student', k, b)).toEqual(publicObservation(original.pub, S, original.publicStride, i, 'student', k, a));
           }
         }
         const ra = rollout(net, spec, new ExecutionEnv(original, DEFAULT_SIM_SETTINGS), 'greedy', null);
@@ -58,6 +63,18 @@ describe('no look-ahead for the student', () => {
         for (let i = 0; i < original.count; i++) {
           for (let k = 0; k <= t; k++) expect(mb.actions[i * 8 + k]).toBe(ma.actions[i * 8 + k]);
         }
+        const changedPeers = buildEpisodes(storeFromPanels(perturbed(t, minute, field, factor), 2, 1), orders, DEFAULT_SIM_SETTINGS, { peers }).episodes;
+        const W = originalPeers.publicStride;
+        for (let i = 0; i < original.count; i++) {
+          for (let k = 0; k <= t; k++) {
+            expect(publicObservation(changedPeers.pub, S, W, i, 'student', k, new Float32Array(S * W))).toEqual(publicObservation(originalPeers.pub, S, W, i, 'student', k, new Float32Array(S * W)));
+          }
+        }
+        const pa = rollout(peerNet, peerSpec, new ExecutionEnv(originalPeers, DEFAULT_SIM_SETTINGS), 'greedy', null);
+        const pb = rollout(peerNet, peerSpec, new ExecutionEnv(changedPeers, DEFAULT_SIM_SETTINGS), 'greedy', null);
+        for (let i = 0; i < original.count; i++) {
+          for (let k = 0; k <= t; k++) expect(pb.actions[i * 8 + k]).toBe(pa.actions[i * 8 + k]);
+        }
       }),
       { numRuns: 40 },
     );
@@ -66,9 +83,15 @@ describe('no look-ahead for the student', () => {
   it('the same perturbation does change the teacher view (the test can see a leak)', () => {
     const changed = buildEpisodes(storeFromPanels(perturbed(2, 10, 4, 1.5), 2, 1), orders, DEFAULT_SIM_SETTINGS).episodes;
     const S = original.steps;
-    const a = publicObservation(original.pub, S, 0, 'teacher', 2, new Float32Array(S * EPISODE_PUBLIC_FEATURES));
-    const b = publicObservation(changed.pub, S, 0, 'teacher', 2, new Float32Array(S * EPISODE_PUBLIC_FEATURES));
+    const a = publicObservation(original.pub, S, original.publicStride, 0, 'teacher', 2, new Float32Array(S * EPISODE_PUBLIC_FEATURES));
+    const b = publicObservation(changed.pub, S, changed.publicStride, 0, 'teacher', 2, new Float32Array(S * EPISODE_PUBLIC_FEATURES));
     expect(b).not.toEqual(a);
+  });
+
+  it('a peer-reading policy refuses episodes without its peer groups', () => {
+    expect(() => rollout(peerNet, peerSpec, new ExecutionEnv(original, DEFAULT_SIM_SETTINGS), 'greedy', null)).toThrow(/peer context/);
+    const other = { size: 2, groups: { ...peers.groups, [base.meta.instruments[0]]: [base.meta.instruments[3]] } };
+    expect(() => rollout(peerNet, { ...peerSpec, peers: other }, new ExecutionEnv(originalPeers, DEFAULT_SIM_SETTINGS), 'greedy', null)).toThrow(/other peer groups/);
   });
 
   it('a student cannot ask the environment for a future step', async () => {

@@ -4,18 +4,18 @@
  * so a policy cannot read the future through indexing mistakes.
  */
 import type { ExecutionEnv } from '../../sim/env.js';
-import { EPISODE_PUBLIC_FEATURES, type ObservationView } from '../../sim/observation.js';
+import type { ObservationView } from '../../sim/observation.js';
 
 /**
  * Copies public step `s` of every episode into `out` [n * width]: the first `width` features of the
- * step (PUBLIC_FEATURES: the instrument's own; EPISODE_PUBLIC_FEATURES: with the market context).
+ * step (PUBLIC_FEATURES: the instrument's own; then the market context, then the peer context).
  */
 export function publicStepInput(env: ExecutionEnv, view: ObservationView, s: number, out: Float32Array, width: number): void {
-  const { pub, steps } = env.episodes;
+  const { pub, steps, publicStride: W } = env.episodes;
+  if (width > W) throw new Error(`a policy reads ${width} public features per step, the episodes store ${W}: build them with its peer groups`);
   if (view === 'student' && s > env.t) {
     throw new Error(`student observation: step ${s} is after the decision time (period ${env.t})`);
   }
-  const W = EPISODE_PUBLIC_FEATURES;
   const w = steps * W;
   for (let i = 0; i < env.n; i++) out.set(pub.subarray(i * w + s * W, i * w + s * W + width), i * width);
 }

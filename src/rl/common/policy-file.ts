@@ -137,7 +137,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       logits = new Float32Array(env.n * A);
       prevShare = spec.privateFeatures === 3 ? new Float64Array(env.n) : null;
       rng = new Rng(SAMPLE_SEED);
-      if (spec.view === 'teacher') session.encodePublic(packPublic(env.episodes.pub, env.n, env.episodes.steps, pw), env.episodes.steps);
+      if (spec.view === 'teacher') session.encodePublic(packPublic(env.episodes.pub, env.n, env.episodes.steps, env.episodes.publicStride, pw), env.episodes.steps);
     },
     close() {
       session?.close();

@@ -4,6 +4,9 @@
  * per decision), and records what the learners need.
  */
 import type { ExecutionEnv } from '../../sim/env.js';
+import type { EpisodeSet } from '../../sim/episodes.js';
+import { samePeerGroups, type PeerGroups } from '../../data/peers.js';
+import { ExecLabError } from '../../errors.js';
 import { packPublic, publicWidth, type ObservationView } from '../../sim/observation.js';
 import { meanExecutedPaBps } from '../../sim/reward.js';
 import type { Rng } from '../../util/random.js';
@@ -21,6 +24,18 @@ export interface PolicySpec {
   readonly actionMap: readonly number[];
   /** Reads the market context (the cross-section's summaries) beside its own features; absent = no. */
   readonly market?: boolean;
+  /**
+   * Reads the peer context too (after the market context; needs `market`): the groups it was trained
+   * with, which the episodes it runs on must carry. Absent = no.
+   */
+  readonly peers?: PeerGroups;
+}
+
+/** Throws unless `episodes` carry the peer context a policy of `spec` reads (if it reads one). */
+export function requirePeerContext(spec: PolicySpec, episodes: EpisodeSet): void {
+  if (spec.peers && !samePeerGroups(spec.peers, episodes.peers)) {
+    throw new ExecLabError(episodes.peers ? 'the policy reads the peer context with other peer groups than these episodes carry' : 'the policy reads the peer context: build the episodes with its peer groups', 2);
+  }
 }
 
 /** What a rollout recorded, per episode e and period t at [e * T + t]. */
@@ -68,6 +83,7 @@ export function rollout(
   const pf = spec.privateFeatures;
   const own = options.inference ? null : net.inference(n);
   const session: StepInference = own ?? options.inference!(n, S);
+  requirePeerContext(spec, env.episodes);
   const pw = publicWidth(spec);
   const rec: RolloutRecord = {
     episodes: n,
@@ -89,7 +105,7 @@ export function rollout(
   env.reset();
   session.resetAll();
   if (spec.view === 'teacher') {
-    const seq = packPublic(env.episodes.pub, n, S, pw);
+    const seq = packPublic(env.episodes.pub, n, S, env.episodes.publicStride, pw);
     session.encodePublic(seq, S);
     rec.pub.set(seq);
   }

@@ -52,7 +52,7 @@ export function distillationHook(
           readPriv[e * T + t] = t;
         }
       }
-      const batch: SeqBatch = { sequences: n, pubSteps: S, privSteps: S, pub: packPublic(episodes.pub, n, S, publicWidth(teacherSpec)), priv, reads: n * T, readSeq, readPub, readPriv };
+      const batch: SeqBatch = { sequences: n, pubSteps: S, privSteps: S, pub: packPublic(episodes.pub, n, S, episodes.publicStride, publicWidth(teacherSpec)), priv, reads: n * T, readSeq, readPub, readPriv };
       const out = teacher.forward(batch);
       const actions = new Int32Array(n * T);
       for (let k = 0; k < n * T; k++) actions[k] = argmax(out.logits, k * A, A);

@@ -1,0 +1,154 @@
+/**
+ * Peer groups: for each instrument, the k instruments whose bar returns, net of the market's, moved
+ * most with its own over the training days (in practice its industry). The peer context of
+ * observations (docs/METHOD.md, "The peer context") averages a step's summaries over an instrument's
+ * peers, so that a policy can tell the stock's move from its group's, a sharper reference than the
+ * whole market's for the short-term reversal of docs/RESULTS.md section 5.
+ *
+ * Fitted on the training split only; a policy that reads the peer context keeps its groups in its
+ * file, so that later data is read with the same groups.
+ */
+import type { DatasetStore } from './store.js';
+import { ExecLabError } from '../errors.js';
+import type { ProgressFn } from '../util/progress.js';
+
+export interface PeerGroups {
+  /** The group size asked for; an instrument with fewer candidates has fewer peers. */
+  readonly size: number;
+  /** Each instrument's peers (codes), the most correlated first. */
+  readonly groups: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Group sizes the forecast planner chooses among on validation (src/eval/forecast-fit.ts). */
+export const PEER_GROUP_SIZES = [10, 20, 50, 100] as const;
+
+/**
+ * The peers of each of `n` instruments from their residual returns `x` [instrument * L + l] (NaN
+ * where missing): the k others with the highest correlation over the returns both have, taken
+ * around zero (the residuals' mean is the cross-section's, removed bar by bar). A pair needs at least
+ * `minOverlap` common returns; ties go to the lower index. Returns each instrument's peer indices.
+ */
+export function peersFromReturns(x: Float64Array, n: number, L: number, k: number, minOverlap: number): number[][] {
+  const v = new Float64Array(n * L);
+  const m = new Float64Array(n * L);
+  for (let a = 0; a < n * L; a++) {
+    if (Number.isFinite(x[a])) {
+      v[a] = x[a];
+      m[a] = 1;
+    }
+  }
+  const corr = new Float64Array(n * n).fill(NaN);
+  for (let i = 0; i < n; i++) {
+    const oi = i * L;
+    for (let j = i + 1; j < n; j++) {
+      const oj = j * L;
+      let xy = 0;
+      let xx = 0;
+      let yy = 0;
+      let c = 0;
+      for (let l = 0; l < L; l++) {
+        const both = m[oi + l] * m[oj + l];
+        xy += v[oi + l] * v[oj + l];
+        xx += v[oi + l] * v[oi + l] * both;
+        yy += v[oj + l] * v[oj + l] * both;
+        c += both;
+      }
+      if (c < minOverlap || !(xx > 0) || !(yy > 0)) continue;
+      const r = xy / Math.sqrt(xx * yy);
+      corr[i * n + j] = r;
+      corr[j * n + i] = r;
+    }
+  }
+  const out: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const cand: number[] = [];
+    for (let j = 0; j < n; j++) if (j !== i && Number.isFinite(corr[i * n + j])) cand.push(j);
+    cand.sort((a, b) => corr[i * n + b] - corr[i * n + a] || a - b);
+    out.push(cand.slice(0, k));
+  }
+  return out;
+}
+
+/**
+ * Residual bar returns [instrument * L + l] of `days` (each a list of closes per instrument,
+ * `bars` per day, and the day's validity): the log return of each bar's close over the one before
+ * (within the day) minus that bar's mean over the instruments that have it; NaN where missing.
+ */
+export function residualReturns(days: ReadonlyArray<{ readonly close: Float64Array; readonly valid: Uint8Array }>, n: number, bars: number): Float64Array {
+  const per = bars - 1;
+  const L = days.length * per;
+  const x = new Float64Array(n * L).fill(NaN);
+  for (const [d, day] of days.entries()) {
+    for (let b = 1; b < bars; b++) {
+      const l = d * per + b - 1;
+      let sum = 0;
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        if (!day.valid[i]) continue;
+        const p0 = day.close[i * bars + b - 1];
+        const p1 = day.close[i * bars + b];
+        if (!(p0 > 0 && p1 > 0)) continue;
+        const r = Math.log(p1 / p0);
+        x[i * L + l] = r;
+        sum += r;
+        count++;
+      }
+      const mean = sum / count;
+      for (let i = 0; i < n; i++) if (Number.isFinite(x[i * L + l])) x[i * L + l] -= mean;
+    }
+  }
+  return x;
+}
+
+/** The share of returns two instruments must have in common to be compared. */
+const MIN_OVERLAP_SHARE = 0.1;
+
+/** Fits peer groups of `size` on the dataset's training days. */
+export function fitPeerGroups(store: DatasetStore, size: number, onProgress?: ProgressFn): PeerGroups {
+  if (!Number.isInteger(size) || size < 1) throw new ExecLabError(`peer group size must be a whole number of at least 1, got ${size}`, 2);
+  const codes = store.meta.instruments;
+  const bars = store.meta.minutesPerDay;
+  const train = store.datesOf('train');
+  if (train.length === 0) throw new ExecLabError(`cannot fit peer groups: dataset ${store.dir} has no training days`);
+  if (bars < 2) throw new ExecLabError('cannot fit peer groups: a day needs at least two bars');
+  const days = train.map((date, k) => {
+    const { bars: panel } = store.loadDay(date);
+    onProgress?.(k + 1, train.length, 'peer groups: reading the training days');
+    return { close: panel.close, valid: panel.valid };
+  });
+  const L = train.length * (bars - 1);
+  const idx = peersFromReturns(residualReturns(days, codes.length, bars), codes.length, L, size, Math.max(2, Math.ceil(MIN_OVERLAP_SHARE * L)));
+  const groups: Record<string, string[]> = {};
+  for (const [i, code] of codes.entries()) groups[code] = idx[i].map((j) => codes[j]);
+  return { size, groups };
+}
+
+/** Each instrument's peers as indices into `codes` (peers absent from `codes` dropped). */
+export function peerIndices(peers: PeerGroups, codes: readonly string[]): Int32Array[] {
+  const index = new Map(codes.map((c, i) => [c, i]));
+  return codes.map((c) => Int32Array.from((peers.groups[c] ?? []).map((p) => index.get(p)).filter((j): j is number => j !== undefined)));
+}
+
+/** Whether two sets of peer groups are the same groups (the same object, or equal in content). */
+export function samePeerGroups(a: PeerGroups | null | undefined, b: PeerGroups | null | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.size !== b.size) return false;
+  const ka = Object.keys(a.groups);
+  if (ka.length !== Object.keys(b.groups).length) return false;
+  return ka.every((c) => {
+    const x = a.groups[c];
+    const y = b.groups[c];
+    return y !== undefined && x.length === y.length && x.every((p, k) => p === y[k]);
+  });
+}
+
+const fitted = new WeakMap<DatasetStore, Map<number, PeerGroups>>();
+
+/** The peer groups of `size` fitted on the dataset's training days, once per opened dataset. */
+export function peerGroupsOf(store: DatasetStore, size: number, onProgress?: ProgressFn): PeerGroups {
+  let bySize = fitted.get(store);
+  if (!bySize) fitted.set(store, (bySize = new Map()));
+  let groups = bySize.get(size);
+  if (!groups) bySize.set(size, (groups = fitPeerGroups(store, size, onProgress)));
+  return groups;
+}
