@@ -48,7 +48,7 @@ async function evaluateShards(
   store: DatasetStore,
   specs: readonly string[],
   orders: readonly Order[],
-  job: Pick<EvaluateJobData, 'sim' | 'ac' | 'policyMode' | 'maxOrdersInMemory' | 'orderSettings'>,
+  job: Pick<EvaluateJobData, 'sim' | 'ac' | 'policyMode' | 'maxOrdersInMemory' | 'orderSettings' | 'peerGroups'>,
   shardDays: number,
 ): Promise<OrdersRun[]> {
   const strategies = await Promise.all(specs.map((s) => strategyRef(c, s)));
@@ -181,7 +181,7 @@ export function distributedExecutor(c: Coordinator, options: { shardDays?: numbe
         set.store,
         items.map((i) => i.spec),
         set.orders,
-        { sim, ac: DEFAULT_AC_SETTINGS, policyMode: null, maxOrdersInMemory: DEFAULT_MAX_ORDERS_IN_MEMORY, orderSettings: set.orderSettings },
+        { sim, ac: DEFAULT_AC_SETTINGS, policyMode: null, maxOrdersInMemory: DEFAULT_MAX_ORDERS_IN_MEMORY, orderSettings: set.orderSettings, peerGroups: set.peerGroups ?? null },
         options.shardDays ?? DEFAULT_SHARD_DAYS,
       );
       const ran = pieces.filter((p) => p.twap !== null);
@@ -202,7 +202,7 @@ export async function distributedBacktest(c: Coordinator, store: DatasetStore, r
     store,
     req.strategies,
     orders,
-    { sim: req.sim, ac: req.ac, policyMode: req.policyMode ?? null, maxOrdersInMemory: req.maxOrdersInMemory ?? DEFAULT_MAX_ORDERS_IN_MEMORY, orderSettings: req.orders },
+    { sim: req.sim, ac: req.ac, policyMode: req.policyMode ?? null, maxOrdersInMemory: req.maxOrdersInMemory ?? DEFAULT_MAX_ORDERS_IN_MEMORY, orderSettings: req.orders, peerGroups: req.peerGroups ?? null },
     shardDays,
   );
   return finishBacktest(orders.length, pieces, req.strategies);

@@ -90,7 +90,9 @@ async function runEvaluation(data: EvaluateJobData, ctx: JobContext, dataDir: st
         return path;
       }),
     );
-    const resolved = specs.map((spec) => resolveStrategy(spec, data.ac, store, 1, data.sim, data.policyMode, data.orderSettings));
+    const resolved = specs.map((spec) =>
+      resolveStrategy(spec, store, { ac: data.ac, threads: 1, sim: data.sim, mode: data.policyMode, orders: data.orderSettings, peerGroups: data.peerGroups ?? null }),
+    );
     try {
       const result = runOrders(store, data.orders, resolved, data, ctx.onProgress);
       await ctx.store.put([[data.resultKey, encodeOrdersRun(result)]]);

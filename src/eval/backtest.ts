@@ -17,6 +17,7 @@ import type { Strategy } from '../strategies/types.js';
 import type { ProgressFn } from '../util/progress.js';
 import { staticStrategyFor } from './static-fit.js';
 import { fitForecastOnStore } from './forecast-fit.js';
+import { peerGroupsOf, type PeerGroups } from '../data/peers.js';
 import { PLANNER_STRATEGY, requirePlanner } from './planner-model.js';
 import { reportRuns, runStrategies, type Comparison, type OrderIndex } from './compare.js';
 import { concatRuns, type StrategyRun } from './run.js';
@@ -47,6 +48,8 @@ export interface BacktestRequest {
   readonly maxOrdersInMemory?: number;
   /** Policies' evaluation mode; null or absent = the one each policy file records. */
   readonly policyMode?: EvaluationMode | null;
+  /** The forecast planner also tries peer inputs with groups of this size (src/data/peers.ts); null or absent = not. */
+  readonly peerGroups?: number | null;
 }
 
 export interface BacktestResult extends Comparison {
@@ -105,22 +108,43 @@ export interface ResolvedStrategy {
   readonly strategy: Strategy;
   /** The feature normalisation a policy was trained with, when it differs from the dataset's. */
   readonly featureStats: FeatureStats | null;
+  /** The peer groups whose peer context it reads (a policy's own, or the forecast planner's), or null. */
+  readonly peers: PeerGroups | null;
+}
+
+/** What a strategy is built with, beside its spec and the dataset. */
+export interface StrategyContext {
+  readonly ac: AlmgrenChrissSettings;
+  /** Threads for a policy's inference. */
+  readonly threads: number;
+  readonly sim: SimSettings;
+  /** A policy's evaluation mode; null = its file's. */
+  readonly mode: EvaluationMode | null;
+  /** The order settings the forecast planner is fitted with. */
+  readonly orders: OrderSettings;
+  /** The forecast planner also tries peer inputs with groups of this size; null or absent = not. */
+  readonly peerGroups?: number | null;
 }
 
 /**
  * A rule name (twap, vwap, ac, static, forecast, planner) or a policy file's path, as the strategy to
- * run; `orders` are the order settings the forecast planner is fitted with.
+ * run on `store`.
  */
-export function resolveStrategy(spec: string, ac: AlmgrenChrissSettings, store: DatasetStore, threads: number, sim: SimSettings, mode: EvaluationMode | null, orders: OrderSettings): ResolvedStrategy {
-  if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null };
-  if (spec.toLowerCase() === STATIC_STRATEGY) return { strategy: staticStrategyFor(store, sim).strategy, featureStats: null };
-  if (spec.toLowerCase() === FORECAST_STRATEGY) return { strategy: fitForecastOnStore(store, sim, orders).strategy, featureStats: null };
-  if (spec.toLowerCase() === PLANNER_STRATEGY) return { strategy: requirePlanner(store, sim), featureStats: null };
+export function resolveStrategy(spec: string, store: DatasetStore, ctx: StrategyContext): ResolvedStrategy {
+  const { ac, threads, sim, mode, orders } = ctx;
+  if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null, peers: null };
+  if (spec.toLowerCase() === STATIC_STRATEGY) return { strategy: staticStrategyFor(store, sim).strategy, featureStats: null, peers: null };
+  if (spec.toLowerCase() === FORECAST_STRATEGY) {
+    const peers = ctx.peerGroups != null ? peerGroupsOf(store, ctx.peerGroups) : null;
+    const { strategy, fit } = fitForecastOnStore(store, sim, orders, undefined, peers);
+    return { strategy, featureStats: null, peers: fit.chosen.inputs === 'peers' ? peers : null };
+  }
+  if (spec.toLowerCase() === PLANNER_STRATEGY) return { strategy: requirePlanner(store, sim), featureStats: null, peers: null };
   if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${[...RULE_STRATEGIES, STATIC_STRATEGY, FORECAST_STRATEGY].join(', ')} and no such policy file (the synthetic market also has '${PLANNER_STRATEGY}')`, 2);
   const policy = loadPolicy(spec);
   checkPolicyBars(policy, { barMinutes: store.meta.barMinutes, barsPerDay: store.meta.minutesPerDay, session: store.meta.session.name }, `dataset ${store.dir}`);
   const same = JSON.stringify(policy.featureStats) === JSON.stringify(store.meta.featureStats);
-  return { strategy: strategyFromPolicyFile(policy, threads, mode ?? undefined), featureStats: same ? null : policy.featureStats };
+  return { strategy: strategyFromPolicyFile(policy, threads, mode ?? undefined), featureStats: same ? null : policy.featureStats, peers: policy.spec.peers ?? null };
 }
 
 /** The request's orders: its order file (checked against the dataset), or generated on its split. */
@@ -171,9 +195,12 @@ export function runOrders(
     for (const x of built.skipped) skipped.push(x);
     const episodes = built.episodes;
     if (episodes.count === 0) continue;
-    // Policies trained on another dataset see features normalised as in training (same orders, prices).
+    // Policies trained on another dataset see features normalised as in training (same orders,
+    // prices); a strategy that reads the peer context sees it with its own peer groups.
     const own = new Map<Strategy, EpisodeSet>();
-    for (const r of resolved) if (r.featureStats) own.set(r.strategy, buildEpisodes(store, part, req.sim, { featureStats: r.featureStats }).episodes);
+    for (const r of resolved) {
+      if (r.featureStats || r.peers) own.set(r.strategy, buildEpisodes(store, part, req.sim, { featureStats: r.featureStats ?? undefined, peers: r.peers }).episodes);
+    }
     const { runs, twap } = runStrategies(strategies, episodes, req.sim, { episodesFor: (s) => own.get(s) ?? episodes });
     runs.forEach((r, i) => runParts[i].push(r));
     twapParts.push(twap);
@@ -226,6 +253,8 @@ export function finishBacktest(orderCount: number, pieces: readonly OrdersRun[],
 
 export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgress?: ProgressFn): BacktestResult {
   const orders = backtestOrders(store, req);
-  const resolved = req.strategies.map((s) => resolveStrategy(s, req.ac, store, req.threads ?? 1, req.sim, req.policyMode ?? null, req.orders));
+  const resolved = req.strategies.map((s) =>
+    resolveStrategy(s, store, { ac: req.ac, threads: req.threads ?? 1, sim: req.sim, mode: req.policyMode ?? null, orders: req.orders, peerGroups: req.peerGroups }),
+  );
   return finishBacktest(orders.length, [runOrders(store, orders, resolved, req, onProgress)], req.strategies);
 }

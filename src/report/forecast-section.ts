@@ -9,7 +9,8 @@ export function forecastSection(fit: ForecastFit): SweepSection {
   const intro =
     `FORECAST is a past-only planner: ridge regressions of each later period's PA on the inputs a student sees ` +
     `(the latest period, the day's first period and the previous day; 'level': own and market features as they are; ` +
-    `'relative': the stock against the market, forecasting its move against the market's), fitted on ` +
+    `'relative': the stock against the market, forecasting its move against the market's` +
+    `${fit.trials.some((t) => t.inputs === 'peers') ? "; 'peers': the stock against its peer group, forecasting its move against the market's" : ''}), fitted on ` +
     `${fit.trainRows.toLocaleString('en-US')} instrument-days of the ${fit.trainDays} training days; it plans the rest of ` +
     `the order by dynamic programming on the forecasts and re-plans each period. Inputs, penalty and intercept were ` +
     `chosen by the score, the mean reward less one standard error of its day means, on ` +

@@ -3,6 +3,7 @@
  * one is given), orders, rule baselines, every learned method trained with N seeds (cached, resumable,
  * in parallel workers), each evaluated once on the test split, and the report.
  */
+import { ExecLabError } from '../errors.js';
 import { runEnvironment } from '../util/environment.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
 import { fitForecastOnStore } from '../eval/forecast-fit.js';
+import { peerGroupsOf, type PeerGroups } from '../data/peers.js';
 import { applyMethodSettings, type MethodBase } from './method-settings.js';
 import { readMethodSweeps } from './method-sweeps.js';
 import { forecastSection } from '../report/forecast-section.js';
@@ -227,9 +229,17 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   for (const [m, own] of ownSweeps) {
     ui.log(`${m}: settings of method sweep ${own.path} (trial ${own.sweep.chosen}): ${JSON.stringify(own.settings)}${methods.includes(m) ? '' : ' (not trained: not in --methods, or OPD without OPD-T)'}`);
   }
+  if (s.peerGroups !== null && !s.marketContext) throw new ExecLabError('--peer-groups needs --market-context: a student reads the peer context after the market context', 2);
+  // The peer groups of the peer context (fitted on the training days), when the learners read it.
+  let peers: PeerGroups | null = null;
+  if (s.peerGroups !== null) {
+    const peerBar = ui.bar('peer groups');
+    peers = peerGroupsOf(store, s.peerGroups, peerBar.update);
+    peerBar.stop();
+  }
   const testOrders = generateOrders(store, store.datesOf('test'), { ...orders, seed: orders.seed + 2 });
   const epBar = ui.bar('test episodes');
-  const test = buildEpisodes(store, testOrders, sim, { onProgress: epBar.update }).episodes;
+  const test = buildEpisodes(store, testOrders, sim, { onProgress: epBar.update, peers }).episodes;
   epBar.stop();
   ui.log(`dataset ${store.meta.name}: ${store.meta.instruments.length} instruments, ${store.meta.split.train.length}/${store.meta.split.validation.length}/${store.meta.split.test.length} train/validation/test days; ${test.count} test orders`);
   // ---- rule baselines -----------------------------------------------------------------------
@@ -238,13 +248,13 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   ui.log(`static schedule fitted on ${fitted.fit.days} training days: ${Array.from(fitted.fit.sellShares, (x) => x.toFixed(3)).join(' ')} of Q per period (sell)`);
   // The forecast planner: regressions on the students' own inputs (fitted on training, chosen on validation).
   const fcBar = ui.bar('forecast planner');
-  const forecast = fitForecastOnStore(store, sim, orders, fcBar.update);
+  const forecast = fitForecastOnStore(store, sim, orders, fcBar.update, peers);
   fcBar.stop();
   ui.log(`forecast planner: ${forecast.fit.chosen.inputs} inputs, lambda ${forecast.fit.chosen.lambda}, ${forecast.fit.chosen.intercept ? 'with' : 'without'} intercept; validation PA ${forecast.fit.chosen.validationPaBps.toFixed(2)} bps`);
   // On the synthetic market, the model-aware planner: the practical ceiling of a past-only policy.
   const planner = plannerFor(store, sim);
   const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy, forecast.strategy, ...(planner ? [planner] : [])];
-  const testSet = { store, orders: testOrders, orderSettings: orders, episodes: test };
+  const testSet = { store, orders: testOrders, orderSettings: orders, peerGroups: s.peerGroups, episodes: test };
   const ruleSpecs = ['twap', 'vwap', 'ac', STATIC_STRATEGY, FORECAST_STRATEGY, ...(planner ? [PLANNER_STRATEGY] : [])];
   const ruleRuns = await run.evaluate(
     rules.map((r, k) => ({ spec: ruleSpecs[k], build: () => r })),
@@ -259,6 +269,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     distillCoef: s.distillCoef,
     learner: {
       marketContext: s.marketContext,
+      peerGroups: s.peerGroups,
       rewardBaseline: s.rewardBaseline,
       entropyCoef: s.entropyCoef,
       initialPolicy: s.initialPolicy,

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OrderSettings } from '../data/orders.js';
-import { openDataset } from '../data/store.js';
+import { openDataset, type DatasetStore } from '../data/store.js';
 import { fitForecastOnStore } from '../eval/forecast-fit.js';
+import { peerGroupsOf } from '../data/peers.js';
 import { loadPolicy } from '../rl/common/policy-file.js';
 import { DdqnSettingsSchema, type DdqnSettings } from '../rl/ddqn/settings.js';
 import { PpoSettingsSchema, type PpoSettings } from '../rl/ppo/settings.js';
@@ -65,6 +66,8 @@ export interface TrainTask {
 /** Observation, start, reward and size settings a reproduction or a sweep sets for every learner. */
 export interface LearnerOverrides {
   readonly marketContext: boolean;
+  /** Peer context of groups of this size (src/data/peers.ts) for every learner; absent or null = none. */
+  readonly peerGroups?: number | null;
   readonly rewardBaseline: 'none' | 'market';
   readonly entropyCoef?: number | null;
   readonly initialPolicy?: 'uniform' | 'twap';
@@ -106,7 +109,14 @@ export function methodTask(
   },
 ): TrainTask {
   const l = base.learner;
-  const common = { ...budget, seed, learningRate, marketContext: l?.marketContext ?? false, ...(l?.hidden != null ? { hidden: l.hidden } : {}) };
+  const common = {
+    ...budget,
+    seed,
+    learningRate,
+    marketContext: l?.marketContext ?? false,
+    ...(l?.peerGroups != null ? { peerGroups: l.peerGroups } : {}),
+    ...(l?.hidden != null ? { hidden: l.hidden } : {}),
+  };
   // The teacher is not deployed: it keeps the mean-PA rule (and its cached trainings).
   const selection = { selection: method === 'OPD-T' ? 'mean-pa' : (l?.selection ?? 'one-se') };
   // The teacher's own budget, where it differs from the learners': OPD-T's settings, and part of
@@ -215,6 +225,8 @@ export function isDone(task: TrainTask): boolean {
 }
 
 const dataCache = new Map<string, TrainingData>();
+/** One opened dataset per directory and thread, so that its peer groups are fitted once (peerGroupsOf). */
+const storeCache = new Map<string, DatasetStore>();
 /** The forecast planner of a dataset, fitted once per thread for every OPD-F seed (deterministic). */
 const forecastCache = new Map<string, Strategy>();
 
@@ -223,10 +235,15 @@ const forecastCache = new Map<string, Strategy>();
  * after each checkpoint is written to task.outDir.
  */
 export async function runTask(task: TrainTask, teacherPolicyPath: string | null, onProgress?: ProgressFn, onCheckpoint?: () => Promise<void>): Promise<void> {
-  const key = JSON.stringify([task.dataDir, task.sim, task.orders]);
+  // The peer context's groups, fitted on the training days, when the learner reads it.
+  const size = (task.ppo ?? task.ddqn)?.peerGroups ?? null;
+  const key = JSON.stringify([task.dataDir, task.sim, task.orders, size]);
+  const store = storeCache.get(task.dataDir) ?? openDataset(task.dataDir);
+  storeCache.set(task.dataDir, store);
+  const peers = size !== null ? peerGroupsOf(store, size) : null;
   let data = dataCache.get(key);
   if (!data) {
-    data = prepareTrainingData(openDataset(task.dataDir), task.sim, task.orders);
+    data = prepareTrainingData(store, task.sim, task.orders, undefined, undefined, peers);
     dataCache.set(key, data);
   }
   let job: TrainJob;
@@ -235,7 +252,7 @@ export async function runTask(task: TrainTask, teacherPolicyPath: string | null,
     // The forecast planner is fitted here, on the training and validation splits of the task's data.
     let forecast = task.ruleTeacher ? forecastCache.get(key) : undefined;
     if (task.ruleTeacher && !forecast) {
-      forecast = fitForecastOnStore(openDataset(task.dataDir), task.sim, task.orders).strategy;
+      forecast = fitForecastOnStore(store, task.sim, task.orders, undefined, peers).strategy;
       forecastCache.set(key, forecast);
     }
     const ruleTeacher = task.ruleTeacher && forecast ? { strategy: forecast, name: task.ruleTeacher.name, coef: task.ruleTeacher.coef } : undefined;

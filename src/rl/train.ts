@@ -3,6 +3,8 @@
  * network, run PPO (optionally with distillation from a teacher) or DDQN through the shared loop,
  * and return the best policy by validation PA.
  */
+import type { PeerGroups } from '../data/peers.js';
+import { peerSpec } from './common/peer-spec.js';
 import { join } from 'node:path';
 import { generateOrders, type OrderSettings } from '../data/orders.js';
 import type { DatasetStore } from '../data/store.js';
@@ -37,6 +39,8 @@ export interface TrainingData {
   readonly bars: PolicyBars;
   /** Orders available before sampling (equal to the episode counts unless MAX_EPISODES_IN_MEMORY cut them). */
   readonly available: { readonly train: number; readonly validation: number };
+  /** The peer groups the episodes carry (their peer context), or null. */
+  readonly peers: PeerGroups | null;
 }
 
 /**
@@ -60,24 +64,28 @@ function sampleOrders<T>(list: readonly T[], max: number, seed: number): T[] {
   return Array.from(idx.subarray(0, max)).sort((a, b) => a - b).map((k) => list[k]);
 }
 
-/** Orders on the training and validation splits (seeded), cut into episodes once. */
+/**
+ * Orders on the training and validation splits (seeded), cut into episodes once; with `peers`, the
+ * episodes carry their peer context.
+ */
 export function prepareTrainingData(
   store: DatasetStore,
   sim: SimSettings,
   orders: OrderSettings,
   onProgress?: ProgressFn,
   maxEpisodes = MAX_EPISODES_IN_MEMORY,
+  peers: PeerGroups | null = null,
 ): TrainingData {
   const allTrain = generateOrders(store, store.datesOf('train'), orders);
   const allValid = generateOrders(store, store.datesOf('validation'), { ...orders, seed: orders.seed + 1 });
   const trainOrders = sampleOrders(allTrain, maxEpisodes, orders.seed + 11);
   const validOrders = sampleOrders(allValid, maxEpisodes, orders.seed + 12);
-  const train = buildEpisodes(store, trainOrders, sim, { onProgress }).episodes;
-  const validation = buildEpisodes(store, validOrders, sim).episodes;
+  const train = buildEpisodes(store, trainOrders, sim, { onProgress, peers }).episodes;
+  const validation = buildEpisodes(store, validOrders, sim, { peers }).episodes;
   if (train.count === 0) throw new ExecLabError('no training orders: the training split has no valid instrument-day');
   if (validation.count === 0) throw new ExecLabError('no validation orders: the validation split has no valid instrument-day');
   const bars = { barMinutes: store.meta.barMinutes, barsPerDay: store.meta.minutesPerDay, session: store.meta.session.name };
-  return { train, validation, datasetName: store.meta.name, featureStats: store.meta.featureStats, bars, available: { train: allTrain.length, validation: allValid.length } };
+  return { train, validation, datasetName: store.meta.name, featureStats: store.meta.featureStats, bars, available: { train: allTrain.length, validation: allValid.length }, peers };
 }
 
 export type TrainJob =
@@ -126,8 +134,9 @@ export async function trainPolicy(
   },
 ): Promise<TrainOutput> {
   const s = job.settings;
+  peerSpec(s, data.train); // refuses a peer context without the market context or without its groups, before any work
   const privIn = job.algo === 'ppo' && job.settings.previousActionInState ? 3 : 2;
-  const shape = { pubIn: publicWidth({ market: s.marketContext }), privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
+  const shape = { pubIn: publicWidth({ market: s.marketContext, peers: s.peerGroups !== undefined }), privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
   const net = ActorCritic.create(shape, new Rng(s.seed));
   if (job.algo === 'ppo' && job.settings.initialPolicy === 'twap') {
     startActorAt(net, maxEntropyPrior(sim.actionMap, 1 / periodGrid(sim, data.bars.barMinutes, data.bars.barsPerDay).periods));

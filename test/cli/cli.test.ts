@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli as run } from './run-cli.js';
+import { loadPolicy } from '../../src/rl/common/policy-file.js';
 
 
 const dir = mkdtempSync(join(tmpdir(), 'execlab-cli-'));
@@ -120,6 +121,21 @@ describe('execlab CLI end to end', () => {
     const again = await run(...args);
     expect(again.code).toBe(0);
     expect(again.err).toMatch(/reusing 6 of 6 trainings cached/);
+  });
+
+  it('reproduce with the peer context: the learners read it, the forecast planner tries it, and it needs the market context', async () => {
+    const base = ['reproduce', '--data', data, '--seeds', '1', '--workers', '0', '--iterations', '2', '--episodes-per-iteration', '16', '--methods', 'OPD-F'];
+    const refused = await run(...base, '--out', join(dir, 'rep-peers0'), '--peer-groups', '3');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--peer-groups needs --market-context/);
+    const r = await run(...base, '--out', join(dir, 'rep-peers'), '--market-context', '--peer-groups', '3');
+    expect(r.code, r.err).toBe(0);
+    const md = readFileSync(join(dir, 'rep-peers', 'report', 'report.md'), 'utf8');
+    expect(md).toMatch(/\| \d+ \| peers \| 0\.001 \| no \|/);
+    const [policyDir] = readdirSync(join(dir, 'rep-peers', 'cache'));
+    const policy = loadPolicy(join(dir, 'rep-peers', 'cache', policyDir, 'policy.json'));
+    expect(policy.spec.peers?.size).toBe(3);
+    expect(policy.training.settings).toMatchObject({ marketContext: true, peerGroups: 3 });
   });
 
   it('bad input: a clear error naming the key, the value and what is allowed', async () => {

@@ -74,6 +74,32 @@ describe('real-data options', () => {
     expect(sampleRows('bt-sample')).not.toEqual(greedy.split('\n').filter((l) => l.includes('OPD-S')));
   });
 
+  it('trains an OPD-F student with the peer context, keeps its groups in the policy file, and backtests it with them', async () => {
+    const out = join(dir, 'opd-f-peers');
+    const args = ['train', '--algo', 'ppo', '--data', one, '--iterations', '2', '--episodes-per-iteration', '16', '--validate-every', '1', '--hidden', '8', '--teacher', 'forecast', '--distill-coef', '1'];
+    const alone = await run(...args, '--peer-groups', '2', '--out', join(dir, 'no-market'));
+    expect(alone.code).toBe(2);
+    expect(alone.err).toMatch(/peer context needs the market context/);
+    const t = await run(...args, '--market-context', '--peer-groups', '2', '--out', out);
+    expect(t.code, t.err).toBe(0);
+    const p = loadPolicy(join(out, 'policy.json'));
+    expect(p.spec.market).toBe(true);
+    expect(p.spec.peers?.size).toBe(2);
+    expect(Object.keys(p.spec.peers!.groups)).toEqual(['SYN0001', 'SYN0002', 'SYN0003', 'SYN0004', 'SYN0005', 'SYN0006']);
+    for (const [code, group] of Object.entries(p.spec.peers!.groups)) {
+      expect(group).toHaveLength(2);
+      expect(group).not.toContain(code);
+    }
+    expect(p.network.config.pubIn).toBe(54);
+    const b = await run('backtest', '--data', one, '--strategy', `twap,forecast,${join(out, 'policy.json')}`, '--peer-groups', '2', '--out', join(dir, 'bt-peers'));
+    expect(b.code, b.err).toBe(0);
+    expect(b.out).toMatch(/\nOPD-F\s+12/);
+    const summary = JSON.parse(readFileSync(join(dir, 'bt-peers', 'summary.json'), 'utf8')) as { settings: { peerGroups: number } };
+    expect(summary.settings.peerGroups).toBe(2);
+    // The live service cannot rebuild the cross-section, so it refuses the policy.
+    expect(() => policyRuntime(p)).toThrow(/market context/);
+  });
+
   it('refuses the policy on bars of another length, in backtest and in serve', async () => {
     const b = await run('backtest', '--data', five, '--strategy', policy, '--out', join(dir, 'bt-five'));
     expect(b.code).toBe(2);

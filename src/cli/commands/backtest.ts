@@ -46,6 +46,13 @@ export const BacktestSchema = z
       .nullable()
       .default(null)
       .describe("policies: 'greedy' (the most likely action), 'expected' (the distribution's expected share of Q) or 'sample' (an action drawn from the distribution, as in training; seeded, repeatable)"),
+    peerGroups: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("forecast: also try inputs against each instrument's peer group, its N most correlated instruments on the training split (chosen on validation like the rest)"),
   })
   .extend(DistributedSchema.shape)
   .strict();
@@ -64,6 +71,7 @@ export function registerBacktestCommand(program: Command): void {
       orders: '(default: one generated order per valid instrument-day of --split)',
       participationCap: '(default: no cap)',
       policyMode: '(default: the mode each policy file records, chosen on validation in training)',
+      peerGroups: '(default: none)',
     },
   });
   cmd
@@ -84,6 +92,7 @@ export function registerBacktestCommand(program: Command): void {
         threads: s.threads,
         maxOrdersInMemory: s.maxOrdersInMemory,
         policyMode: s.policyMode,
+        peerGroups: s.peerGroups,
       };
       const ui = { bar: board.bar, log: (line: string) => process.stderr.write(`${printable(line, true)}\n`) };
       const result = await (s.redis ? withCoordinator(s.redis, ui, (c) => distributedBacktest(c, store, request, s.shardDays)) : Promise.resolve().then(() => runBacktest(store, request, bar.update))).finally(() => {

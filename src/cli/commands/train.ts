@@ -10,6 +10,7 @@ import { ExecLabError } from '../../errors.js';
 import { loadPolicy } from '../../rl/common/policy-file.js';
 import { FORECAST_STRATEGY } from '../../eval/backtest.js';
 import { fitForecastOnStore } from '../../eval/forecast-fit.js';
+import { peerGroupsOf } from '../../data/peers.js';
 import { FORECAST_NAME } from '../../strategies/forecast-planner.js';
 import { DdqnSettingsSchema } from '../../rl/ddqn/settings.js';
 import { PpoSettingsSchema } from '../../rl/ppo/settings.js';
@@ -190,6 +191,9 @@ export function registerTrainCommand(program: Command): void {
     requireSplits(store, 'training', ['validation']);
     const sim = SimSettingsSchema.parse({});
     const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
+    // The peer context's groups (fitted on the training days), when the learner reads it.
+    const size = (s as { peerGroups?: number }).peerGroups;
+    const peers = size !== undefined ? peerGroupsOf(store, size) : null;
     let job: TrainJob;
     if (algo === 'ppo') {
       const settings = PpoSettingsSchema.parse(pick(s, PPO_KEYS));
@@ -197,7 +201,7 @@ export function registerTrainCommand(program: Command): void {
       const fromForecast = s.teacher !== null && s.teacher.toLowerCase() === FORECAST_STRATEGY;
       if (fromForecast && s.distillMode !== 'query') throw new ExecLabError("--teacher forecast: a rule is asked on the student's states; --distill-mode replay does not apply", 2);
       const teacher = s.teacher !== null && !fromForecast ? { policy: loadPolicy(s.teacher), mode: s.distillMode, coef: s.distillCoef } : undefined;
-      const ruleTeacher = fromForecast ? { strategy: fitForecastOnStore(store, sim, orders).strategy, name: FORECAST_NAME, coef: s.distillCoef } : undefined;
+      const ruleTeacher = fromForecast ? { strategy: fitForecastOnStore(store, sim, orders, undefined, peers).strategy, name: FORECAST_NAME, coef: s.distillCoef } : undefined;
       const name = s.name ?? (settings.view === 'teacher' ? 'OPD-T' : teacher ? 'OPD' : ruleTeacher ? 'OPD-F' : settings.reward === 'sparse' ? 'PPO' : 'OPD-S');
       job = { algo, name, settings, teacher, ruleTeacher };
     } else {
@@ -205,7 +209,7 @@ export function registerTrainCommand(program: Command): void {
       job = { algo, name: s.name ?? 'DDQN', settings };
     }
     const prep = progressBar('episodes');
-    const data = prepareTrainingData(store, sim, orders, prep.update);
+    const data = prepareTrainingData(store, sim, orders, prep.update, undefined, peers);
     prep.stop();
     const sampled = data.available.train > data.train.count || data.available.validation > data.validation.count ? ` (a seeded sample of ${data.available.train} and ${data.available.validation}: at most ${MAX_EPISODES_IN_MEMORY} episodes are held in memory)` : '';
     process.stderr.write(printable(`training ${job.name} (${algo}) on ${data.train.count} training orders, validating on ${data.validation.count}${sampled}\n`, true));

@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../../util/files.js';
 import { ActorCritic, type NetJSON } from '../../nn/network.js';
 import { argmax, expectedShare, sampleAction } from './losses.js';
 import { Rng } from '../../util/random.js';
-import type { PolicySpec } from './policy.js';
+import { requirePeerContext, type PolicySpec } from './policy.js';
 import { publicStepInput, privateStepInput } from './observe.js';
 import { packPublic, publicWidth } from '../../sim/observation.js';
 import type { InferenceSession } from '../../nn/network.js';
@@ -127,6 +127,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
     name,
     kind,
     begin(env: ExecutionEnv) {
+      requirePeerContext(spec, env.episodes);
       // A run's session is released before the next is made (a backtest in parts makes one per part).
       session?.close();
       // With threads > 1 the environments are split over a worker thread (same numbers, tested).

@@ -13,7 +13,7 @@ import { Buffer } from 'node:buffer';
 import { z } from 'zod';
 import { MINUTE_FEATURES } from '../../data/features.js';
 import { ExecLabError } from '../../errors.js';
-import { PUBLIC_FEATURES, EPISODE_PUBLIC_FEATURES } from '../../sim/observation.js';
+import { PUBLIC_FEATURES, EPISODE_PUBLIC_FEATURES, PEER_FEATURES } from '../../sim/observation.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { buildLayout, type NetConfig } from '../../nn/network.js';
 import { decodeFloat32 } from '../../nn/params.js';
@@ -34,6 +34,7 @@ const PolicyDocumentSchema = z.strictObject({
     privateFeatures: z.union([z.literal(2), z.literal(3)]),
     actionMap: z.array(z.number().min(0).max(1)).min(2),
     market: z.boolean().optional(),
+    peers: z.strictObject({ size: positiveInt, groups: z.record(z.string(), z.array(z.string())) }).optional(),
   }),
   network: z.strictObject({
     format: z.literal('execlab-net/1'),
@@ -117,8 +118,9 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 function checkNetwork(doc: z.infer<typeof PolicyDocumentSchema>, issues: string[]): void {
   const { spec, network } = doc;
   const c: NetConfig = network.config;
-  const pubIn = spec.market ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
-  if (c.pubIn !== pubIn) issues.push(`network.config.pubIn: ${c.pubIn}, but spec.market is ${spec.market ?? false}: expected ${pubIn}`);
+  if (spec.peers && !spec.market) issues.push('spec.peers: a policy that reads the peer context also reads the market context (spec.market true)');
+  const pubIn = spec.peers ? EPISODE_PUBLIC_FEATURES + PEER_FEATURES : spec.market ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
+  if (c.pubIn !== pubIn) issues.push(`network.config.pubIn: ${c.pubIn}, but spec.market is ${spec.market ?? false} and spec.peers ${spec.peers ? 'given' : 'absent'}: expected ${pubIn}`);
   if (c.privIn !== spec.privateFeatures) issues.push(`network.config.privIn: ${c.privIn}, but spec.privateFeatures is ${spec.privateFeatures}`);
   if (c.actions !== spec.actionMap.length) issues.push(`network.config.actions: ${c.actions}, but spec.actionMap has ${spec.actionMap.length} actions`);
   if (!sameNumbers(spec.actionMap, doc.sim.actionMap)) {

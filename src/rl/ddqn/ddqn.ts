@@ -5,6 +5,7 @@
  * with gamma = 1 and no bootstrap after the last period, Huber loss, and a target network copied
  * every N updates.
  */
+import { peerSpec } from '../common/peer-spec.js';
 import { publicWidth } from '../../sim/observation.js';
 import { ExecutionEnv } from '../../sim/env.js';
 import { selectEpisodes, type EpisodeSet } from '../../sim/episodes.js';
@@ -39,7 +40,7 @@ export class DdqnLearner implements Learner {
     private readonly settings: DdqnSettings,
     private readonly inference: InferenceFactory | null = null,
   ) {
-    this.spec = { view: 'student', privateFeatures: 2, actionMap: sim.actionMap, market: settings.marketContext };
+    this.spec = { view: 'student', privateFeatures: 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train) };
     this.rng = new Rng(settings.seed * 7919 + 29);
     this.adam = new Adam(net.params.length, { lr: settings.learningRate });
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));

@@ -4,6 +4,7 @@
  * simulator, compute advantages, then update. The distillation learner is this plus one marked
  * block: the `extraLoss` hook supplies the teacher's actions per transition (src/rl/distill).
  */
+import { peerSpec } from '../common/peer-spec.js';
 import { ExecutionEnv } from '../../sim/env.js';
 import { selectEpisodes, type EpisodeSet } from '../../sim/episodes.js';
 import type { SimSettings } from '../../sim/settings.js';
@@ -45,7 +46,7 @@ export class PpoLearner implements Learner {
     private readonly pool: DataParallel | null = null,
     private readonly inference: InferenceFactory | null = null,
   ) {
-    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap, market: settings.marketContext };
+    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train) };
     this.rng = new Rng(settings.seed * 7919 + 17);
     this.adam = new Adam(net.params.length, { lr: settings.learningRate });
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));

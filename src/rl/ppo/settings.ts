@@ -20,6 +20,12 @@ export const PpoSettingsSchema = z.object({
   view: z.enum(['student', 'teacher']).default('student').describe('\'student\' (past only, deployable) or \'teacher\' (the whole day; OPD-T).'),
   previousActionInState: z.boolean().default(false).describe('Add the previous action to the private state (Lin and Beling\'s PPO).'),
   marketContext: z.boolean().default(false).describe('Student inputs include the market context: every step\'s summaries averaged over the day\'s instruments (past only, like its own).'),
+  peerGroups: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Student inputs also include the peer context: every step's summaries averaged over the instrument's N most correlated instruments on the training days (src/data/peers.ts); needs marketContext. Absent = none."),
   rewardBaseline: z
     .enum(['none', 'market'])
     .default('none')
