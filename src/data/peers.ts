@@ -8,6 +8,7 @@
  * Fitted on the training split only; a policy that reads the peer context keeps its groups in its
  * file, so that later data is read with the same groups.
  */
+import { z } from 'zod';
 import type { DatasetStore } from './store.js';
 import { ExecLabError } from '../errors.js';
 import type { ProgressFn } from '../util/progress.js';
@@ -19,8 +20,8 @@ export interface PeerGroups {
   readonly groups: Readonly<Record<string, readonly string[]>>;
 }
 
-/** Group sizes the forecast planner chooses among on validation (src/eval/forecast-fit.ts). */
-export const PEER_GROUP_SIZES = [10, 20, 50, 100] as const;
+/** A peer group size setting (N of --peer-groups). */
+export const PeerGroupSizeSchema = z.number().int().min(1);
 
 /**
  * The peers of each of `n` instruments from their residual returns `x` [instrument * L + l] (NaN

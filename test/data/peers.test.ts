@@ -4,6 +4,7 @@ import { buildEpisodes } from '../../src/sim/episodes.js';
 import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 import { memoryStore } from '../helpers/memory-store.js';
+import { peerSpec } from '../../src/rl/common/peer-spec.js';
 
 describe('residual bar returns', () => {
   it('are each bar log return minus the bar mean of the instruments that have it', () => {
@@ -88,6 +89,19 @@ describe('peer groups on a dataset', () => {
         }
       }
     }
+  });
+
+  it('are what a learner reads only with the market context and episodes of its group size', () => {
+    const date = store.meta.dates[5];
+    const orders = store.meta.instruments.map((instrument) => ({ instrument, date, side: 'sell' as const, quantity: 1000 }));
+    const peers = fitPeerGroups(store, 3);
+    const withPeers = buildEpisodes(store, orders, DEFAULT_SIM_SETTINGS, { peers }).episodes;
+    const plain = buildEpisodes(store, orders, DEFAULT_SIM_SETTINGS).episodes;
+    expect(peerSpec({ marketContext: true }, plain)).toEqual({});
+    expect(peerSpec({ marketContext: true, peerGroups: 3 }, withPeers)).toEqual({ peers });
+    expect(() => peerSpec({ marketContext: false, peerGroups: 3 }, withPeers)).toThrow(/needs the market context/);
+    expect(() => peerSpec({ marketContext: true, peerGroups: 3 }, plain)).toThrow(/carry none/);
+    expect(() => peerSpec({ marketContext: true, peerGroups: 2 }, withPeers)).toThrow(/groups of 2, but .* groups of 3/);
   });
 
   it('map to the indices of a dataset\'s instruments, dropping peers it does not have', () => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { validateSettings } from '../../config/validate.js';
 import { OrderSettingsSchema } from '../../data/orders.js';
+import { PeerGroupSizeSchema } from '../../data/peers.js';
 import { openDataset } from '../../data/store.js';
 import { DEFAULT_MAX_ORDERS_IN_MEMORY, runBacktest, type BacktestRequest } from '../../eval/backtest.js';
 import { distributedBacktest } from '../../distributed/executor.js';
@@ -46,13 +47,7 @@ export const BacktestSchema = z
       .nullable()
       .default(null)
       .describe("policies: 'greedy' (the most likely action), 'expected' (the distribution's expected share of Q) or 'sample' (an action drawn from the distribution, as in training; seeded, repeatable)"),
-    peerGroups: z
-      .number()
-      .int()
-      .min(1)
-      .nullable()
-      .default(null)
-      .describe("forecast: also try inputs against each instrument's peer group, its N most correlated instruments on the training split (chosen on validation like the rest)"),
+    peerGroups: PeerGroupSizeSchema.nullable().default(null).describe("forecast: also try inputs against each instrument's peer group, its N most correlated instruments on the training split (chosen on validation like the rest)"),
   })
   .extend(DistributedSchema.shape)
   .strict();

@@ -1,7 +1,12 @@
 /** The peer context part of a learner's policy spec, from its settings and its training episodes. */
-import type { PeerGroups } from '../../data/peers.js';
+import { PeerGroupSizeSchema, type PeerGroups } from '../../data/peers.js';
 import { ExecLabError } from '../../errors.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
+
+/** The learners' setting: absent = no peer context. */
+export const PeerGroupsSettingSchema = PeerGroupSizeSchema.optional().describe(
+  "Student inputs also include the peer context: every step's summaries averaged over the instrument's N most correlated instruments on the training days (src/data/peers.ts); needs marketContext. Absent = none.",
+);
 
 /**
  * `{ peers }` when the learner reads the peer context (`peerGroups` set): the groups its training

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PeerGroupsSettingSchema } from '../common/peer-spec.js';
 import { SelectionSettingSchema } from '../common/selection.js';
 
 /** Double DQN settings (SPEC 7: Ning et al. 2018, target network every 200 updates). */
@@ -18,12 +19,7 @@ export const DdqnSettingsSchema = z.object({
   reward: z.enum(['opd', 'sparse']).default('opd').describe('\'opd\' per-period reward (SPEC 4) or \'sparse\' terminal +1/0/-1'),
   sparseThresholdBps: z.number().min(0).default(1).describe('half-width in bps of the sparse reward\'s neutral band'),
   marketContext: z.boolean().default(false).describe('Student inputs include the market context: every step\'s summaries averaged over the day\'s instruments (past only, like its own).'),
-  peerGroups: z
-    .number()
-    .int()
-    .positive()
-    .optional()
-    .describe("Student inputs also include the peer context: every step's summaries averaged over the instrument's N most correlated instruments on the training days (src/data/peers.ts); needs marketContext. Absent = none."),
+  peerGroups: PeerGroupsSettingSchema,
   hidden: z.number().int().positive().default(64).describe('GRU hidden size'),
   validateEvery: z.number().int().positive().default(5).describe('validate every this many iterations'),
   patience: z.number().int().positive().default(10).describe('stop after this many validations without a new best'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PeerGroupsSettingSchema } from '../common/peer-spec.js';
 import { SelectionSettingSchema } from '../common/selection.js';
 
 /** PPO settings (SPEC 8). Defaults are the paper's where it gives them. */
@@ -20,12 +21,7 @@ export const PpoSettingsSchema = z.object({
   view: z.enum(['student', 'teacher']).default('student').describe('\'student\' (past only, deployable) or \'teacher\' (the whole day; OPD-T).'),
   previousActionInState: z.boolean().default(false).describe('Add the previous action to the private state (Lin and Beling\'s PPO).'),
   marketContext: z.boolean().default(false).describe('Student inputs include the market context: every step\'s summaries averaged over the day\'s instruments (past only, like its own).'),
-  peerGroups: z
-    .number()
-    .int()
-    .positive()
-    .optional()
-    .describe("Student inputs also include the peer context: every step's summaries averaged over the instrument's N most correlated instruments on the training days (src/data/peers.ts); needs marketContext. Absent = none."),
+  peerGroups: PeerGroupsSettingSchema,
   rewardBaseline: z
     .enum(['none', 'market'])
     .default('none')
