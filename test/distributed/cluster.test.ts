@@ -57,6 +57,24 @@ describe.skipIf(SKIP)('three workers on Redis', () => {
     expect(workers.map((w) => w.log()).join('\n').match(/finished evaluate-\d+ /g)?.length).toBe(6 + 5);
   });
 
+  it('a backtest with the peer context (the forecast planner\'s peer trials, a peer-reading policy) gives the single-process per-order files', async () => {
+    const out = join(root, 'opd-f-peers');
+    const t = await runCli('train', '--algo', 'ppo', '--data', data, '--out', out, '--iterations', '2', '--episodes-per-iteration', '16', '--validate-every', '1', '--hidden', '8', '--teacher', 'forecast', '--distill-coef', '1', '--market-context', '--peer-groups', '2');
+    expect(t.code, t.err).toBe(0);
+    const args = ['backtest', '--data', data, '--strategy', `twap,forecast,${join(out, 'policy.json')}`, '--split', 'all', '--peer-groups', '2'];
+    const local = await runCli(...args, '--out', join(root, 'bt-peers-local'));
+    expect(local.code, local.err).toBe(0);
+    const remote = await runCli(...args, '--out', join(root, 'bt-peers-remote'), '--redis', url, '--shard-days', '3');
+    expect(remote.code, remote.err).toBe(0);
+    for (const f of ['orders.csv', 'orders.json']) expect(readFileSync(join(root, 'bt-peers-remote', f), 'utf8')).toBe(readFileSync(join(root, 'bt-peers-local', f), 'utf8'));
+    // The workers built the policy's episodes with its own groups (without them it refuses to run);
+    // with no --peer-groups at all, the policy still runs with its own groups, and the same decisions.
+    const plain = await runCli('backtest', '--data', data, '--strategy', join(out, 'policy.json'), '--split', 'all', '--out', join(root, 'bt-peers-plain'));
+    expect(plain.code, plain.err).toBe(0);
+    const rows = (dir: string) => readFileSync(join(root, dir, 'orders.csv'), 'utf8').split('\n').filter((l) => l.includes('OPD-F'));
+    expect(rows('bt-peers-plain')).toEqual(rows('bt-peers-local'));
+  });
+
   it('a sweep gives the single-process sweep.json', async () => {
     const args = ['sweep', '--data', data, '--seeds', '2', '--hidden', '8', '--grid', 'iterations=2;episodesPerIteration=8;entropyCoef=0,0.01'];
     const local = await runCli(...args, '--out', join(root, 'sw-local'), '--workers', '0');
