@@ -153,3 +153,8 @@ export function peerGroupsOf(store: DatasetStore, size: number, onProgress?: Pro
   if (!groups) bySize.set(size, (groups = fitPeerGroups(store, size, onProgress)));
   return groups;
 }
+
+/** The peer groups of each distinct size in `sizes` (in their order), fitted once per opened dataset. */
+export function peerGroupsOfSizes(store: DatasetStore, sizes: readonly number[] | null | undefined, onProgress?: ProgressFn): PeerGroups[] {
+  return [...new Set(sizes ?? [])].map((size) => peerGroupsOf(store, size, onProgress));
+}

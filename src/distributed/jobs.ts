@@ -42,8 +42,8 @@ export interface EvaluateJobData extends JobEnvelope {
   readonly orders: readonly Order[];
   /** The settings the orders were generated with (the forecast planner is fitted with them). */
   readonly orderSettings: OrderSettings;
-  /** The forecast planner also tries peer inputs with groups of this size; absent = not. */
-  readonly peerGroups?: number | null;
+  /** The forecast planner also tries peer inputs with groups of each of these sizes; absent = not. */
+  readonly peerGroups?: readonly number[] | null;
   readonly sim: SimSettings;
   readonly ac: AlmgrenChrissSettings;
   readonly policyMode: EvaluationMode | null;

@@ -17,7 +17,7 @@ import type { Strategy } from '../strategies/types.js';
 import type { ProgressFn } from '../util/progress.js';
 import { staticStrategyFor } from './static-fit.js';
 import { fitForecastOnStore } from './forecast-fit.js';
-import { peerGroupsOf, type PeerGroups } from '../data/peers.js';
+import { peerGroupsOfSizes, type PeerGroups } from '../data/peers.js';
 import { PLANNER_STRATEGY, requirePlanner } from './planner-model.js';
 import { reportRuns, runStrategies, type Comparison, type OrderIndex } from './compare.js';
 import { concatRuns, type StrategyRun } from './run.js';
@@ -48,8 +48,8 @@ export interface BacktestRequest {
   readonly maxOrdersInMemory?: number;
   /** Policies' evaluation mode; null or absent = the one each policy file records. */
   readonly policyMode?: EvaluationMode | null;
-  /** The forecast planner also tries peer inputs with groups of this size (src/data/peers.ts); null or absent = not. */
-  readonly peerGroups?: number | null;
+  /** The forecast planner also tries peer inputs with groups of each of these sizes (src/data/peers.ts); null or absent = not. */
+  readonly peerGroups?: readonly number[] | null;
 }
 
 export interface BacktestResult extends Comparison {
@@ -122,8 +122,8 @@ export interface StrategyContext {
   readonly mode: EvaluationMode | null;
   /** The order settings the forecast planner is fitted with. */
   readonly orders: OrderSettings;
-  /** The forecast planner also tries peer inputs with groups of this size; null or absent = not. */
-  readonly peerGroups?: number | null;
+  /** The forecast planner also tries peer inputs with groups of each of these sizes; null or absent = not. */
+  readonly peerGroups?: readonly number[] | null;
 }
 
 /**
@@ -135,9 +135,9 @@ export function resolveStrategy(spec: string, store: DatasetStore, ctx: Strategy
   if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null, peers: null };
   if (spec.toLowerCase() === STATIC_STRATEGY) return { strategy: staticStrategyFor(store, sim).strategy, featureStats: null, peers: null };
   if (spec.toLowerCase() === FORECAST_STRATEGY) {
-    const peers = ctx.peerGroups != null ? peerGroupsOf(store, ctx.peerGroups) : null;
-    const { strategy, fit } = fitForecastOnStore(store, sim, orders, undefined, peers);
-    return { strategy, featureStats: null, peers: fit.chosen.inputs === 'peers' ? peers : null };
+    const groups = peerGroupsOfSizes(store, ctx.peerGroups);
+    const { strategy, fit } = fitForecastOnStore(store, sim, orders, undefined, groups);
+    return { strategy, featureStats: null, peers: groups.find((g) => fit.chosen.inputs === 'peers' && g.size === fit.chosen.peerGroupSize) ?? null };
   }
   if (spec.toLowerCase() === PLANNER_STRATEGY) return { strategy: requirePlanner(store, sim), featureStats: null, peers: null };
   if (!existsSync(spec)) throw new ExecLabError(`strategy '${spec}': not one of ${[...RULE_STRATEGIES, STATIC_STRATEGY, FORECAST_STRATEGY].join(', ')} and no such policy file (the synthetic market also has '${PLANNER_STRATEGY}')`, 2);

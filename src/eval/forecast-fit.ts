@@ -37,6 +37,8 @@ export interface ForecastTrial {
   readonly inputs: ForecastInputs;
   readonly lambda: number;
   readonly intercept: boolean;
+  /** 'peers' inputs: the size of the peer groups. */
+  readonly peerGroupSize?: number;
   /** Mean reward (x 10^-2) and PA (bps) on the validation orders. */
   readonly validationRewardE2: number;
   readonly validationPaBps: number;
@@ -52,6 +54,8 @@ export interface ForecastFit {
   readonly validationOrders: number;
   readonly trials: readonly ForecastTrial[];
   readonly chosen: ForecastTrial;
+  /** The peer group size of the best-scoring 'peers' trial (what the learners read), or null without groups. */
+  readonly bestPeerGroupSize: number | null;
   /**
    * Out-of-sample R^2 on validation of the chosen forecasts [decision t][k - t - 1], against
    * predicting the training mean: 1 - SSE / SS around the training mean. Negative = worse than it.
@@ -94,48 +98,63 @@ function validationR2(forecast: ForecastModel, trainMeans: Float64Array[], episo
 }
 
 /**
- * With `peers`, the episodes carry the peer context and the 'peers' inputs are among the trials;
- * without, they are not tried.
+ * With peer groups, the episodes carry the peer context and the 'peers' inputs are among the
+ * trials, once per group (the groups' sizes are trial settings like the penalty); without, they
+ * are not tried.
  */
 export function fitForecastOnStore(
   store: DatasetStore,
   sim: SimSettings,
   orders: OrderSettings,
   onProgress?: ProgressFn,
-  peers: PeerGroups | null = null,
+  peerGroups: readonly PeerGroups[] = [],
 ): { strategy: Strategy; fit: ForecastFit } {
   const grid = periodGrid(sim, store.meta.barMinutes, store.meta.minutesPerDay);
   const T = grid.periods;
   if (T < 2) throw new ExecLabError('the forecast planner needs at least two decision periods');
-  const variants = FORECAST_VARIANTS.filter((v) => peers !== null || v.inputs !== 'peers');
-  const kinds = [...new Set(variants.map((v) => v.inputs))];
-  const acc = new Map(kinds.map((kind) => [kind, Array.from({ length: T - 1 }, (_, t) => new MomentAccumulator(forecastWidth(kind), T - 1 - t))]));
+  const accumulators = (kind: ForecastInputs): MomentAccumulator[] => Array.from({ length: T - 1 }, (_, t) => new MomentAccumulator(forecastWidth(kind), T - 1 - t));
+  // 'level' and 'relative' once; 'peers' once per group (each group's episodes carry its own context).
+  const shared = new Map<ForecastInputs, MomentAccumulator[]>((['level', 'relative'] as const).map((kind) => [kind, accumulators(kind)]));
+  const perGroup = peerGroups.map(() => accumulators('peers'));
+  const groups: ReadonlyArray<PeerGroups | null> = peerGroups.length > 0 ? peerGroups : [null];
   const train = store.datesOf('train');
   for (let d = 0; d < train.length; d += DAYS_PER_CHUNK) {
-    const dates = train.slice(d, d + DAYS_PER_CHUNK);
-    const episodes = buildEpisodes(store, generateOrders(store, dates, orders), sim, { peers }).episodes;
-    for (const kind of kinds) accumulate(episodes, kind, acc.get(kind)!);
+    const chunkOrders = generateOrders(store, train.slice(d, d + DAYS_PER_CHUNK), orders);
+    for (const [g, peers] of groups.entries()) {
+      const episodes = buildEpisodes(store, chunkOrders, sim, { peers }).episodes;
+      if (g === 0) for (const [kind, acc] of shared) accumulate(episodes, kind, acc);
+      if (peers) accumulate(episodes, 'peers', perGroup[g]);
+    }
     onProgress?.(Math.min(train.length, d + DAYS_PER_CHUNK), train.length, 'fitting the forecasts');
   }
-  const rows = acc.get('level')![0].count;
+  const rows = shared.get('level')![0].count;
   if (rows < 2) throw new ExecLabError('cannot fit the forecast planner: fewer than two valid instrument-days on the training split');
   const validOrders = generateOrders(store, store.datesOf('validation'), { ...orders, seed: orders.seed + 1 });
   if (validOrders.length === 0) throw new ExecLabError('cannot choose the forecast planner: no orders on the validation split');
-  const valid = buildEpisodes(store, validOrders, sim, { peers }).episodes;
-  const trials: Array<ForecastTrial & { forecast: ForecastModel }> = [];
-  const total = variants.length * FORECAST_PENALTIES.length;
-  for (const { inputs, intercept } of variants) {
+  const valid = groups.map((peers) => buildEpisodes(store, validOrders, sim, { peers }).episodes);
+  const trials: Array<ForecastTrial & { forecast: ForecastModel; acc: MomentAccumulator[]; group: number }> = [];
+  const candidates = [
+    ...FORECAST_VARIANTS.filter((v) => v.inputs !== 'peers').map((v) => ({ ...v, acc: shared.get(v.inputs)!, group: 0 })),
+    ...peerGroups.map((_, g) => ({ inputs: 'peers' as const, intercept: false, acc: perGroup[g], group: g })),
+  ];
+  const total = candidates.length * FORECAST_PENALTIES.length;
+  for (const { inputs, intercept, acc, group } of candidates) {
+    const peers = inputs === 'peers' ? peerGroups[group] : null;
     for (const lambda of FORECAST_PENALTIES) {
-      const models = acc.get(inputs)!.map((a) => solveRidge(a, lambda, intercept));
-      const forecast: ForecastModel = inputs === 'peers' && peers ? { inputs, models, peers } : { inputs, models };
-      const run = runStrategy(createForecastPlanner(forecast, sim.alpha), valid, sim);
-      const reward = estimate(run.reward, valid.date);
+      const models = acc.map((a) => solveRidge(a, lambda, intercept));
+      const forecast: ForecastModel = peers ? { inputs, models, peers } : { inputs, models };
+      const episodes = valid[group];
+      const run = runStrategy(createForecastPlanner(forecast, sim.alpha), episodes, sim);
+      const reward = estimate(run.reward, episodes.date);
       const se = reward.seByDay ?? reward.se;
       trials.push({
         inputs,
         lambda,
         intercept,
+        ...(peers ? { peerGroupSize: peers.size } : {}),
         forecast,
+        acc,
+        group,
         validationRewardE2: 100 * reward.mean,
         validationPaBps: mean(run.paBps),
         validationRewardSeByDayE2: 100 * se,
@@ -148,17 +167,20 @@ export function fitForecastOnStore(
   // that a forecast whose gain rests on a few days' market moves does not win on their luck. Ties
   // keep the earlier trial.
   const best = trials.reduce((b, x) => (x.scoreE2 > b.scoreE2 ? x : b));
-  const trainMeans = acc.get(best.inputs)!.map((a) => a.sumY.map((s) => s / a.count));
-  const strip = ({ forecast: _f, ...rest }: (typeof trials)[number]): ForecastTrial => rest;
+  const peerTrials = trials.filter((t) => t.inputs === 'peers');
+  const bestPeers = peerTrials.length > 0 ? peerTrials.reduce((b, x) => (x.scoreE2 > b.scoreE2 ? x : b)) : null;
+  const trainMeans = best.acc.map((a) => a.sumY.map((s) => s / a.count));
+  const strip = ({ forecast: _f, acc: _a, group: _g, ...rest }: (typeof trials)[number]): ForecastTrial => rest;
   return {
     strategy: createForecastPlanner(best.forecast, sim.alpha),
     fit: {
       trainRows: rows,
       trainDays: train.length,
-      validationOrders: valid.count,
+      validationOrders: valid[0].count,
       trials: trials.map(strip),
       chosen: strip(best),
-      validationR2: validationR2(best.forecast, trainMeans, valid),
+      bestPeerGroupSize: bestPeers?.peerGroupSize ?? null,
+      validationR2: validationR2(best.forecast, trainMeans, valid[best.group]),
     },
   };
 }

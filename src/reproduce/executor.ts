@@ -26,8 +26,8 @@ export interface EvaluationSet {
   readonly orders: readonly Order[];
   /** The settings the orders were generated with (the forecast planner is fitted with them). */
   readonly orderSettings: OrderSettings;
-  /** The size of the peer groups the episodes' peer context uses (the forecast planner's too); null or absent = none. */
-  readonly peerGroups?: number | null;
+  /** The peer group sizes the forecast planner tries (the reproduction's --peer-groups); null or absent = none. */
+  readonly peerGroups?: readonly number[] | null;
   readonly episodes: EpisodeSet;
 }
 

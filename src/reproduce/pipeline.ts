@@ -23,7 +23,7 @@ import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
 import { fitForecastOnStore } from '../eval/forecast-fit.js';
-import { peerGroupsOf, type PeerGroups } from '../data/peers.js';
+import { peerGroupsOfSizes } from '../data/peers.js';
 import { applyMethodSettings, type MethodBase } from './method-settings.js';
 import { readMethodSweeps } from './method-sweeps.js';
 import { forecastSection } from '../report/forecast-section.js';
@@ -230,13 +230,21 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     ui.log(`${m}: settings of method sweep ${own.path} (trial ${own.sweep.chosen}): ${JSON.stringify(own.settings)}${methods.includes(m) ? '' : ' (not trained: not in --methods, or OPD without OPD-T)'}`);
   }
   if (s.peerGroups !== null && !s.marketContext) throw new ExecLabError('--peer-groups needs --market-context: a student reads the peer context after the market context', 2);
-  // The peer groups of the peer context (fitted on the training days), when the learners read it.
-  let peers: PeerGroups | null = null;
-  if (s.peerGroups !== null) {
-    const peerBar = ui.bar('peer groups');
-    peers = peerGroupsOf(store, s.peerGroups, peerBar.update);
-    peerBar.stop();
-  }
+  // The peer groups of each size the forecast planner tries (fitted on the training days).
+  const peerBar = s.peerGroups !== null ? ui.bar('peer groups') : null;
+  const groups = peerGroupsOfSizes(store, s.peerGroups, peerBar?.update);
+  peerBar?.stop();
+  // The forecast planner: regressions on the students' own inputs (fitted on training, chosen on
+  // validation, the peer group size among the trials).
+  const fcBar = ui.bar('forecast planner');
+  const forecast = fitForecastOnStore(store, sim, orders, fcBar.update, groups);
+  fcBar.stop();
+  const chosen = forecast.fit.chosen;
+  ui.log(`forecast planner: ${chosen.inputs} inputs${chosen.peerGroupSize !== undefined ? ` (peer groups of ${chosen.peerGroupSize})` : ''}, lambda ${chosen.lambda}, ${chosen.intercept ? 'with' : 'without'} intercept; validation PA ${chosen.validationPaBps.toFixed(2)} bps`);
+  // The learners read the peer context of the best peer trial's group size.
+  const peerGroupSize = forecast.fit.bestPeerGroupSize;
+  const peers = groups.find((g) => g.size === peerGroupSize) ?? null;
+  if (peers) ui.log(`peer context: groups of ${peers.size}, the best peer trial of the forecast planner on validation`);
   const testOrders = generateOrders(store, store.datesOf('test'), { ...orders, seed: orders.seed + 2 });
   const epBar = ui.bar('test episodes');
   const test = buildEpisodes(store, testOrders, sim, { onProgress: epBar.update, peers }).episodes;
@@ -246,11 +254,6 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // The fitted static schedule: the best single schedule on the training days (no state at all).
   const fitted = staticStrategyFor(store, sim);
   ui.log(`static schedule fitted on ${fitted.fit.days} training days: ${Array.from(fitted.fit.sellShares, (x) => x.toFixed(3)).join(' ')} of Q per period (sell)`);
-  // The forecast planner: regressions on the students' own inputs (fitted on training, chosen on validation).
-  const fcBar = ui.bar('forecast planner');
-  const forecast = fitForecastOnStore(store, sim, orders, fcBar.update, peers);
-  fcBar.stop();
-  ui.log(`forecast planner: ${forecast.fit.chosen.inputs} inputs, lambda ${forecast.fit.chosen.lambda}, ${forecast.fit.chosen.intercept ? 'with' : 'without'} intercept; validation PA ${forecast.fit.chosen.validationPaBps.toFixed(2)} bps`);
   // On the synthetic market, the model-aware planner: the practical ceiling of a past-only policy.
   const planner = plannerFor(store, sim);
   const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy, forecast.strategy, ...(planner ? [planner] : [])];
@@ -269,7 +272,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     distillCoef: s.distillCoef,
     learner: {
       marketContext: s.marketContext,
-      peerGroups: s.peerGroups,
+      peerGroups: peerGroupSize,
       rewardBaseline: s.rewardBaseline,
       entropyCoef: s.entropyCoef,
       initialPolicy: s.initialPolicy,

@@ -29,7 +29,12 @@ export const ReproduceSettingsSchema = z.object({
   distillCoef: z.number().min(0).default(0.01).describe('OPD: weight mu of the distillation loss (SPEC 8: 0.01)'),
   distillMode: z.enum(['query', 'replay']).default('query').describe("OPD: 'query' the teacher on the student's state (the paper) or 'replay' its own actions (the released code)"),
   marketContext: z.boolean().default(false).describe("learners' students also read the market context (the cross-section's past periods)"),
-  peerGroups: PeerGroupSizeSchema.nullable().default(null).describe("learners' students also read the peer context (the past periods of each instrument's N most correlated instruments on the training split; needs --market-context), and the forecast planner also tries inputs against it"),
+  peerGroups: z
+    .array(PeerGroupSizeSchema)
+    .min(1)
+    .nullable()
+    .default(null)
+    .describe("the forecast planner also tries inputs against each instrument's peer group (its N most correlated instruments on the training split) for each N given (comma-separated), and the learners' students read the peer context of the N of its best such trial on validation (needs --market-context)"),
   rewardBaseline: z.enum(['none', 'market']).default('none').describe("OPD reward in training: 'market' takes out the day's market move (see execlab train --help)"),
   teacherIterations: z.number().int().positive().nullable().default(null).describe("OPD-T's iterations, when the teacher should learn longer than the budget's (its validation curve still rising)"),
   teacherEpisodesPerIteration: z.number().int().positive().nullable().default(null).describe("OPD-T's episodes collected per iteration, when the teacher should see larger collections than the budget's"),

@@ -252,7 +252,7 @@ export async function runTask(task: TrainTask, teacherPolicyPath: string | null,
     // The forecast planner is fitted here, on the training and validation splits of the task's data.
     let forecast = task.ruleTeacher ? forecastCache.get(key) : undefined;
     if (task.ruleTeacher && !forecast) {
-      forecast = fitForecastOnStore(store, task.sim, task.orders, undefined, peers).strategy;
+      forecast = fitForecastOnStore(store, task.sim, task.orders, undefined, peers ? [peers] : []).strategy;
       forecastCache.set(key, forecast);
     }
     const ruleTeacher = task.ruleTeacher && forecast ? { strategy: forecast, name: task.ruleTeacher.name, coef: task.ruleTeacher.coef } : undefined;

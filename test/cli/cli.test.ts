@@ -128,14 +128,18 @@ describe('execlab CLI end to end', () => {
     const refused = await run(...base, '--out', join(dir, 'rep-peers0'), '--peer-groups', '3');
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/--peer-groups needs --market-context/);
-    const r = await run(...base, '--out', join(dir, 'rep-peers'), '--market-context', '--peer-groups', '3');
+    const r = await run(...base, '--out', join(dir, 'rep-peers'), '--market-context', '--peer-groups', '2,3');
     expect(r.code, r.err).toBe(0);
     const md = readFileSync(join(dir, 'rep-peers', 'report', 'report.md'), 'utf8');
-    expect(md).toMatch(/\| \d+ \| peers \| 0\.001 \| no \|/);
+    // Every group size is a trial of the forecast planner, in the report.
+    for (const size of [2, 3]) expect(md).toMatch(new RegExp(`\\| \\d+ \\| peers \\(${size}\\) \\| 0\\.001 \\| no \\|`));
+    // The learners read the peer context of the best peer trial's size, as the log says.
+    const size = Number(/peer context: groups of (\d+), the best peer trial/.exec(r.err)?.[1]);
+    expect([2, 3]).toContain(size);
     const [policyDir] = readdirSync(join(dir, 'rep-peers', 'cache'));
     const policy = loadPolicy(join(dir, 'rep-peers', 'cache', policyDir, 'policy.json'));
-    expect(policy.spec.peers?.size).toBe(3);
-    expect(policy.training.settings).toMatchObject({ marketContext: true, peerGroups: 3 });
+    expect(policy.spec.peers?.size).toBe(size);
+    expect(policy.training.settings).toMatchObject({ marketContext: true, peerGroups: size });
   });
 
   it('bad input: a clear error naming the key, the value and what is allowed', async () => {

@@ -94,8 +94,8 @@ describe('real-data options', () => {
     const b = await run('backtest', '--data', one, '--strategy', `twap,forecast,${join(out, 'policy.json')}`, '--peer-groups', '2', '--out', join(dir, 'bt-peers'));
     expect(b.code, b.err).toBe(0);
     expect(b.out).toMatch(/\nOPD-F\s+12/);
-    const summary = JSON.parse(readFileSync(join(dir, 'bt-peers', 'summary.json'), 'utf8')) as { settings: { peerGroups: number } };
-    expect(summary.settings.peerGroups).toBe(2);
+    const summary = JSON.parse(readFileSync(join(dir, 'bt-peers', 'summary.json'), 'utf8')) as { settings: { peerGroups: number[] } };
+    expect(summary.settings.peerGroups).toEqual([2]);
     // The live service cannot rebuild the cross-section, so it refuses the policy.
     expect(() => policyRuntime(p)).toThrow(/market context/);
   });

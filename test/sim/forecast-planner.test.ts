@@ -129,7 +129,7 @@ describe('the forecast planner', () => {
     const store = memoryStore({ instruments: 12, days: 12, validationDays: 2, testDays: 2, predictability: 4, seed: 6 }, 8, 2);
     const orders = OrderSettingsSchema.parse({});
     const peers = fitPeerGroups(store, 3);
-    const { fit } = fitForecastOnStore(store, DEFAULT_SIM_SETTINGS, orders, undefined, peers);
+    const { fit } = fitForecastOnStore(store, DEFAULT_SIM_SETTINGS, orders, undefined, [peers]);
     expect(fit.trials).toHaveLength(28);
     expect(fit.trials.filter((t) => t.inputs === 'peers')).toHaveLength(7);
     // The other trials are the ones a fit without peer groups scores.
@@ -143,5 +143,16 @@ describe('the forecast planner', () => {
     expect(() => runStrategy(createForecastPlanner(model, 1), test(null), settings)).toThrow(/peer groups/);
     expect(() => runStrategy(createForecastPlanner(model, 1), test(fitPeerGroups(store, 2)), settings)).toThrow(/peer groups/);
     expect(runStrategy(createForecastPlanner(model, 1), test(peers), settings).paBps.length).toBeGreaterThan(0);
+    // Several group sizes: one set of peer trials each, and the best of them names the size.
+    const two = fitPeerGroups(store, 2);
+    const both = fitForecastOnStore(store, DEFAULT_SIM_SETTINGS, orders, undefined, [peers, two]).fit;
+    expect(both.trials).toHaveLength(35);
+    expect(both.trials.filter((t) => t.inputs !== 'peers')).toEqual(plain.trials);
+    expect(both.trials.filter((t) => t.peerGroupSize === 3)).toEqual(fit.trials.filter((t) => t.inputs === 'peers'));
+    const peerTrials = both.trials.filter((t) => t.inputs === 'peers');
+    expect(peerTrials.map((t) => t.peerGroupSize)).toEqual([...new Array(7).fill(3), ...new Array(7).fill(2)]);
+    const bestPeer = peerTrials.reduce((b, t) => (t.scoreE2 > b.scoreE2 ? t : b));
+    expect(both.bestPeerGroupSize).toBe(bestPeer.peerGroupSize);
+    expect(plain.bestPeerGroupSize).toBeNull();
   });
 });

@@ -47,7 +47,12 @@ export const BacktestSchema = z
       .nullable()
       .default(null)
       .describe("policies: 'greedy' (the most likely action), 'expected' (the distribution's expected share of Q) or 'sample' (an action drawn from the distribution, as in training; seeded, repeatable)"),
-    peerGroups: PeerGroupSizeSchema.nullable().default(null).describe("forecast: also try inputs against each instrument's peer group, its N most correlated instruments on the training split (chosen on validation like the rest)"),
+    peerGroups: z
+      .array(PeerGroupSizeSchema)
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe("forecast: also try inputs against each instrument's peer group, its N most correlated instruments on the training split, for each N given (comma-separated; chosen on validation like the rest)"),
   })
   .extend(DistributedSchema.shape)
   .strict();

@@ -201,7 +201,7 @@ export function registerTrainCommand(program: Command): void {
       const fromForecast = s.teacher !== null && s.teacher.toLowerCase() === FORECAST_STRATEGY;
       if (fromForecast && s.distillMode !== 'query') throw new ExecLabError("--teacher forecast: a rule is asked on the student's states; --distill-mode replay does not apply", 2);
       const teacher = s.teacher !== null && !fromForecast ? { policy: loadPolicy(s.teacher), mode: s.distillMode, coef: s.distillCoef } : undefined;
-      const ruleTeacher = fromForecast ? { strategy: fitForecastOnStore(store, sim, orders, undefined, peers).strategy, name: FORECAST_NAME, coef: s.distillCoef } : undefined;
+      const ruleTeacher = fromForecast ? { strategy: fitForecastOnStore(store, sim, orders, undefined, peers ? [peers] : []).strategy, name: FORECAST_NAME, coef: s.distillCoef } : undefined;
       const name = s.name ?? (settings.view === 'teacher' ? 'OPD-T' : teacher ? 'OPD' : ruleTeacher ? 'OPD-F' : settings.reward === 'sparse' ? 'PPO' : 'OPD-S');
       job = { algo, name, settings, teacher, ruleTeacher };
     } else {
