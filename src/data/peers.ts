@@ -38,6 +38,21 @@ export function peersFromReturns(x: Float64Array, n: number, L: number, k: numbe
       m[a] = 1;
     }
   }
+  // An instrument with every return (most of them) needs no mask: for a pair of two such, the
+  // sums of squares over the common returns are each one's own sum, added in the same order as the
+  // masked loop adds them, so only the cross product is left to compute.
+  const complete = new Uint8Array(n);
+  const sq = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let all = 1;
+    let q = 0;
+    for (let l = 0; l < L; l++) {
+      all &= m[i * L + l];
+      q += v[i * L + l] * v[i * L + l];
+    }
+    complete[i] = all;
+    sq[i] = q;
+  }
   const corr = new Float64Array(n * n).fill(NaN);
   for (let i = 0; i < n; i++) {
     const oi = i * L;
@@ -47,12 +62,22 @@ export function peersFromReturns(x: Float64Array, n: number, L: number, k: numbe
       let xx = 0;
       let yy = 0;
       let c = 0;
-      for (let l = 0; l < L; l++) {
-        const both = m[oi + l] * m[oj + l];
-        xy += v[oi + l] * v[oj + l];
-        xx += v[oi + l] * v[oi + l] * both;
-        yy += v[oj + l] * v[oj + l] * both;
-        c += both;
+      if (complete[i] && complete[j]) {
+        // Four terms per pass, still added one after another (the same sum, bit for bit).
+        let l = 0;
+        for (; l + 4 <= L; l += 4) xy = xy + v[oi + l] * v[oj + l] + v[oi + l + 1] * v[oj + l + 1] + v[oi + l + 2] * v[oj + l + 2] + v[oi + l + 3] * v[oj + l + 3];
+        for (; l < L; l++) xy += v[oi + l] * v[oj + l];
+        xx = sq[i];
+        yy = sq[j];
+        c = L;
+      } else {
+        for (let l = 0; l < L; l++) {
+          const both = m[oi + l] * m[oj + l];
+          xy += v[oi + l] * v[oj + l];
+          xx += v[oi + l] * v[oi + l] * both;
+          yy += v[oj + l] * v[oj + l] * both;
+          c += both;
+        }
       }
       if (c < minOverlap || !(xx > 0) || !(yy > 0)) continue;
       const r = xy / Math.sqrt(xx * yy);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Rng } from '../../src/util/random.js';
 import { fitPeerGroups, peerIndices, peersFromReturns, residualReturns, samePeerGroups } from '../../src/data/peers.js';
 import { buildEpisodes } from '../../src/sim/episodes.js';
 import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../../src/sim/observation.js';
@@ -43,6 +45,45 @@ describe('peers from returns', () => {
     const p = peersFromReturns(y, 4, 4, 1, 2);
     expect(p[3]).toEqual([0]); // a tie of 0 and 1 at 1.0 goes to the lower index
     expect(peersFromReturns(y, 4, 4, 3, 4)[3]).toEqual([]); // three common returns < 4: no pairs for 3
+  });
+});
+
+/** The plain masked correlation of every pair, for the property below. */
+function referencePeers(x: Float64Array, n: number, L: number, k: number, minOverlap: number): number[][] {
+  const corr = (i: number, j: number): number => {
+    let xy = 0;
+    let xx = 0;
+    let yy = 0;
+    let c = 0;
+    for (let l = 0; l < L; l++) {
+      const a = x[i * L + l];
+      const b = x[j * L + l];
+      if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+      xy += a * b;
+      xx += a * a;
+      yy += b * b;
+      c++;
+    }
+    return c < minOverlap || !(xx > 0) || !(yy > 0) ? NaN : xy / Math.sqrt(xx * yy);
+  };
+  return Array.from({ length: n }, (_, i) => {
+    const cand = Array.from({ length: n }, (_, j) => j).filter((j) => j !== i && Number.isFinite(corr(i, j)));
+    return cand.sort((a, b) => corr(i, b) - corr(i, a) || a - b).slice(0, k);
+  });
+}
+
+describe('peers from returns: the same as the plain masked correlation (property)', () => {
+  it('with complete and incomplete instruments alike', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 7 }), fc.integer({ min: 1, max: 11 }), fc.integer({ min: 0, max: 1000 }), (n, L, seed) => {
+        const rng = new Rng(seed);
+        const x = Float64Array.from({ length: n * L }, () => (rng.uniform() < 0.15 ? NaN : rng.normal()));
+        // Some instruments complete, so that both ways of summing are used.
+        for (let l = 0; l < L; l++) x[l] = rng.normal();
+        expect(peersFromReturns(x, n, L, 3, 2)).toEqual(referencePeers(x, n, L, 3, 2));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
