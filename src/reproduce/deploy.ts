@@ -30,6 +30,8 @@ export interface DeployCandidate {
   readonly score: number;
   /** Whether it reads the market context (the day's cross-section): backtests run it, the live service cannot. */
   readonly marketContext: boolean;
+  /** The size of the peer groups whose context it reads (they are in its file), or null. */
+  readonly peerGroups: number | null;
 }
 
 export interface DeployChoice {
@@ -73,6 +75,7 @@ export function deployCandidate(method: string, seed: number, source: string, fi
     validationPaBps: best.paBps,
     score: rule === 'one-se' ? best.reward - se! : best.paBps,
     marketContext: file.spec.market === true,
+    peerGroups: file.spec.peers?.size ?? null,
   };
 }
 
@@ -137,7 +140,10 @@ export function deploymentSection(choice: DeployChoice, test: ChosenTest | null)
   if (choice.chosen) {
     const c = choice.chosen;
     intro += `Chosen: ${c.method} seed ${c.seed} (${c.mode}), score ${show(c.score)}; its file is deploy/policy.json. `;
-    if (c.marketContext) intro += "It reads the market context (the day's cross-section of instruments), so `execlab backtest` runs it and the live service refuses it. ";
+    if (c.marketContext) {
+      const peers = c.peerGroups !== null ? ` and the peer context (groups of ${c.peerGroups}, kept in its file)` : '';
+      intro += `It reads the market context (the day's cross-section of instruments)${peers}, so \`execlab backtest\` runs it and the live service refuses it. `;
+    }
     if (test) {
       const day = (against: string): string => {
         const t = test.tests.find((x) => x.against === against);

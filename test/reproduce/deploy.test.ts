@@ -21,6 +21,9 @@ describe('the policy to deploy', () => {
     expect(c).toMatchObject({ method: 'OPD-F', seed: 2, source: '/x/policy.json', mode: 'expected', validationPaBps: 1.45, marketContext: false });
     const withMarket = { ...file, spec: { ...file.spec, market: true } };
     expect((deployCandidate('OPD-F', 2, '/x', withMarket, 'one-se') as DeployCandidate).marketContext).toBe(true);
+    expect(c.peerGroups).toBeNull();
+    const withPeers = { ...withMarket, spec: { ...withMarket.spec, peers: { size: 50, groups: {} } } };
+    expect((deployCandidate('OPD-F', 2, '/x', withPeers, 'one-se') as DeployCandidate).peerGroups).toBe(50);
     expect(c.score).toBeCloseTo(0.0061 - 0.0084, 15);
     expect((deployCandidate('OPD-F', 2, '/x', file, 'mean-pa') as DeployCandidate).score).toBe(1.45);
   });
@@ -40,7 +43,7 @@ describe('the policy to deploy', () => {
     expect(() => twapScore({ ...sim, fill: { ...sim.fill, lotSize: 100 } }, periodGrid(sim, 1, 240), 'one-se')).toThrow(/fill model/);
   });
 
-  const cand = (method: string, seed: number, score: number, marketContext = false): DeployCandidate => ({ method, seed, source: `/${method}-${seed}`, mode: 'greedy', validationReward: score, validationRewardSeByDay: 0, validationPaBps: 0, score, marketContext });
+  const cand = (method: string, seed: number, score: number, marketContext = false, peerGroups: number | null = null): DeployCandidate => ({ method, seed, source: `/${method}-${seed}`, mode: 'greedy', validationReward: score, validationRewardSeByDay: 0, validationPaBps: 0, score, marketContext, peerGroups });
 
   it('chooses the best score, the first on ties, and TWAP when none is above it', () => {
     const a = cand('OPD-S', 1, -0.003);
@@ -83,6 +86,8 @@ describe('the policy to deploy', () => {
     expect(s.intro).not.toContain('market context');
     const market = deploymentSection(chooseDeployment([cand('OPD-F', 1, 0.001, true)], -1 / 240, 'one-se', 20), null).intro;
     expect(market).toContain("It reads the market context (the day's cross-section of instruments), so `execlab backtest` runs it and the live service refuses it.");
+    const peers = deploymentSection(chooseDeployment([cand('OPD-F', 1, 0.001, true, 50)], -1 / 240, 'one-se', 20), null).intro;
+    expect(peers).toContain("It reads the market context (the day's cross-section of instruments) and the peer context (groups of 50, kept in its file), so `execlab backtest` runs it");
   });
 
   it('warns when the validation split has a single day, whose scores carry no standard error', () => {
