@@ -27,9 +27,10 @@ export const PeerGroupSizeSchema = z.number().int().min(1);
  * The peers of each of `n` instruments from their residual returns `x` [instrument * L + l] (NaN
  * where missing): the k others with the highest correlation over the returns both have, taken
  * around zero (the residuals' mean is the cross-section's, removed bar by bar). A pair needs at least
- * `minOverlap` common returns; ties go to the lower index. Returns each instrument's peer indices.
+ * `minOverlap` common returns; ties go to the lower index. Returns each instrument's peer indices;
+ * `onProgress` hears the pairs done after each instrument's.
  */
-export function peersFromReturns(x: Float64Array, n: number, L: number, k: number, minOverlap: number): number[][] {
+export function peersFromReturns(x: Float64Array, n: number, L: number, k: number, minOverlap: number, onProgress?: ProgressFn): number[][] {
   const v = new Float64Array(n * L);
   const m = new Float64Array(n * L);
   for (let a = 0; a < n * L; a++) {
@@ -84,6 +85,8 @@ export function peersFromReturns(x: Float64Array, n: number, L: number, k: numbe
       corr[i * n + j] = r;
       corr[j * n + i] = r;
     }
+    // Pairs done so far, out of n (n - 1) / 2.
+    onProgress?.(((i + 1) * (2 * n - i - 2)) / 2, (n * (n - 1)) / 2);
   }
   const out: number[][] = [];
   for (let i = 0; i < n; i++) {
@@ -131,7 +134,18 @@ const MIN_OVERLAP_SHARE = 0.1;
 
 /** Fits peer groups of `size` on the dataset's training days. */
 export function fitPeerGroups(store: DatasetStore, size: number, onProgress?: ProgressFn): PeerGroups {
-  if (!Number.isInteger(size) || size < 1) throw new ExecLabError(`peer group size must be a whole number of at least 1, got ${size}`, 2);
+  return fitPeerGroupSizes(store, [size], onProgress)[0];
+}
+
+/**
+ * Fits peer groups of each of `sizes` on the dataset's training days, from one ranking: each
+ * instrument's peers of a smaller size are the first of its larger group.
+ */
+export function fitPeerGroupSizes(store: DatasetStore, sizes: readonly number[], onProgress?: ProgressFn): PeerGroups[] {
+  for (const size of sizes) {
+    if (!Number.isInteger(size) || size < 1) throw new ExecLabError(`peer group size must be a whole number of at least 1, got ${size}`, 2);
+  }
+  if (sizes.length === 0) return [];
   const codes = store.meta.instruments;
   const bars = store.meta.minutesPerDay;
   const train = store.datesOf('train');
@@ -143,10 +157,13 @@ export function fitPeerGroups(store: DatasetStore, size: number, onProgress?: Pr
     return { close: panel.close, valid: panel.valid };
   });
   const L = train.length * (bars - 1);
-  const idx = peersFromReturns(residualReturns(days, codes.length, bars), codes.length, L, size, Math.max(2, Math.ceil(MIN_OVERLAP_SHARE * L)));
-  const groups: Record<string, string[]> = {};
-  for (const [i, code] of codes.entries()) groups[code] = idx[i].map((j) => codes[j]);
-  return { size, groups };
+  const progress: ProgressFn | undefined = onProgress && ((done, total) => onProgress(done, total, 'peer groups: correlating the instruments'));
+  const ranked = peersFromReturns(residualReturns(days, codes.length, bars), codes.length, L, Math.max(...sizes), Math.max(2, Math.ceil(MIN_OVERLAP_SHARE * L)), progress);
+  return sizes.map((size) => {
+    const groups: Record<string, string[]> = {};
+    for (const [i, code] of codes.entries()) groups[code] = ranked[i].slice(0, size).map((j) => codes[j]);
+    return { size, groups };
+  });
 }
 
 /** Each instrument's peers as indices into `codes` (peers absent from `codes` dropped). */
@@ -172,14 +189,18 @@ const fitted = new WeakMap<DatasetStore, Map<number, PeerGroups>>();
 
 /** The peer groups of `size` fitted on the dataset's training days, once per opened dataset. */
 export function peerGroupsOf(store: DatasetStore, size: number, onProgress?: ProgressFn): PeerGroups {
-  let bySize = fitted.get(store);
-  if (!bySize) fitted.set(store, (bySize = new Map()));
-  let groups = bySize.get(size);
-  if (!groups) bySize.set(size, (groups = fitPeerGroups(store, size, onProgress)));
-  return groups;
+  return peerGroupsOfSizes(store, [size], onProgress)[0];
 }
 
-/** The peer groups of each distinct size in `sizes` (in their order), fitted once per opened dataset. */
+/**
+ * The peer groups of each distinct size in `sizes` (in their order), fitted once per opened dataset
+ * (the sizes not fitted yet from one ranking).
+ */
 export function peerGroupsOfSizes(store: DatasetStore, sizes: readonly number[] | null | undefined, onProgress?: ProgressFn): PeerGroups[] {
-  return [...new Set(sizes ?? [])].map((size) => peerGroupsOf(store, size, onProgress));
+  let bySize = fitted.get(store);
+  if (!bySize) fitted.set(store, (bySize = new Map()));
+  const wanted = [...new Set(sizes ?? [])];
+  const missing = wanted.filter((size) => !bySize.has(size));
+  for (const groups of fitPeerGroupSizes(store, missing, onProgress)) bySize.set(groups.size, groups);
+  return wanted.map((size) => bySize.get(size)!);
 }

@@ -124,6 +124,8 @@ export interface StrategyContext {
   readonly orders: OrderSettings;
   /** The forecast planner also tries peer inputs with groups of each of these sizes; null or absent = not. */
   readonly peerGroups?: readonly number[] | null;
+  /** Progress of the long set-ups (the peer groups, the forecast planner's fit). */
+  readonly onProgress?: ProgressFn;
 }
 
 /**
@@ -135,8 +137,8 @@ export function resolveStrategy(spec: string, store: DatasetStore, ctx: Strategy
   if ((RULE_STRATEGIES as readonly string[]).includes(spec.toLowerCase())) return { strategy: createRuleStrategy(spec, ac), featureStats: null, peers: null };
   if (spec.toLowerCase() === STATIC_STRATEGY) return { strategy: staticStrategyFor(store, sim).strategy, featureStats: null, peers: null };
   if (spec.toLowerCase() === FORECAST_STRATEGY) {
-    const groups = peerGroupsOfSizes(store, ctx.peerGroups);
-    const { strategy, fit } = fitForecastOnStore(store, sim, orders, undefined, groups);
+    const groups = peerGroupsOfSizes(store, ctx.peerGroups, ctx.onProgress);
+    const { strategy, fit } = fitForecastOnStore(store, sim, orders, ctx.onProgress, groups);
     return { strategy, featureStats: null, peers: groups.find((g) => fit.chosen.inputs === 'peers' && g.size === fit.chosen.peerGroupSize) ?? null };
   }
   if (spec.toLowerCase() === PLANNER_STRATEGY) return { strategy: requirePlanner(store, sim), featureStats: null, peers: null };
@@ -254,7 +256,7 @@ export function finishBacktest(orderCount: number, pieces: readonly OrdersRun[],
 export function runBacktest(store: DatasetStore, req: BacktestRequest, onProgress?: ProgressFn): BacktestResult {
   const orders = backtestOrders(store, req);
   const resolved = req.strategies.map((s) =>
-    resolveStrategy(s, store, { ac: req.ac, threads: req.threads ?? 1, sim: req.sim, mode: req.policyMode ?? null, orders: req.orders, peerGroups: req.peerGroups }),
+    resolveStrategy(s, store, { ac: req.ac, threads: req.threads ?? 1, sim: req.sim, mode: req.policyMode ?? null, orders: req.orders, peerGroups: req.peerGroups, onProgress }),
   );
   return finishBacktest(orders.length, [runOrders(store, orders, resolved, req, onProgress)], req.strategies);
 }

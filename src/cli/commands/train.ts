@@ -193,7 +193,12 @@ export function registerTrainCommand(program: Command): void {
     const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
     // The peer context's groups (fitted on the training days), when the learner reads it.
     const size = (s as { peerGroups?: number }).peerGroups;
-    const peers = size !== undefined ? peerGroupsOf(store, size) : null;
+    let peers = null;
+    if (size !== undefined) {
+      const peerBar = progressBar('peer groups');
+      peers = peerGroupsOf(store, size, peerBar.update);
+      peerBar.stop();
+    }
     let job: TrainJob;
     if (algo === 'ppo') {
       const settings = PpoSettingsSchema.parse(pick(s, PPO_KEYS));
@@ -201,7 +206,12 @@ export function registerTrainCommand(program: Command): void {
       const fromForecast = s.teacher !== null && s.teacher.toLowerCase() === FORECAST_STRATEGY;
       if (fromForecast && s.distillMode !== 'query') throw new ExecLabError("--teacher forecast: a rule is asked on the student's states; --distill-mode replay does not apply", 2);
       const teacher = s.teacher !== null && !fromForecast ? { policy: loadPolicy(s.teacher), mode: s.distillMode, coef: s.distillCoef } : undefined;
-      const ruleTeacher = fromForecast ? { strategy: fitForecastOnStore(store, sim, orders, undefined, peers ? [peers] : []).strategy, name: FORECAST_NAME, coef: s.distillCoef } : undefined;
+      let ruleTeacher;
+      if (fromForecast) {
+        const fcBar = progressBar('forecast planner');
+        ruleTeacher = { strategy: fitForecastOnStore(store, sim, orders, fcBar.update, peers ? [peers] : []).strategy, name: FORECAST_NAME, coef: s.distillCoef };
+        fcBar.stop();
+      }
       const name = s.name ?? (settings.view === 'teacher' ? 'OPD-T' : teacher ? 'OPD' : ruleTeacher ? 'OPD-F' : settings.reward === 'sparse' ? 'PPO' : 'OPD-S');
       job = { algo, name, settings, teacher, ruleTeacher };
     } else {
