@@ -17,7 +17,10 @@ export function forecastSection(fit: ForecastFit): SweepSection {
     `${fit.validationOrders.toLocaleString('en-US')} validation orders (chosen: ${fit.chosen.inputs}${fit.chosen.peerGroupSize !== undefined ? ` (${fit.chosen.peerGroupSize})` : ''} inputs, lambda = ${fit.chosen.lambda}, ` +
     `${fit.chosen.intercept ? 'with' : 'without'} the training mean). Out-of-sample R^2 of the chosen forecasts on validation, ` +
     `against the training mean: ${positive} of ${r2.length} positive, best ${best.toFixed(4)}. ` +
-    `What it earns is one measure of what the state supports with a linear model of the students' own inputs.`;
+    `What it earns is one measure of what the state supports with a linear model of the students' own inputs.` +
+    (fit.bestPeerGroupSize !== null && fit.bestPeerGroupSize !== undefined
+      ? ` The best peer trial has groups of ${fit.bestPeerGroupSize}: the peer context the learners of this run read.`
+      : '');
   return {
     intro,
     header: ['trial', 'inputs', 'lambda', 'training mean', 'validation reward (x 10^-2)', 'SE by day', 'score', 'validation PA (bps)', ''],

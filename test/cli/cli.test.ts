@@ -140,6 +140,7 @@ describe('execlab CLI end to end', () => {
     const policy = loadPolicy(join(dir, 'rep-peers', 'cache', policyDir, 'policy.json'));
     expect(policy.spec.peers?.size).toBe(size);
     expect(policy.training.settings).toMatchObject({ marketContext: true, peerGroups: size });
+    expect(md).toContain(`The best peer trial has groups of ${size}: the peer context the learners of this run read.`);
   });
 
   it('bad input: a clear error naming the key, the value and what is allowed', async () => {
