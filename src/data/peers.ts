@@ -143,7 +143,7 @@ export function fitPeerGroups(store: DatasetStore, size: number, onProgress?: Pr
  */
 export function fitPeerGroupSizes(store: DatasetStore, sizes: readonly number[], onProgress?: ProgressFn): PeerGroups[] {
   for (const size of sizes) {
-    if (!Number.isInteger(size) || size < 1) throw new ExecLabError(`peer group size must be a whole number of at least 1, got ${size}`, 2);
+    if (!PeerGroupSizeSchema.safeParse(size).success) throw new ExecLabError(`peer group size must be a whole number of at least 1, got ${size}`, 2);
   }
   if (sizes.length === 0) return [];
   const codes = store.meta.instruments;

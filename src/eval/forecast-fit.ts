@@ -22,14 +22,13 @@ import { estimate, mean } from './stats.js';
 export const FORECAST_PENALTIES = [0.001, 0.01, 0.1, 1, 10, 100, 1000] as const;
 /**
  * The trials: 'level' inputs with and without the training mean, 'relative' inputs without it (their
- * targets have a cross-sectional mean of 0 every day, so the training mean adds nothing), and with
- * peer groups 'peers' inputs, also without it.
+ * targets have a cross-sectional mean of 0 every day, so the training mean adds nothing); with peer
+ * groups, 'peers' inputs without it too, once per group.
  */
-export const FORECAST_VARIANTS: ReadonlyArray<{ readonly inputs: ForecastInputs; readonly intercept: boolean }> = [
+export const FORECAST_VARIANTS: ReadonlyArray<{ readonly inputs: 'level' | 'relative'; readonly intercept: boolean }> = [
   { inputs: 'level', intercept: true },
   { inputs: 'level', intercept: false },
   { inputs: 'relative', intercept: false },
-  { inputs: 'peers', intercept: false },
 ];
 const DAYS_PER_CHUNK = 10;
 
@@ -134,7 +133,7 @@ export function fitForecastOnStore(
   const valid = groups.map((peers) => buildEpisodes(store, validOrders, sim, { peers }).episodes);
   const trials: Array<ForecastTrial & { forecast: ForecastModel; acc: MomentAccumulator[]; group: number }> = [];
   const candidates = [
-    ...FORECAST_VARIANTS.filter((v) => v.inputs !== 'peers').map((v) => ({ ...v, acc: shared.get(v.inputs)!, group: 0 })),
+    ...FORECAST_VARIANTS.map((v) => ({ ...v, acc: shared.get(v.inputs)!, group: 0 })),
     ...peerGroups.map((_, g) => ({ inputs: 'peers' as const, intercept: false, acc: perGroup[g], group: g })),
   ];
   const total = candidates.length * FORECAST_PENALTIES.length;

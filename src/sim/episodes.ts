@@ -8,7 +8,8 @@ import type { Order } from '../data/orders.js';
 import { normaliseFeatures, rawMinuteFeatures } from '../data/features.js';
 import type { DayPanel, FeatureStats } from '../data/types.js';
 import { episodePublicWidth, PUBLIC_FEATURES, summariseMinutes } from './observation.js';
-import { peerIndices, type PeerGroups } from '../data/peers.js';
+import { peerIndices, samePeerGroups, type PeerGroups } from '../data/peers.js';
+import { ExecLabError } from '../errors.js';
 import { periodGrid, type PeriodGrid, type SimSettings } from './settings.js';
 import type { ProgressFn } from '../util/progress.js';
 
@@ -263,6 +264,18 @@ export function daySummaries(
   const market = new Float32Array(S * F);
   for (let s = 0; s < S; s++) if (count[s] > 0) for (let j = 0; j < F; j++) market[s * F + j] = sum[s * F + j] / count[s];
   return { own, market };
+}
+
+/**
+ * Throws unless `episodes` carry the peer groups `peers` that `reader` (a policy, the forecast
+ * planner) reads the peer context with; nothing to check when it reads none.
+ */
+export function requireEpisodePeers(peers: PeerGroups | null | undefined, episodes: EpisodeSet, reader: string): void {
+  if (!peers || samePeerGroups(peers, episodes.peers)) return;
+  throw new ExecLabError(
+    episodes.peers ? `${reader} reads the peer context with other peer groups than these episodes carry` : `${reader} reads the peer context: build the episodes with its peer groups`,
+    2,
+  );
 }
 
 /**

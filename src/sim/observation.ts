@@ -44,13 +44,18 @@ export function publicWidth(spec: { readonly market?: boolean; readonly peers?: 
   return spec.peers ? EPISODE_PUBLIC_FEATURES + PEER_FEATURES : spec.market ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
 }
 
+/** Throws unless episodes storing `stride` public features per step hold the `width` a reader reads. */
+export function requirePublicWidth(width: number, stride: number): void {
+  if (width > stride) throw new Error(`${width} public features per step are read, the episodes store ${stride}: build them with the reader's peer groups`);
+}
+
 /**
  * The first `width` features of every step of `count` episodes' public sequences (stored `stride`
  * wide), packed: what a policy of that width reads.
  */
 export function packPublic(pub: Float32Array, count: number, steps: number, stride: number, width: number): Float32Array {
   const W = stride;
-  if (width > W) throw new Error(`a policy reads ${width} public features per step, the episodes store ${W}: build them with its peer groups`);
+  requirePublicWidth(width, W);
   if (width === W) return pub.subarray(0, count * steps * W);
   const out = new Float32Array(count * steps * width);
   for (let k = 0; k < count * steps; k++) out.set(pub.subarray(k * W, k * W + width), k * width);

@@ -13,12 +13,12 @@
  * quantity is fixed), so forecasts against the current period are enough, and p~ is never needed.
  */
 import type { ExecutionEnv } from '../sim/env.js';
-import type { EpisodeSet } from '../sim/episodes.js';
-import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../sim/observation.js';
+import { requireEpisodePeers, type EpisodeSet } from '../sim/episodes.js';
+import { EPISODE_PUBLIC_FEATURES, PEER_FEATURES, PUBLIC_FEATURES, requirePublicWidth } from '../sim/observation.js';
 import { predictRidge, type RidgeModel } from '../eval/ridge.js';
 import { minutesFrom, planFirstShare, quartersHeld, requireQuarterMap } from './planner.js';
 import type { Strategy } from './types.js';
-import { samePeerGroups, type PeerGroups } from '../data/peers.js';
+import type { PeerGroups } from '../data/peers.js';
 
 /** Public steps a forecast at decision t reads: the latest (t), the day's first period (1), the previous day (0). */
 export const FORECAST_STEPS = 3;
@@ -50,7 +50,7 @@ export function forecastInputs(episodes: EpisodeSet, kind: ForecastInputs, i: nu
   const width = kind === 'level' ? EPISODE_PUBLIC_FEATURES : F;
   // The reference block: the market context for 'relative', the peer context for 'peers'.
   const ref = kind === 'peers' ? 2 * F : F;
-  if (kind === 'peers' && W < 3 * F) throw new Error('the peer forecast needs episodes built with peer groups');
+  if (kind === 'peers') requirePublicWidth(EPISODE_PUBLIC_FEATURES + PEER_FEATURES, W);
   const base = i * episodes.steps * W;
   out.fill(0);
   const put = (slot: number, step: number): void => {
@@ -99,7 +99,7 @@ export function createForecastPlanner(forecast: ForecastModel, alpha: number, na
     begin(env: ExecutionEnv) {
       requireQuarterMap(env.settings.actionMap, 'the forecast planner');
       if (models.length !== env.periods - 1) throw new Error(`the forecast planner has ${models.length} models for ${env.periods} periods`);
-      if (forecast.peers && !samePeerGroups(forecast.peers, env.episodes.peers)) throw new Error('the forecast planner reads the peer context: run it on episodes built with its own peer groups');
+      requireEpisodePeers(forecast.peers, env.episodes, 'the forecast planner');
     },
     decide(env: ExecutionEnv, out: Float64Array) {
       const { grid, quantity, side } = env.episodes;

@@ -192,7 +192,7 @@ export function registerTrainCommand(program: Command): void {
     const sim = SimSettingsSchema.parse({});
     const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
     // The peer context's groups (fitted on the training days), when the learner reads it.
-    const size = (s as { peerGroups?: number }).peerGroups;
+    const size = s.peerGroups;
     let peers = null;
     if (size !== undefined) {
       const peerBar = progressBar('peer groups');

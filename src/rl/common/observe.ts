@@ -4,7 +4,7 @@
  * so a policy cannot read the future through indexing mistakes.
  */
 import type { ExecutionEnv } from '../../sim/env.js';
-import type { ObservationView } from '../../sim/observation.js';
+import { requirePublicWidth, type ObservationView } from '../../sim/observation.js';
 
 /**
  * Copies public step `s` of every episode into `out` [n * width]: the first `width` features of the
@@ -12,7 +12,7 @@ import type { ObservationView } from '../../sim/observation.js';
  */
 export function publicStepInput(env: ExecutionEnv, view: ObservationView, s: number, out: Float32Array, width: number): void {
   const { pub, steps, publicStride: W } = env.episodes;
-  if (width > W) throw new Error(`a policy reads ${width} public features per step, the episodes store ${W}: build them with its peer groups`);
+  requirePublicWidth(width, W);
   if (view === 'student' && s > env.t) {
     throw new Error(`student observation: step ${s} is after the decision time (period ${env.t})`);
   }

@@ -13,7 +13,7 @@ import { Buffer } from 'node:buffer';
 import { z } from 'zod';
 import { MINUTE_FEATURES } from '../../data/features.js';
 import { ExecLabError } from '../../errors.js';
-import { PUBLIC_FEATURES, EPISODE_PUBLIC_FEATURES, PEER_FEATURES } from '../../sim/observation.js';
+import { publicWidth } from '../../sim/observation.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { buildLayout, type NetConfig } from '../../nn/network.js';
 import { decodeFloat32 } from '../../nn/params.js';
@@ -119,7 +119,8 @@ function checkNetwork(doc: z.infer<typeof PolicyDocumentSchema>, issues: string[
   const { spec, network } = doc;
   const c: NetConfig = network.config;
   if (spec.peers && !spec.market) issues.push('spec.peers: a policy that reads the peer context also reads the market context (spec.market true)');
-  const pubIn = spec.peers ? EPISODE_PUBLIC_FEATURES + PEER_FEATURES : spec.market ? EPISODE_PUBLIC_FEATURES : PUBLIC_FEATURES;
+  // The width of a policy with this spec (one with peers reads the market context too, reported above).
+  const pubIn = publicWidth({ market: spec.market === true || spec.peers !== undefined, peers: spec.peers });
   if (c.pubIn !== pubIn) issues.push(`network.config.pubIn: ${c.pubIn}, but spec.market is ${spec.market ?? false} and spec.peers ${spec.peers ? 'given' : 'absent'}: expected ${pubIn}`);
   if (c.privIn !== spec.privateFeatures) issues.push(`network.config.privIn: ${c.privIn}, but spec.privateFeatures is ${spec.privateFeatures}`);
   if (c.actions !== spec.actionMap.length) issues.push(`network.config.actions: ${c.actions}, but spec.actionMap has ${spec.actionMap.length} actions`);

@@ -4,9 +4,8 @@
  * per decision), and records what the learners need.
  */
 import type { ExecutionEnv } from '../../sim/env.js';
-import type { EpisodeSet } from '../../sim/episodes.js';
-import { samePeerGroups, type PeerGroups } from '../../data/peers.js';
-import { ExecLabError } from '../../errors.js';
+import { requireEpisodePeers, type EpisodeSet } from '../../sim/episodes.js';
+import type { PeerGroups } from '../../data/peers.js';
 import { packPublic, publicWidth, type ObservationView } from '../../sim/observation.js';
 import { meanExecutedPaBps } from '../../sim/reward.js';
 import type { Rng } from '../../util/random.js';
@@ -33,9 +32,7 @@ export interface PolicySpec {
 
 /** Throws unless `episodes` carry the peer context a policy of `spec` reads (if it reads one). */
 export function requirePeerContext(spec: PolicySpec, episodes: EpisodeSet): void {
-  if (spec.peers && !samePeerGroups(spec.peers, episodes.peers)) {
-    throw new ExecLabError(episodes.peers ? 'the policy reads the peer context with other peer groups than these episodes carry' : 'the policy reads the peer context: build the episodes with its peer groups', 2);
-  }
+  requireEpisodePeers(spec.peers, episodes, 'the policy');
 }
 
 /** What a rollout recorded, per episode e and period t at [e * T + t]. */
