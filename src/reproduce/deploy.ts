@@ -28,7 +28,7 @@ export interface DeployCandidate {
   readonly validationPaBps: number;
   /** The selection rule's score: reward - SE by day ('one-se') or the mean PA ('mean-pa'). */
   readonly score: number;
-  /** Whether it reads the market context (the day's cross-section): backtests run it, the live service cannot. */
+  /** Whether it reads the market context (the day's cross-section): backtests run it, the live service with its market feed. */
   readonly marketContext: boolean;
   /** The size of the peer groups whose context it reads (they are in its file), or null. */
   readonly peerGroups: number | null;
@@ -142,7 +142,7 @@ export function deploymentSection(choice: DeployChoice, test: ChosenTest | null)
     intro += `Chosen: ${c.method} seed ${c.seed} (${c.mode}), score ${show(c.score)}; its file is deploy/policy.json. `;
     if (c.marketContext) {
       const peers = c.peerGroups !== null ? ` and the peer context (groups of ${c.peerGroups}, kept in its file)` : '';
-      intro += `It reads the market context (the day's cross-section of instruments)${peers}, so \`execlab backtest\` runs it and the live service refuses it. `;
+      intro += `It reads the market context (the day's cross-section of instruments)${peers}, so \`execlab backtest\` runs it, and the live service runs it on the cross-section of its market feed (POST /market/...). `;
     }
     if (test) {
       const day = (against: string): string => {

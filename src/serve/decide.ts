@@ -69,17 +69,23 @@ export interface PolicyRuntime {
  * The policy ready to decide. Bars per day and bar length default to the policy's own; given
  * values that differ are refused (the periods would not be the ones it learned).
  */
-export function policyRuntime(policy: PolicyFile, minutesPerDay?: number, barMinutes?: number): PolicyRuntime {
+export function policyRuntime(policy: PolicyFile, minutesPerDay?: number, barMinutes?: number, options: { readonly marketFeed?: boolean } = {}): PolicyRuntime {
   for (const [what, v] of [['minutes per day', minutesPerDay], ['bar minutes', barMinutes]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ExecLabError(`${what} ${v}: expected a positive integer`, 2);
   }
   if (policy.spec.view !== 'student') throw new ExecLabError(`policy '${policy.name}' sees the future (teacher view): it can be evaluated but not deployed`);
-  if (policy.spec.market) {
-    throw new ExecLabError(`policy '${policy.name}' reads the market context (the cross-section of the day's instruments), which the service (the execution API or /decide) cannot rebuild from one instrument's bars: run it with execlab backtest, or train without --market-context to serve it`, 2);
-  }
+  if (policy.spec.market && !options.marketFeed) throw marketContextRefused(policy);
   const own = policyBars(policy);
   checkPolicyBars(policy, { barMinutes: barMinutes ?? own.barMinutes, barsPerDay: minutesPerDay ?? own.barsPerDay, session: own.session }, 'the server was asked for');
   return { policy, net: ActorCritic.fromJSON(policy.network), grid: periodGrid(policy.sim, own.barMinutes, own.barsPerDay), minutesPerDay: own.barsPerDay };
+}
+
+/** Why a policy that reads the market context cannot run on one instrument's bars. */
+function marketContextRefused(policy: PolicyFile): ExecLabError {
+  return new ExecLabError(
+    `policy '${policy.name}' reads the market context (the cross-section of the day's instruments), which /decide cannot rebuild from one instrument's bars: serve it with execlab serve, whose market feed carries the cross-section, or run it with execlab backtest`,
+    2,
+  );
 }
 
 /**
@@ -116,6 +122,7 @@ export function decide(rt: PolicyRuntime, input: DecisionRequest): Decision {
   if (!parsed.success) throw new ExecLabError(`invalid request: ${parsed.error.issues.slice(0, 8).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`, 2);
   const req = parsed.data;
   const { grid, net, policy } = rt;
+  if (policy.spec.market) throw marketContextRefused(policy);
   const M = rt.minutesPerDay;
   const T = grid.periods;
   const t = req.executed.length;

@@ -85,7 +85,7 @@ describe('the policy to deploy', () => {
     expect(s.intro).not.toContain('Caution');
     expect(s.intro).not.toContain('market context');
     const market = deploymentSection(chooseDeployment([cand('OPD-F', 1, 0.001, true)], -1 / 240, 'one-se', 20), null).intro;
-    expect(market).toContain("It reads the market context (the day's cross-section of instruments), so `execlab backtest` runs it and the live service refuses it.");
+    expect(market).toContain("It reads the market context (the day's cross-section of instruments), so `execlab backtest` runs it, and the live service runs it on the cross-section of its market feed (POST /market/...).");
     const peers = deploymentSection(chooseDeployment([cand('OPD-F', 1, 0.001, true, 50)], -1 / 240, 'one-se', 20), null).intro;
     expect(peers).toContain("It reads the market context (the day's cross-section of instruments) and the peer context (groups of 50, kept in its file), so `execlab backtest` runs it");
   });

@@ -85,8 +85,11 @@ describe('decide: strict validation of the request', () => {
 
   it('refuses a teacher and a policy that reads the market context, saying what runs them instead', () => {
     expect(() => policyRuntime({ ...policy, spec: { ...policy.spec, view: 'teacher' } })).toThrow(/sees the future \(teacher view\): it can be evaluated but not deployed/);
-    expect(() => policyRuntime({ ...policy, spec: { ...policy.spec, market: true } })).toThrow(
-      /reads the market context .* which the service \(the execution API or \/decide\) cannot rebuild from one instrument's bars: run it with execlab backtest/,
-    );
+    const withMarket = { ...policy, spec: { ...policy.spec, market: true } };
+    const refused = /reads the market context .* which \/decide cannot rebuild from one instrument's bars: serve it with execlab serve, whose market feed carries the cross-section, or run it with execlab backtest/;
+    expect(() => policyRuntime(withMarket)).toThrow(refused);
+    // The live service takes it (its market feed carries the context); decide() still refuses it.
+    const live = policyRuntime(withMarket, undefined, undefined, { marketFeed: true });
+    expect(() => decide(live, { side: 'sell', quantity: 1000, previousClose: 10, meanMinuteVolume: 100, today: { open: [], high: [], low: [], close: [], volume: [] } })).toThrow(refused);
   });
 });

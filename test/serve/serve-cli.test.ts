@@ -110,6 +110,17 @@ describe('execlab serve keys', () => {
     expect(bad.err).toMatch(/key id 'x1': expected a positive integer/);
     const none = await run('serve', 'keys', 'add', '--db', db);
     expect(none.code).not.toBe(0);
-    expect(none.err).toMatch(/policy/);
+    expect(none.err).toMatch(/give at least one --policy, or --feed/);
+  });
+
+  it('adds a key that may write the market feed, with or without policies', async () => {
+    const feedDb = join(dir, 'feed-keys.db');
+    const feed = await run('serve', 'keys', 'add', '--db', feedDb, '--feed', '--name', 'feed');
+    expect(feed.code).toBe(0);
+    expect(feed.out).toMatch(/^key 1 \(feed\) for the market feed:$/m);
+    expect((await run('serve', 'keys', 'add', '--db', feedDb, '--feed', '--policy', 'S', '--name', 'both')).code).toBe(0);
+    const listed = (await run('serve', 'keys', 'list', '--db', feedDb)).out;
+    expect(listed).toMatch(/^1\tfeed\t\(feed\)\tcreated/m);
+    expect(listed).toMatch(/^2\tboth\tS,\(feed\)\tcreated/m);
   });
 });

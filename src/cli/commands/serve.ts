@@ -40,10 +40,12 @@ export const ServeSchema = z
 const KeysAddSchema = z
   .object({
     db: Db,
-    policy: z.array(z.string().min(1)).min(1).describe('policy ids the key may run, comma-separated'),
+    policy: z.array(z.string().min(1)).default([]).describe('policy ids the key may run, comma-separated'),
+    feed: z.boolean().default(false).describe('the key may also write the market feed (POST /market/...), which policies that read the market context need'),
     name: z.string().min(1).max(100).default('key').describe('a label for the key (who holds it)'),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.policy.length > 0 || s.feed, { message: 'give at least one --policy, or --feed', path: ['policy'] });
 const KeysDbSchema = z.object({ db: Db }).strict();
 
 /**
@@ -62,7 +64,8 @@ function servedPolicies(specs: readonly string[], minutesPerDay: number | undefi
   for (const spec of specs) {
     const eq = spec.indexOf('=');
     const file = eq > 0 ? spec.slice(eq + 1) : spec;
-    const rt = policyRuntime(loadPolicy(file), minutesPerDay);
+    // Policies that read the market context take it from the server's market feed (POST /market/...).
+    const rt = policyRuntime(loadPolicy(file), minutesPerDay, undefined, { marketFeed: true });
     const id = eq > 0 ? spec.slice(0, eq) : rt.policy.name;
     if (out.has(id)) throw new ExecLabError(`--policy: two policies with the id '${id}': name them ID=FILE`, 2);
     out.set(id, { id, rt });
@@ -114,8 +117,9 @@ export function registerServeCommand(program: Command): void {
     const s = validateSettings(KeysAddSchema, keysSettings(this, KeysAddSchema), 'keys add settings');
     const store = new ServiceStore(s.db);
     try {
-      const { id, key } = addApiKey(store, s.name, s.policy);
-      process.stdout.write(printable(`key ${id} (${s.name}) for ${s.policy.join(', ')}:\n${key}\n`, true));
+      const { id, key } = addApiKey(store, s.name, s.policy, new Date(), s.feed);
+      const may = [...s.policy, ...(s.feed ? ['the market feed'] : [])].join(', ');
+      process.stdout.write(printable(`key ${id} (${s.name}) for ${may}:\n${key}\n`, true));
       process.stderr.write('store it now: it is not shown again\n');
     } finally {
       store.close();
@@ -129,7 +133,7 @@ export function registerServeCommand(program: Command): void {
     try {
       const rows = store.keys();
       if (rows.length === 0) process.stdout.write(`no keys in ${s.db}\n`);
-      for (const k of rows) process.stdout.write(printable(`${k.id}\t${k.name}\t${k.policies.join(',')}\tcreated ${k.createdAt}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\n`, true));
+      for (const k of rows) process.stdout.write(printable(`${k.id}\t${k.name}\t${[...k.policies, ...(k.feed ? ['(feed)'] : [])].join(',')}\tcreated ${k.createdAt}\t${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}\n`, true));
     } finally {
       store.close();
     }

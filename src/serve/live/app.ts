@@ -8,6 +8,10 @@
  *   GET    /executions/:id/plan    the current period's child orders
  *   GET    /executions/:id         state, fills, decisions, PA against the running benchmark
  *   DELETE /executions/:id         cancel
+ *   POST   /market/:date/instruments   the market feed: register the day's universe (a key with the feed right)
+ *   POST   /market/:date/ready         fix the universe
+ *   POST   /market/:date/bars          the universe's bars, each instrument's in time order
+ *   GET    /market/:date               the feed's state
  *   GET    /health, /metrics, /openapi.json   (no key needed)
  *
  * The /executions routes need `Authorization: Bearer <key>`; an execution is visible only to the key
@@ -25,7 +29,21 @@ import { authenticate, KeyLookup } from './auth.js';
 import { toJson } from './json.js';
 import { ApiError } from './errors.js';
 import { createMetrics } from './metrics.js';
-import { AckSchema, BarsSchema, CreateExecutionSchema, ErrorSchema, ExecutionParams, ExecutionViewSchema, FillsSchema, PlanSchema } from './schemas.js';
+import {
+  AckSchema,
+  BarsSchema,
+  CreateExecutionSchema,
+  ErrorSchema,
+  ExecutionParams,
+  ExecutionViewSchema,
+  FillsSchema,
+  MarketAckSchema,
+  MarketBarsSchema,
+  MarketDaySchema,
+  MarketInstrumentsSchema,
+  MarketParams,
+  PlanSchema,
+} from './schemas.js';
 import { ExecutionService, type ServedPolicy } from './service.js';
 import type { ApiKeyRecord, ServiceStore } from './store.js';
 
@@ -187,6 +205,16 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     r.delete('/executions/:id', { schema: { summary: 'Cancel an execution', security, params: ExecutionParams, response: { 200: ExecutionViewSchema, ...errors } } }, (req) =>
       service.cancel(keyOf(req), req.params.id),
     );
+    r.post('/market/:date/instruments', { schema: { summary: 'Register instruments of the day\'s universe for the market feed', security, params: MarketParams, body: MarketInstrumentsSchema, response: { 200: MarketAckSchema, ...errors } } }, (req) =>
+      service.addMarketInstruments(keyOf(req), req.params.date, req.body),
+    );
+    r.post('/market/:date/ready', { schema: { summary: 'Fix the day\'s universe: the feed then takes bars', security, params: MarketParams, response: { 200: MarketDaySchema, ...errors } } }, (req) =>
+      service.marketReady(keyOf(req), req.params.date),
+    );
+    r.post('/market/:date/bars', { schema: { summary: 'Post bars of the universe, each instrument\'s in time order', security, params: MarketParams, body: MarketBarsSchema, response: { 200: MarketAckSchema, ...errors } } }, (req) =>
+      service.addMarketBars(keyOf(req), req.params.date, req.body),
+    );
+    r.get('/market/:date', { schema: { summary: 'The market feed\'s state for a day', security, params: MarketParams, response: { 200: MarketDaySchema, ...errors } } }, (req) => service.marketView(req.params.date));
   });
   await app.ready();
   return { app, service };

@@ -1,7 +1,8 @@
 /**
  * API keys. A key is 32 random bytes shown once when it is made; the store keeps only its SHA-256
  * (a key has 256 bits of entropy, so a fast hash is enough: nobody can guess one to test against the
- * hash, and the lookup per request stays in microseconds). Each key names the policies it may run.
+ * hash, and the lookup per request stays in microseconds). Each key names the policies it may run,
+ * and whether it may write the market feed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { ExecLabError } from '../../errors.js';
@@ -13,11 +14,14 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Makes a key for `policies` (at least one) and stores its hash; returns the key, shown only now. */
-export function addApiKey(store: ServiceStore, name: string, policies: readonly string[], now: Date = new Date()): { id: number; key: string } {
-  if (policies.length === 0) throw new ExecLabError('a key needs at least one --policy it may use', 2);
+/**
+ * Makes a key for `policies` and, with `feed`, the right to write the market feed (at least one of
+ * the two), and stores its hash; returns the key, shown only now.
+ */
+export function addApiKey(store: ServiceStore, name: string, policies: readonly string[], now: Date = new Date(), feed = false): { id: number; key: string } {
+  if (policies.length === 0 && !feed) throw new ExecLabError('a key needs at least one --policy it may use, or --feed', 2);
   const key = PREFIX + randomBytes(32).toString('base64url');
-  const id = store.addKey(name, hashKey(key), [...new Set(policies)], now.toISOString());
+  const id = store.addKey(name, hashKey(key), [...new Set(policies)], now.toISOString(), feed);
   return { id, key };
 }
 

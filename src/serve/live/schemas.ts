@@ -128,3 +128,52 @@ export const AckSchema = z
   })
   .meta({ id: 'Ack' });
 export type Ack = z.infer<typeof AckSchema>;
+
+/** The most instruments one registration may carry, and the most feed bars one request may. */
+export const MAX_FEED_INSTRUMENTS_PER_REQUEST = 5000;
+export const MAX_FEED_BARS_PER_REQUEST = 20_000;
+
+export const MarketParams = z.strictObject({ date: TradingDate });
+
+export const MarketInstrumentSchema = z
+  .strictObject({
+    instrument: Text(64),
+    previousDay: z.array(BarSchema).max(MAX_BARS_PER_REQUEST).optional().describe('Every bar of the instrument\'s previous trading day; omit when unknown (it then does not count in the context of the previous day)'),
+    context: ContextSchema.optional().describe('Default: the previous day\'s last close and its mean volume per bar'),
+  })
+  .meta({ id: 'MarketInstrument' });
+export type MarketInstrumentInput = z.infer<typeof MarketInstrumentSchema>;
+
+export const MarketInstrumentsSchema = z
+  .strictObject({ instruments: z.array(MarketInstrumentSchema).min(1).max(MAX_FEED_INSTRUMENTS_PER_REQUEST) })
+  .meta({ id: 'MarketInstruments' });
+export type MarketInstrumentsBody = z.infer<typeof MarketInstrumentsSchema>;
+
+export const MarketBarSchema = IndexedBarSchema.extend({ instrument: Text(64) }).meta({ id: 'MarketBar' });
+export type MarketBarInput = z.infer<typeof MarketBarSchema>;
+
+export const MarketBarsSchema = z.strictObject({ bars: z.array(MarketBarSchema).min(1).max(MAX_FEED_BARS_PER_REQUEST) }).meta({ id: 'MarketBars' });
+export type MarketBarsBody = z.infer<typeof MarketBarsSchema>;
+
+export const MarketDaySchema = z
+  .object({
+    date: z.string(),
+    status: z.enum(['registering', 'ready']).describe('registering: instruments may still be added; ready: the universe is fixed and bars are taken'),
+    readyAt: z.string().nullable(),
+    instruments: z.int().describe('Instruments in the universe'),
+    withPreviousDay: z.int().describe('Of which with their previous session (they make the context of the previous day)'),
+    barsComplete: z.int().describe('Bars every instrument of the universe has: the context is known for the periods that end by then'),
+  })
+  .meta({ id: 'MarketDay' });
+export type MarketDayView = z.infer<typeof MarketDaySchema>;
+
+export const MarketAckSchema = z
+  .object({
+    date: z.string(),
+    accepted: z.int().describe('New items stored'),
+    duplicates: z.int().describe('Items already stored (a retry): counted once'),
+    instruments: z.int(),
+    barsComplete: z.int(),
+  })
+  .meta({ id: 'MarketAck' });
+export type MarketAck = z.infer<typeof MarketAckSchema>;

@@ -15,8 +15,10 @@ import type { PolicyRuntime } from '../decide.js';
 import { ApiError, badRequest, conflict } from './errors.js';
 import { Execution, type ExecutionHeader, type StoredDecision } from './execution.js';
 import { IncrementalPolicy, initialState, stepSummary, type FeatureContext } from './inference.js';
-import type { Ack, BarsBody, CreateExecution, ExecutionView, FillsBody, Plan } from './schemas.js';
+import { FeedDay } from './market-feed.js';
+import type { Ack, BarsBody, CreateExecution, ExecutionView, FillsBody, MarketAck, MarketBarsBody, MarketDayView, MarketInstrumentsBody, Plan } from './schemas.js';
 import type { ApiKeyRecord, ServiceStore, StoredExecution } from './store.js';
+import { ExecLabError } from '../../errors.js';
 
 /** A policy the service runs, under the id clients name it by. */
 export interface ServedPolicy {
@@ -32,11 +34,18 @@ export interface ServiceOptions {
   readonly now?: () => Date;
 }
 
+/** Days of the market feed kept in memory; older ones are read back from the store when asked for. */
+const FEED_DAYS_IN_MEMORY = 4;
+
 export class ExecutionService {
   private readonly policies = new Map<string, { served: ServedPolicy; incremental: IncrementalPolicy }>();
   private readonly cache = new Map<string, Execution>();
   private readonly maxCached: number;
   private readonly now: () => Date;
+  /** Bars per session of the policies that read the market feed, or null when none does. */
+  readonly feedMinutes: number | null;
+  /** Days of the market feed in memory (read from the store on first use). */
+  private readonly feedDays = new Map<string, FeedDay>();
 
   constructor(
     readonly store: ServiceStore,
@@ -46,8 +55,14 @@ export class ExecutionService {
     for (const p of policies) this.policies.set(p.id, { served: p, incremental: new IncrementalPolicy(p.rt) });
     this.maxCached = options.cachedExecutions ?? 10_000;
     this.now = options.now ?? (() => new Date());
+    // One feed serves every policy that reads the context: they must agree on the session's bars.
+    const readers = policies.filter((p) => p.rt.policy.spec.market);
+    const sessions = new Set(readers.map((p) => p.rt.minutesPerDay));
+    if (sessions.size > 1) throw new ExecLabError(`the policies that read the market context (${readers.map((p) => `${p.id}: ${p.rt.minutesPerDay} bars a day`).join(', ')}) need one market feed: serve them from servers of their own`, 2);
+    this.feedMinutes = readers.length > 0 ? readers[0].rt.minutesPerDay : null;
     store.onCommitFailure(() => {
       this.cache.clear();
+      this.feedDays.clear();
       this.preload();
     });
     this.preload();
@@ -177,9 +192,16 @@ export class ExecutionService {
     const { start } = exec.rt.grid;
     const due: StoredDecision[] = [];
     const remaining = exec.remaining();
+    // A policy that reads the context needs the feed's cross-section up to the period that just ended.
+    const feed = exec.rt.policy.spec.market && exec.decisions.length <= t ? this.feedDay(exec.header.date, false) : null;
+    if (exec.rt.policy.spec.market && exec.decisions.length <= t) {
+      const why = feed ? feed.notReady(exec.header.instrument, t, start) : `the market feed has nothing for ${exec.header.date}: policy '${exec.header.policy}' reads the market context`;
+      if (why !== null) throw conflict(`${why} (POST /market/${exec.header.date}/...)`);
+    }
     for (let p = exec.decisions.length; p <= t; p++) {
       const last = due[due.length - 1] ?? exec.decisions[p - 1];
-      const step = p === 0 ? exec.header.previousDaySummary : stepSummary(exec.rt, exec.header, exec.bars, start[p - 1], start[p]);
+      const own = p === 0 ? exec.header.previousDaySummary : stepSummary(exec.rt, exec.header, exec.bars, start[p - 1], start[p]);
+      const step = feed ? withContext(own, feed.contextStep(exec.rt, exec.header.instrument, p)) : own;
       const d = incremental.decide(last?.state ?? initialState(exec.rt), step, p, remaining / exec.header.quantity, last?.share ?? 0);
       if (!d.logits.every(Number.isFinite)) throw badRequest(`the bars give policy '${exec.header.policy}' non-finite inputs at period ${p}: check their prices and volumes`);
       due.push({ period: p, action: d.action, share: d.share, quantity: exec.plannedQuantity(p, d.share), logits: d.logits, state: d.state });
@@ -194,6 +216,78 @@ export class ExecutionService {
       }
     }
     return exec.plan(exec.decisions[t]);
+  }
+
+  /** Registers instruments of the universe of `date`'s market feed (a key with the feed right). */
+  addMarketInstruments(key: ApiKeyRecord, date: string, body: MarketInstrumentsBody): MarketAck {
+    const day = this.feedDay(date, true, key)!;
+    const { fresh, duplicates } = day.checkInstruments(body.instruments);
+    if (fresh.length > 0) this.store.transaction(() => this.store.addMarketInstruments(date, day.minutesPerDay, fresh));
+    day.addInstruments(fresh);
+    if (fresh.length > 0) this.rememberFeedDay(day);
+    return marketAck(day, fresh.length, duplicates);
+  }
+
+  /** Fixes the universe of `date`'s market feed: from now on it takes bars and no more instruments. */
+  marketReady(key: ApiKeyRecord, date: string): MarketDayView {
+    const day = this.feedDay(date, true, key)!;
+    if (day.checkReady()) {
+      const at = this.now().toISOString();
+      this.store.transaction(() => this.store.marketReady(date, at));
+      day.setReady(at);
+    }
+    return marketView(day);
+  }
+
+  addMarketBars(key: ApiKeyRecord, date: string, body: MarketBarsBody): MarketAck {
+    const day = this.feedDay(date, true, key)!;
+    const { fresh, duplicates } = day.checkBars(body.bars);
+    if (fresh.length > 0) this.store.transaction(() => this.store.addMarketBars(date, fresh));
+    day.addBars(fresh);
+    return marketAck(day, fresh.reduce((n, r) => n + r.bars.length, 0), duplicates);
+  }
+
+  /** The state of `date`'s market feed (any key may read it). */
+  marketView(date: string): MarketDayView {
+    const day = this.feedDay(date, false);
+    if (!day) throw new ApiError(404, `the market feed has nothing for ${date}`);
+    return marketView(day);
+  }
+
+  /**
+   * The feed of `date`: in memory, else as stored, else (with `create`) a new one. Writing it needs a
+   * served policy that reads the context and, with `writer`, a key with the feed right.
+   */
+  private feedDay(date: string, create: boolean, writer?: ApiKeyRecord): FeedDay | null {
+    if (writer && !writer.feed) throw new ApiError(403, `API key ${writer.id} may not write the market feed (execlab serve keys add --feed makes one that may)`);
+    const M = this.feedMinutes;
+    if (M === null) {
+      if (create) throw conflict('no policy served here reads the market context: the market feed is not used');
+      return null;
+    }
+    let day = this.feedDays.get(date);
+    if (day) {
+      this.rememberFeedDay(day);
+      return day;
+    }
+    const stored = this.store.marketDay(date);
+    if (stored && stored.minutes !== M) throw conflict(`the market feed of ${date} was stored for sessions of ${stored.minutes} bars; the policies served here have ${M}`);
+    if (!stored && !create) return null;
+    day = new FeedDay(date, M);
+    if (stored) {
+      day.addInstruments(stored.instruments);
+      if (stored.readyAt !== null) day.setReady(stored.readyAt);
+      day.addBars(stored.bars);
+      this.rememberFeedDay(day);
+    }
+    return day;
+  }
+
+  /** Keeps a feed day in memory (a day no instrument was registered for is not kept), the latest few used. */
+  private rememberFeedDay(day: FeedDay): void {
+    this.feedDays.delete(day.date);
+    this.feedDays.set(day.date, day);
+    if (this.feedDays.size > FEED_DAYS_IN_MEMORY) this.feedDays.delete(this.feedDays.keys().next().value!);
   }
 
   cancel(key: ApiKeyRecord, id: string): ExecutionView {
@@ -229,6 +323,22 @@ export class ExecutionService {
     this.cache.set(exec.header.id, exec);
     if (this.cache.size > this.maxCached) this.cache.delete(this.cache.keys().next().value!);
   }
+}
+
+/** A public step: the instrument's own summary, then the context blocks the policy reads. */
+function withContext(own: Float32Array, context: Float32Array): Float32Array {
+  const out = new Float32Array(own.length + context.length);
+  out.set(own, 0);
+  out.set(context, own.length);
+  return out;
+}
+
+function marketView(day: FeedDay): MarketDayView {
+  return { date: day.date, status: day.readyAt === null ? 'registering' : 'ready', readyAt: day.readyAt, instruments: day.instrumentCount, withPreviousDay: day.withPreviousDay, barsComplete: day.barsComplete() };
+}
+
+function marketAck(day: FeedDay, accepted: number, duplicates: number): MarketAck {
+  return { date: day.date, accepted, duplicates, instruments: day.instrumentCount, barsComplete: day.barsComplete() };
 }
 
 function ack(exec: Execution, accepted: number, duplicates: number): Ack {

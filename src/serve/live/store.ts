@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ExecLabError } from '../../errors.js';
 import type { ExecutionHeader, Side, StoredBar, StoredDecision, StoredFill } from './execution.js';
+import type { FeedBars, FeedInstrument } from './market-feed.js';
 
 /**
  * 2: executions carry `completed` (set once, by the bar that reaches the horizon), so that a bar
@@ -27,7 +28,11 @@ import type { ExecutionHeader, Side, StoredBar, StoredDecision, StoredFill } fro
  * open), in rowid order, which is each execution's bar order. The service keeps an execution's bars
  * in memory and reads them only to rebuild it (after a restart, or when it left the cache).
  */
-const SCHEMA_VERSION = 3;
+/*
+ * 4: the market feed (`market_days`, `market_instruments`, `market_bars`) and the keys' `feed` right
+ * to write it.
+ */
+const SCHEMA_VERSION = 4;
 
 /** The bar log (schema 3), in the schema and in the migration from schema 2. */
 const BAR_LOG = `CREATE TABLE IF NOT EXISTS bar_log (
@@ -37,6 +42,31 @@ const BAR_LOG = `CREATE TABLE IF NOT EXISTS bar_log (
   avg_price REAL NOT NULL, volume REAL NOT NULL
 );`;
 
+/** The market feed's tables (schema 4): a day, its universe, its bars. */
+const MARKET_FEED = `
+CREATE TABLE IF NOT EXISTS market_days (
+  date TEXT PRIMARY KEY,
+  minutes INTEGER NOT NULL,
+  ready_at TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS market_instruments (
+  date TEXT NOT NULL REFERENCES market_days(date),
+  instrument TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  previous_close REAL NOT NULL,
+  mean_minute_volume REAL NOT NULL,
+  previous_day BLOB,
+  PRIMARY KEY (date, instrument)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS market_bars (
+  date TEXT NOT NULL,
+  instrument TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+  avg_price REAL NOT NULL, volume REAL NOT NULL,
+  PRIMARY KEY (date, instrument, idx)
+) WITHOUT ROWID;`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
   id INTEGER PRIMARY KEY,
@@ -44,7 +74,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
   hash TEXT NOT NULL UNIQUE,
   policies TEXT NOT NULL,
   created_at TEXT NOT NULL,
-  revoked_at TEXT
+  revoked_at TEXT,
+  feed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS executions (
   id TEXT PRIMARY KEY,
@@ -90,12 +121,15 @@ CREATE TABLE IF NOT EXISTS decisions (
   h_priv BLOB NOT NULL,
   PRIMARY KEY (execution_id, period)
 ) WITHOUT ROWID;
+${MARKET_FEED}
 `;
 
 export interface ApiKeyRecord {
   readonly id: number;
   readonly name: string;
   readonly policies: readonly string[];
+  /** Whether the key may write the market feed. */
+  readonly feed: boolean;
   readonly createdAt: string;
   readonly revokedAt: string | null;
 }
@@ -171,6 +205,7 @@ export class ServiceStore {
       if (version > SCHEMA_VERSION) throw new Error(`it was written by a newer ExecLab (schema ${version}, this one knows ${SCHEMA_VERSION})`);
       if (version === 1) this.db.transaction(() => migrateFrom1(this.db))();
       if (version === 1 || version === 2) this.db.transaction(() => migrateFrom2(this.db))();
+      if (version >= 1 && version <= 3) this.db.transaction(() => migrateFrom3(this.db))();
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     } catch (err) {
@@ -180,9 +215,9 @@ export class ServiceStore {
     if (options.checkpointEveryMs != null && existsSync(fileURLToPath(CHECKPOINTER_URL))) this.startCheckpointer(options.checkpointEveryMs);
     this.tx = db.transaction((fn: () => unknown) => fn());
     this.q = {
-      addKey: db.prepare('INSERT INTO api_keys (name, hash, policies, created_at) VALUES (?, ?, ?, ?)'),
-      keys: db.prepare('SELECT id, name, policies, created_at, revoked_at FROM api_keys ORDER BY id'),
-      keyByHash: db.prepare('SELECT id, name, policies, created_at, revoked_at FROM api_keys WHERE hash = ?'),
+      addKey: db.prepare('INSERT INTO api_keys (name, hash, policies, created_at, feed) VALUES (?, ?, ?, ?, ?)'),
+      keys: db.prepare('SELECT id, name, policies, created_at, revoked_at, feed FROM api_keys ORDER BY id'),
+      keyByHash: db.prepare('SELECT id, name, policies, created_at, revoked_at, feed FROM api_keys WHERE hash = ?'),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       revokeKey: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       keyExists: db.prepare('SELECT 1 FROM api_keys WHERE id = ?'),
@@ -202,6 +237,13 @@ export class ServiceStore {
       addDecision: db.prepare('INSERT INTO decisions (execution_id, period, action, share, quantity, logits, h_pub, h_priv) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       decisions: db.prepare('SELECT period, action, share, quantity, logits, h_pub, h_priv FROM decisions WHERE execution_id = ? ORDER BY period'),
       openCount: db.prepare('SELECT COUNT(*) AS n FROM executions WHERE cancelled_at IS NULL AND completed = 0'),
+      addMarketDay: db.prepare('INSERT OR IGNORE INTO market_days (date, minutes) VALUES (?, ?)'),
+      marketReady: db.prepare('UPDATE market_days SET ready_at = ? WHERE date = ? AND ready_at IS NULL'),
+      addMarketInstrument: db.prepare('INSERT INTO market_instruments (date, instrument, seq, previous_close, mean_minute_volume, previous_day) VALUES (?, ?, (SELECT count(*) FROM market_instruments WHERE date = ?), ?, ?, ?)'),
+      addMarketBar: db.prepare('INSERT INTO market_bars (date, instrument, idx, open, high, low, close, avg_price, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      marketDay: db.prepare('SELECT minutes, ready_at FROM market_days WHERE date = ?'),
+      marketInstruments: db.prepare('SELECT instrument, previous_close, mean_minute_volume, previous_day FROM market_instruments WHERE date = ? ORDER BY seq'),
+      marketBars: db.prepare('SELECT instrument, idx, open, high, low, close, avg_price, volume FROM market_bars WHERE date = ? ORDER BY instrument, idx'),
     };
   }
 
@@ -290,9 +332,9 @@ export class ServiceStore {
     }
   }
 
-  addKey(name: string, hash: string, policies: readonly string[], createdAt: string): number {
+  addKey(name: string, hash: string, policies: readonly string[], createdAt: string, feed = false): number {
     this.keyWriteCount++;
-    return Number(this.q.addKey.run(name, hash, JSON.stringify(policies), createdAt).lastInsertRowid);
+    return Number(this.q.addKey.run(name, hash, JSON.stringify(policies), createdAt, feed ? 1 : 0).lastInsertRowid);
   }
 
   keys(): ApiKeyRecord[] {
@@ -359,6 +401,46 @@ export class ServiceStore {
 
   addDecision(id: string, d: StoredDecision): void {
     this.q.addDecision.run(id, d.period, d.action, d.share, d.quantity, blob(d.logits), blob(d.state.hPub), blob(d.state.hPriv));
+  }
+
+  /** Registers instruments of the market feed of `date` (a session of `minutes` bars), in the order given. */
+  addMarketInstruments(date: string, minutes: number, items: readonly FeedInstrument[]): void {
+    this.q.addMarketDay.run(date, minutes);
+    for (const x of items) {
+      const prev = x.previousDay ? Buffer.from(Float64Array.from(x.previousDay.flatMap((b) => [b.open, b.high, b.low, b.close, b.avgPrice, b.volume])).buffer) : null;
+      this.q.addMarketInstrument.run(date, x.instrument, date, x.previousClose, x.meanMinuteVolume, prev);
+    }
+  }
+
+  marketReady(date: string, at: string): void {
+    this.q.marketReady.run(at, date);
+  }
+
+  addMarketBars(date: string, runs: readonly FeedBars[]): void {
+    for (const r of runs) for (const [k, b] of r.bars.entries()) this.q.addMarketBar.run(date, r.instrument, r.from + k, b.open, b.high, b.low, b.close, b.avgPrice, b.volume);
+  }
+
+  /** The market feed of `date` as stored, or null when nothing was registered for it. */
+  marketDay(date: string): StoredMarketDay | null {
+    const day = this.q.marketDay.get(date) as { minutes: number; ready_at: string | null } | undefined;
+    if (!day) return null;
+    const instruments = (this.q.marketInstruments.all(date) as MarketInstrumentRow[]).map((r) => {
+      let previousDay: StoredBar[] | null = null;
+      if (r.previous_day) {
+        const v = new Float64Array(r.previous_day.buffer.slice(r.previous_day.byteOffset, r.previous_day.byteOffset + r.previous_day.byteLength));
+        previousDay = [];
+        for (let m = 0; m + 6 <= v.length; m += 6) previousDay.push({ open: v[m], high: v[m + 1], low: v[m + 2], close: v[m + 3], avgPrice: v[m + 4], volume: v[m + 5] });
+      }
+      return { instrument: r.instrument, previousClose: r.previous_close, meanMinuteVolume: r.mean_minute_volume, previousDay };
+    });
+    const bars: FeedBars[] = [];
+    for (const b of this.q.marketBars.iterate(date) as IterableIterator<BarRow & { instrument: string }>) {
+      let run = bars[bars.length - 1];
+      if (!run || run.instrument !== b.instrument) bars.push((run = { instrument: b.instrument, from: 0, bars: [] }));
+      if (b.idx !== run.bars.length) throw new ExecLabError(`service database ${this.path}: the market feed of ${date} has bar ${b.idx} of ${b.instrument} after ${run.bars.length} bars`);
+      run.bars.push({ open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: b.avg_price, volume: b.volume });
+    }
+    return { minutes: day.minutes, readyAt: day.ready_at, instruments, bars };
   }
 
   openExecutions(): number {
@@ -429,6 +511,23 @@ interface KeyRow {
   policies: string;
   created_at: string;
   revoked_at: string | null;
+  feed: number;
+}
+interface MarketInstrumentRow {
+  instrument: string;
+  previous_close: number;
+  mean_minute_volume: number;
+  previous_day: Buffer | null;
+}
+
+/** A day of the market feed as stored. */
+export interface StoredMarketDay {
+  readonly minutes: number;
+  readonly readyAt: string | null;
+  /** In the order registered. */
+  readonly instruments: FeedInstrument[];
+  /** Each instrument's bars from bar 0, in order. */
+  readonly bars: FeedBars[];
 }
 interface ExecutionRow {
   id: string;
@@ -506,6 +605,12 @@ function migrateFrom2(db: Database.Database): void {
   db.pragma('user_version = 3');
 }
 
+/** Schema 3 to 4: the keys' feed right (the feed's tables are made with the schema). */
+function migrateFrom3(db: Database.Database): void {
+  db.exec('ALTER TABLE api_keys ADD COLUMN feed INTEGER NOT NULL DEFAULT 0');
+  db.pragma('user_version = 4');
+}
+
 function keyRecord(r: KeyRow): ApiKeyRecord {
-  return { id: r.id, name: r.name, policies: JSON.parse(r.policies) as string[], createdAt: r.created_at, revokedAt: r.revoked_at };
+  return { id: r.id, name: r.name, policies: JSON.parse(r.policies) as string[], feed: r.feed === 1, createdAt: r.created_at, revokedAt: r.revoked_at };
 }

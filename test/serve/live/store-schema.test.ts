@@ -99,7 +99,7 @@ describe('the service store schema', () => {
     expect(store.openExecutions()).toBe(0);
     store.close();
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
     check.close();
     // Opening it again does not migrate twice (adding the column again would throw).
     const again = new ServiceStore(path);
@@ -217,7 +217,7 @@ describe('the service store schema', () => {
     store.transaction(() => store.addBars('open', 1, [{ ...bar, open: 101 }], 2));
     store.close();
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
     expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'bars'").all()).toEqual([]);
     check.close();
     // Opening it again does not migrate twice.
@@ -229,11 +229,28 @@ describe('the service store schema', () => {
     store.close();
   });
 
+  it('migrates a schema-3 file: its keys may not write the market feed, and new keys may be made that may', () => {
+    const path = join(tmp('v3'), 'service.db');
+    const v3 = new Database(path);
+    v3.exec("CREATE TABLE api_keys (id INTEGER PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, policies TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT); INSERT INTO api_keys VALUES (1, 'k', 'hash', '[\"p\"]', '2025-01-01T00:00:00.000Z', NULL);");
+    v3.pragma('user_version = 3');
+    v3.close();
+    const store = new ServiceStore(path);
+    expect(store.keyByHash('hash')).toMatchObject({ id: 1, policies: ['p'], feed: false });
+    store.addKey('writer', 'hash2', [], '2025-01-02T00:00:00.000Z', true);
+    expect(store.keyByHash('hash2')).toMatchObject({ feed: true, policies: [] });
+    expect(store.marketDay('2025-01-02')).toBeNull();
+    store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    check.close();
+  });
+
   it('refuses a file of a newer schema, naming both versions', () => {
     const path = join(tmp('v9'), 'service.db');
     const db = new Database(path);
     db.pragma('user_version = 9');
     db.close();
-    expect(() => new ServiceStore(path)).toThrow(/written by a newer ExecLab \(schema 9, this one knows 3\)/);
+    expect(() => new ServiceStore(path)).toThrow(/written by a newer ExecLab \(schema 9, this one knows 4\)/);
   });
 });

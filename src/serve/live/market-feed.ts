@@ -1,0 +1,295 @@
+/**
+ * One day of the market feed in memory: the cross-section of instruments whose bars the service
+ * averages into the market context and the peer context (src/sim/episodes.ts: daySummaries,
+ * peerContext) for the policies that read them. The day's universe is registered first (each
+ * instrument with its feature scales and, optionally, its previous session), then fixed ("ready"),
+ * then each instrument's bars arrive in order. A context step is computed once every instrument
+ * has the bars it summarises, with the same arithmetic, in the same order (instruments by code, as
+ * datasets order them), as the episodes: so a decision equals the backtest's on the same bars.
+ * No I/O: the service stores each change first and applies it here.
+ */
+import { peerIndices } from '../../data/peers.js';
+import { PUBLIC_FEATURES } from '../../sim/observation.js';
+import { barAveragePrice, barProblem, type BarArrays } from '../bars.js';
+import type { PolicyRuntime } from '../decide.js';
+import { badRequest, conflict } from './errors.js';
+import type { StoredBar } from './execution.js';
+import { stepSummary } from './inference.js';
+import type { MarketBarInput, MarketInstrumentInput } from './schemas.js';
+
+/** An instrument of the day's universe as registered. */
+export interface FeedInstrument {
+  readonly instrument: string;
+  readonly previousClose: number;
+  readonly meanMinuteVolume: number;
+  /** The previous session's bars (average prices resolved), or null when not given. */
+  readonly previousDay: StoredBar[] | null;
+}
+
+/** New feed bars of one instrument, from bar `from` on. */
+export interface FeedBars {
+  readonly instrument: string;
+  readonly from: number;
+  readonly bars: StoredBar[];
+}
+
+interface Columns {
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  avgPrice: number[];
+  volume: number[];
+}
+
+const columns = (): Columns => ({ open: [], high: [], low: [], close: [], avgPrice: [], volume: [] });
+
+function push(c: Columns, b: StoredBar): void {
+  c.open.push(b.open);
+  c.high.push(b.high);
+  c.low.push(b.low);
+  c.close.push(b.close);
+  c.avgPrice.push(b.avgPrice);
+  c.volume.push(b.volume);
+}
+
+/** A policy's view of the day: every instrument's step summaries with its feature statistics, and the context steps done so far. */
+interface PolicyContexts {
+  /** [instrument][step][PUBLIC_FEATURES], filled step by step. */
+  readonly own: Float32Array;
+  /** [step][PUBLIC_FEATURES]. */
+  readonly market: Float32Array;
+  readonly done: Uint8Array;
+  /** Each instrument's peers (indices into the day's instruments), or null for a policy without peer groups. */
+  readonly peers: Int32Array[] | null;
+}
+
+export class FeedDay {
+  readyAt: string | null = null;
+  private readonly byCode = new Map<string, { meta: FeedInstrument; bars: Columns }>();
+  /** The universe in code order, once ready. */
+  private codes: string[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly contexts = new Map<PolicyRuntime, PolicyContexts>();
+
+  constructor(
+    readonly date: string,
+    /** Bars per session of the policies that read the feed. */
+    readonly minutesPerDay: number,
+  ) {}
+
+  get instrumentCount(): number {
+    return this.byCode.size;
+  }
+
+  get withPreviousDay(): number {
+    let n = 0;
+    for (const { meta } of this.byCode.values()) if (meta.previousDay) n++;
+    return n;
+  }
+
+  has(instrument: string): boolean {
+    return this.byCode.has(instrument);
+  }
+
+  /** Bars stored for `instrument` (0 when not registered). */
+  barsOf(instrument: string): number {
+    return this.byCode.get(instrument)?.bars.open.length ?? 0;
+  }
+
+  /** The bars every instrument of the universe has: the feed is complete up to this bar. */
+  barsComplete(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const { bars } of this.byCode.values()) min = Math.min(min, bars.open.length);
+    return Number.isFinite(min) ? min : 0;
+  }
+
+  /**
+   * The instruments of a registration that are new, and how many repeat one already registered
+   * with the same values (a retry); another registration of a known instrument is a conflict, and
+   * none is taken once the universe is fixed.
+   */
+  checkInstruments(input: readonly MarketInstrumentInput[]): { fresh: FeedInstrument[]; duplicates: number } {
+    if (this.readyAt !== null) throw conflict(`the market feed of ${this.date} has been ready since ${this.readyAt}: its universe is fixed`);
+    const M = this.minutesPerDay;
+    const fresh: FeedInstrument[] = [];
+    const seen = new Set<string>();
+    let duplicates = 0;
+    for (const [k, x] of input.entries()) {
+      const where = `instruments[${k}]`;
+      if (seen.has(x.instrument)) throw badRequest(`${where}.instrument '${x.instrument}' appears twice in the request`);
+      seen.add(x.instrument);
+      let previousDay: StoredBar[] | null = null;
+      if (x.previousDay) {
+        if (x.previousDay.length !== M) throw badRequest(`${where}.previousDay has ${x.previousDay.length} bars; the feed's session has ${M}`);
+        previousDay = x.previousDay.map((b, m) => {
+          const problem = barProblem(b.open, b.high, b.low, b.close, (f) => `${where}.previousDay[${m}].${f}`);
+          if (problem) throw badRequest(problem);
+          return { open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: barAveragePrice(b.open, b.high, b.low, b.close, b.avgPrice), volume: b.volume };
+        });
+      }
+      let scales = x.context;
+      if (!scales && previousDay) {
+        const meanMinuteVolume = previousDay.reduce((s, b) => s + b.volume, 0) / M;
+        if (!(meanMinuteVolume >= 1e-6)) throw badRequest(`${where}.previousDay has a mean volume per bar of ${meanMinuteVolume}: give context.meanMinuteVolume`);
+        scales = { previousClose: previousDay[M - 1].close, meanMinuteVolume };
+      }
+      if (!scales) throw badRequest(`${where}: give context (previousClose, meanMinuteVolume) or previousDay: the features are scaled by them`);
+      const item: FeedInstrument = { instrument: x.instrument, previousClose: scales.previousClose, meanMinuteVolume: scales.meanMinuteVolume, previousDay };
+      const old = this.byCode.get(x.instrument);
+      if (old) {
+        if (JSON.stringify(old.meta) !== JSON.stringify(item)) throw conflict(`${where}.instrument '${x.instrument}' is already registered for ${this.date} with other values`);
+        duplicates++;
+        continue;
+      }
+      fresh.push(item);
+    }
+    return { fresh, duplicates };
+  }
+
+  addInstruments(items: readonly FeedInstrument[]): void {
+    for (const meta of items) this.byCode.set(meta.instrument, { meta, bars: columns() });
+  }
+
+  /** Fixes the universe; refused for an empty one. Returns false when it already was. */
+  checkReady(): boolean {
+    if (this.readyAt !== null) return false;
+    if (this.byCode.size === 0) throw conflict(`the market feed of ${this.date} has no instruments: register its universe first`);
+    return true;
+  }
+
+  setReady(at: string): void {
+    this.readyAt = at;
+    this.codes = [...this.byCode.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    this.index.clear();
+    this.codes.forEach((c, i) => this.index.set(c, i));
+  }
+
+  /**
+   * The new bars of a request, per instrument in the request's order, and how many it repeats. Each
+   * instrument's bars arrive in time order without gaps, as an execution's do; a bar already stored
+   * with the same values is a retry, with others a conflict.
+   */
+  checkBars(input: readonly MarketBarInput[]): { fresh: FeedBars[]; duplicates: number } {
+    if (this.readyAt === null) throw conflict(`the market feed of ${this.date} is not ready: register its universe and POST /market/${this.date}/ready first`);
+    const M = this.minutesPerDay;
+    const next = new Map<string, FeedBars>();
+    let duplicates = 0;
+    for (const [k, b] of input.entries()) {
+      const where = (f: string): string => `bars[${k}].${f}`;
+      const known = this.byCode.get(b.instrument);
+      if (!known) throw badRequest(`${where('instrument')} '${b.instrument}' is not in the universe of ${this.date}`);
+      if (b.index >= M) throw badRequest(`${where('index')} = ${b.index}: the session has ${M} bars (0 to ${M - 1})`);
+      const problem = barProblem(b.open, b.high, b.low, b.close, where);
+      if (problem) throw badRequest(problem);
+      const bar: StoredBar = { open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: barAveragePrice(b.open, b.high, b.low, b.close, b.avgPrice), volume: b.volume };
+      const stored = known.bars.open.length;
+      if (b.index < stored) {
+        const c = known.bars;
+        const m = b.index;
+        const same = c.open[m] === bar.open && c.high[m] === bar.high && c.low[m] === bar.low && c.close[m] === bar.close && c.avgPrice[m] === bar.avgPrice && c.volume[m] === bar.volume;
+        if (!same) throw conflict(`${where('index')} = ${m}: bar ${m} of '${b.instrument}' is already stored with other values`);
+        duplicates++;
+        continue;
+      }
+      let run = next.get(b.instrument);
+      if (!run) next.set(b.instrument, (run = { instrument: b.instrument, from: stored, bars: [] }));
+      const expected = run.from + run.bars.length;
+      if (b.index !== expected) throw badRequest(`${where('index')} = ${b.index}: the next bar of '${b.instrument}' is ${expected} (bars arrive in time order, without gaps)`);
+      run.bars.push(bar);
+    }
+    return { fresh: [...next.values()], duplicates };
+  }
+
+  addBars(runs: readonly FeedBars[]): void {
+    for (const r of runs) {
+      const c = this.byCode.get(r.instrument)!.bars;
+      if (c.open.length !== r.from) throw new Error(`feed bars of ${r.instrument} from ${r.from} after ${c.open.length}`);
+      for (const b of r.bars) push(c, b);
+    }
+  }
+
+  /**
+   * Why the context step `step` (0: the previous day; s: period s-1, bars [start[s-1], start[s]))
+   * cannot be given to `instrument` yet, or null when it can.
+   */
+  notReady(instrument: string, step: number, start: ArrayLike<number>): string | null {
+    if (this.readyAt === null) return `the market feed of ${this.date} is not ready (its universe is not fixed yet)`;
+    if (!this.byCode.has(instrument)) return `'${instrument}' is not in the market feed's universe of ${this.date}, which the context averages over`;
+    if (step === 0) return null;
+    const need = start[step];
+    let missing = 0;
+    let example = '';
+    for (const [code, { bars }] of this.byCode) {
+      if (bars.open.length < need) {
+        missing++;
+        if (!example) example = `${code} has ${bars.open.length}`;
+      }
+    }
+    return missing === 0 ? null : `the market feed of ${this.date} has the bars up to bar ${need} from ${this.byCode.size - missing} of ${this.byCode.size} instruments (${example}): post theirs, then ask again`;
+  }
+
+  /**
+   * The context blocks of public step `step` for `instrument` as policy `rt` reads them: the market
+   * context, then the peer context when the policy has peer groups. Call only when notReady is null.
+   */
+  contextStep(rt: PolicyRuntime, instrument: string, step: number): Float32Array {
+    const F = PUBLIC_FEATURES;
+    const c = this.contextsOf(rt);
+    this.fillStep(rt, c, step);
+    const out = new Float32Array(c.peers ? 2 * F : F);
+    out.set(c.market.subarray(step * F, (step + 1) * F), 0);
+    if (c.peers) {
+      // peerContext of src/sim/episodes.ts for one step: the peers that have it, else the market's.
+      const S = rt.grid.periods + 1;
+      const sum = new Float64Array(F);
+      let count = 0;
+      for (const j of c.peers[this.index.get(instrument)!]) {
+        if (step === 0 && !this.byCode.get(this.codes[j])!.meta.previousDay) continue;
+        for (let f = 0; f < F; f++) sum[f] += c.own[(j * S + step) * F + f];
+        count++;
+      }
+      for (let f = 0; f < F; f++) out[F + f] = count > 0 ? sum[f] / count : c.market[step * F + f];
+    }
+    return out;
+  }
+
+  private contextsOf(rt: PolicyRuntime): PolicyContexts {
+    let c = this.contexts.get(rt);
+    if (!c) {
+      const S = rt.grid.periods + 1;
+      const F = PUBLIC_FEATURES;
+      const peers = rt.policy.spec.peers ? peerIndices(rt.policy.spec.peers, this.codes) : null;
+      c = { own: new Float32Array(this.codes.length * S * F), market: new Float32Array(S * F), done: new Uint8Array(S), peers };
+      this.contexts.set(rt, c);
+    }
+    return c;
+  }
+
+  /** daySummaries of src/sim/episodes.ts for one step: every instrument's summary, and their mean. */
+  private fillStep(rt: PolicyRuntime, c: PolicyContexts, step: number): void {
+    if (c.done[step]) return;
+    const F = PUBLIC_FEATURES;
+    const S = rt.grid.periods + 1;
+    const { start } = rt.grid;
+    const sum = new Float64Array(F);
+    let count = 0;
+    for (const [i, code] of this.codes.entries()) {
+      const { meta, bars } = this.byCode.get(code)!;
+      const ctx = { previousClose: meta.previousClose, meanMinuteVolume: meta.meanMinuteVolume };
+      let summary: Float32Array;
+      if (step === 0) {
+        if (!meta.previousDay) continue;
+        const prev = columns();
+        for (const b of meta.previousDay) push(prev, b);
+        summary = stepSummary(rt, ctx, prev as BarArrays, 0, this.minutesPerDay);
+      } else summary = stepSummary(rt, ctx, bars, start[step - 1], start[step]);
+      const o = (i * S + step) * F;
+      c.own.set(summary, o);
+      for (let f = 0; f < F; f++) sum[f] += c.own[o + f];
+      count++;
+    }
+    if (count > 0) for (let f = 0; f < F; f++) c.market[step * F + f] = sum[f] / count;
+    c.done[step] = 1;
+  }
+}
