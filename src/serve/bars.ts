@@ -4,6 +4,7 @@
  * when a feed does not send one, and a one-instrument panel of bars for the feature code.
  */
 import { z } from 'zod';
+import { keptAverage } from '../data/average-price.js';
 import type { DayContext, DayPanel } from '../data/types.js';
 
 /**
@@ -26,11 +27,11 @@ export function barProblem(open: number, high: number, low: number, close: numbe
 }
 
 /**
- * A bar's average traded price: the feed's, clamped into [low, high] as the import does, or
- * (O + 2H + 2L + C) / 6 when absent (SPEC 2).
+ * A bar's average traded price: the feed's, clamped into [low, high] by the import's rule (outside
+ * it by more than rounding: src/data/average-price.ts), or (O + 2H + 2L + C) / 6 when absent (SPEC 2).
  */
 export function barAveragePrice(open: number, high: number, low: number, close: number, avgPrice: number | undefined): number {
-  return avgPrice === undefined ? (open + 2 * high + 2 * low + close) / 6 : Math.min(high, Math.max(low, avgPrice));
+  return avgPrice === undefined ? (open + 2 * high + 2 * low + close) / 6 : keptAverage(avgPrice, low, high);
 }
 
 /** Columns of checked bars, average prices resolved. */

@@ -22,7 +22,7 @@ const Bars = z.strictObject({
   high: z.array(PRICE),
   low: z.array(PRICE),
   close: z.array(PRICE),
-  /** The minutes' average traded prices; (O + 2H + 2L + C) / 6 when absent (SPEC 2); clamped into [low, high] as the import does. */
+  /** The minutes' average traded prices; (O + 2H + 2L + C) / 6 when absent (SPEC 2); clamped into [low, high] by the import's rule (src/data/average-price.ts). */
   avgPrice: z.array(PRICE).optional(),
   /** Shares. */
   volume: z.array(SHARES),

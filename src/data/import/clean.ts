@@ -3,6 +3,7 @@
  * an exclusion reason) and counts out. Every rule is documented in docs/DATA.md ("Cleaning rules")
  * and every row is accounted for: rows = auction + outside + duplicate + placed on the grid.
  */
+import { averageOutOfRange } from '../average-price.js';
 import { barIndexOfLabel, barsPerDay } from '../calendar.js';
 import type { BarColumns, SessionCalendar } from '../types.js';
 
@@ -191,8 +192,6 @@ function allocBars(n: number): DayBars {
   };
 }
 
-const AVG_TOLERANCE = 1e-6;
-
 /** Cleans one instrument-day onto the session grid; see docs/DATA.md for the rules and their order. */
 export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): CleanResult {
   const G = s.grid.slots;
@@ -317,7 +316,7 @@ export function cleanInstrumentDay(rows: InstrumentDayRows, s: CleanSettings): C
         if (!(a > 0) || !Number.isFinite(a)) {
           if (v > 0) counts.avgApproximated++;
           a = approx;
-        } else if (a < l * (1 - AVG_TOLERANCE) || a > h * (1 + AVG_TOLERANCE)) {
+        } else if (averageOutOfRange(a, l, h)) {
           a = a < l ? l : h;
           counts.avgClamped++;
         }

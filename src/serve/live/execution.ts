@@ -40,7 +40,7 @@ export interface StoredBar {
   readonly high: number;
   readonly low: number;
   readonly close: number;
-  /** Resolved: the feed's clamped into [low, high], or (O + 2H + 2L + C) / 6. */
+  /** Resolved: the feed's, clamped into [low, high] by the import's rule, or (O + 2H + 2L + C) / 6. */
   readonly avgPrice: number;
   readonly volume: number;
 }

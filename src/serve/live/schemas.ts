@@ -28,7 +28,7 @@ export const BarSchema = z
     high: PRICE,
     low: PRICE,
     close: PRICE,
-    avgPrice: PRICE.optional().describe('The bar\'s average traded price; (O + 2H + 2L + C) / 6 when absent, clamped into [low, high]'),
+    avgPrice: PRICE.optional().describe('The bar\'s average traded price; (O + 2H + 2L + C) / 6 when absent; clamped into [low, high] when outside it by more than 1e-6 relative'),
     volume: SHARES.describe('Shares traded in the bar'),
   })
   .meta({ id: 'Bar' });

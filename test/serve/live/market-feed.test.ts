@@ -22,13 +22,23 @@ import { ExecutionEnv } from '../../../src/sim/env.js';
 import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../../../src/sim/observation.js';
 import { DEFAULT_SIM_SETTINGS } from '../../../src/sim/settings.js';
 import { Rng } from '../../../src/util/random.js';
-import { memoryStore } from '../../helpers/memory-store.js';
+import { memoryStore, storeFromPanels } from '../../helpers/memory-store.js';
 import { studentPolicyFile } from '../../helpers/policies.js';
 import { tempDirs } from '../../helpers/tmp.js';
 import { barsOf, call } from './fixture.js';
 
 const { tmp } = tempDirs('execlab-live-feed-');
-const market = memoryStore({ instruments: 6, days: 5, seed: 37, validationDays: 1, testDays: 1 }, 3, 1);
+// Every seventh bar's average price a rounding above its high, as turnover / volume gives on flat
+// bars of real data: the import keeps such an average, and so must the service.
+const market = storeFromPanels(
+  memoryStore({ instruments: 6, days: 5, seed: 37, validationDays: 1, testDays: 1 }, 3, 1).panels.map((p) => {
+    const avgPrice = p.avgPrice.slice();
+    for (let k = 0; k < avgPrice.length; k += 7) avgPrice[k] = p.high[k] * (1 + 5e-7);
+    return { ...p, avgPrice };
+  }),
+  3,
+  1,
+);
 const codes = market.meta.instruments;
 // Each instrument's peers: the next two codes (and for one, a code the feed does not carry).
 const peers = { size: 2, groups: Object.fromEntries(codes.map((c, i) => [c, i === 0 ? ['NOPE', codes[3]] : [codes[(i + 1) % codes.length], codes[(i + 2) % codes.length]]])) };
