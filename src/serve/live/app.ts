@@ -9,6 +9,7 @@
  *   GET    /executions/:id         state, fills, decisions, PA against the running benchmark
  *   DELETE /executions/:id         cancel
  *   POST   /market/:date/instruments   the market feed: register the day's universe (a key with the feed right)
+ *   DELETE /market/:date/instruments/:instrument   remove it (before ready) or halt it (after)
  *   POST   /market/:date/ready         fix the universe
  *   POST   /market/:date/bars          the universe's bars, each instrument's in time order
  *   GET    /market/:date               the feed's state
@@ -40,6 +41,7 @@ import {
   MarketAckSchema,
   MarketBarsSchema,
   MarketDaySchema,
+  MarketInstrumentParams,
   MarketInstrumentsSchema,
   MarketParams,
   PlanSchema,
@@ -207,6 +209,9 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
     );
     r.post('/market/:date/instruments', { schema: { summary: 'Register instruments of the day\'s universe for the market feed', security, params: MarketParams, body: MarketInstrumentsSchema, response: { 200: MarketAckSchema, ...errors } } }, (req) =>
       service.addMarketInstruments(keyOf(req), req.params.date, req.body),
+    );
+    r.delete('/market/:date/instruments/:instrument', { schema: { summary: 'Take an instrument out: removed before the universe is fixed, halted after (no more bars; not waited for)', security, params: MarketInstrumentParams, response: { 200: MarketDaySchema, ...errors } } }, (req) =>
+      service.removeMarketInstrument(keyOf(req), req.params.date, req.params.instrument),
     );
     r.post('/market/:date/ready', { schema: { summary: 'Fix the day\'s universe: the feed then takes bars', security, params: MarketParams, response: { 200: MarketDaySchema, ...errors } } }, (req) =>
       service.marketReady(keyOf(req), req.params.date),

@@ -6,13 +6,15 @@
  * then each instrument's bars arrive in order. A context step is computed once every instrument
  * has the bars it summarises, with the same arithmetic, in the same order (instruments by code, as
  * datasets order them), as the episodes: so a decision equals the backtest's on the same bars.
+ * An instrument halted during the day takes no more bars and is not waited for; a step counts the
+ * instruments that have its bars, which no halt changes once the step could be computed.
  * No I/O: the service stores each change first and applies it here.
  */
 import { peerIndices } from '../../data/peers.js';
 import { PUBLIC_FEATURES } from '../../sim/observation.js';
 import { barAveragePrice, barProblem, type BarArrays } from '../bars.js';
 import type { PolicyRuntime } from '../decide.js';
-import { badRequest, conflict } from './errors.js';
+import { ApiError, badRequest, conflict } from './errors.js';
 import type { StoredBar } from './execution.js';
 import { stepSummary } from './inference.js';
 import type { MarketBarInput, MarketInstrumentInput } from './schemas.js';
@@ -20,6 +22,8 @@ import type { MarketBarInput, MarketInstrumentInput } from './schemas.js';
 /** An instrument of the day's universe as registered. */
 export interface FeedInstrument {
   readonly instrument: string;
+  /** When it was halted (no more bars from it; later periods' context leaves it out), or null. */
+  readonly haltedAt?: string | null;
   readonly previousClose: number;
   readonly meanMinuteVolume: number;
   /** The previous session's bars (average prices resolved), or null when not given. */
@@ -60,6 +64,8 @@ interface PolicyContexts {
   /** [step][PUBLIC_FEATURES]. */
   readonly market: Float32Array;
   readonly done: Uint8Array;
+  /** [step][instrument]: whether the instrument counts in the step (it has the step's bars). */
+  readonly counted: Uint8Array;
   /** Each instrument's peers (indices into the day's instruments), or null for a policy without peer groups. */
   readonly peers: Int32Array[] | null;
 }
@@ -82,6 +88,12 @@ export class FeedDay {
     return this.byCode.size;
   }
 
+  get halted(): number {
+    let n = 0;
+    for (const { meta } of this.byCode.values()) if (meta.haltedAt) n++;
+    return n;
+  }
+
   get withPreviousDay(): number {
     let n = 0;
     for (const { meta } of this.byCode.values()) if (meta.previousDay) n++;
@@ -97,11 +109,32 @@ export class FeedDay {
     return this.byCode.get(instrument)?.bars.open.length ?? 0;
   }
 
-  /** The bars every instrument of the universe has: the feed is complete up to this bar. */
+  /** The bars every instrument of the universe not halted has: the feed is complete up to this bar. */
   barsComplete(): number {
     let min = Number.POSITIVE_INFINITY;
-    for (const { bars } of this.byCode.values()) min = Math.min(min, bars.open.length);
-    return Number.isFinite(min) ? min : 0;
+    for (const { meta, bars } of this.byCode.values()) if (!meta.haltedAt) min = Math.min(min, bars.open.length);
+    return Number.isFinite(min) ? min : this.minutesPerDay;
+  }
+
+  /**
+   * What taking `instrument` out does: before the universe is fixed it is removed ('removed'); after,
+   * it is halted ('halted': it takes no more bars, and the context of the periods it has no bars for
+   * leaves it out); 'already' for one halted before. Throws for an instrument not registered.
+   */
+  checkRemove(instrument: string): 'removed' | 'halted' | 'already' {
+    const known = this.byCode.get(instrument);
+    if (!known) throw new ApiError(404, `'${instrument}' is not registered in the market feed of ${this.date}`);
+    if (this.readyAt === null) return 'removed';
+    return known.meta.haltedAt ? 'already' : 'halted';
+  }
+
+  remove(instrument: string): void {
+    this.byCode.delete(instrument);
+  }
+
+  halt(instrument: string, at: string): void {
+    const known = this.byCode.get(instrument)!;
+    known.meta = { ...known.meta, haltedAt: at };
   }
 
   /**
@@ -138,7 +171,8 @@ export class FeedDay {
       const item: FeedInstrument = { instrument: x.instrument, previousClose: scales.previousClose, meanMinuteVolume: scales.meanMinuteVolume, previousDay };
       const old = this.byCode.get(x.instrument);
       if (old) {
-        if (JSON.stringify(old.meta) !== JSON.stringify(item)) throw conflict(`${where}.instrument '${x.instrument}' is already registered for ${this.date} with other values`);
+        const same = old.meta.previousClose === item.previousClose && old.meta.meanMinuteVolume === item.meanMinuteVolume && JSON.stringify(old.meta.previousDay) === JSON.stringify(item.previousDay);
+        if (!same) throw conflict(`${where}.instrument '${x.instrument}' is already registered for ${this.date} with other values`);
         duplicates++;
         continue;
       }
@@ -179,6 +213,7 @@ export class FeedDay {
       const where = (f: string): string => `bars[${k}].${f}`;
       const known = this.byCode.get(b.instrument);
       if (!known) throw badRequest(`${where('instrument')} '${b.instrument}' is not in the universe of ${this.date}`);
+      if (known.meta.haltedAt) throw conflict(`${where('instrument')} '${b.instrument}' was halted at ${known.meta.haltedAt}: it takes no more bars`);
       if (b.index >= M) throw badRequest(`${where('index')} = ${b.index}: the session has ${M} bars (0 to ${M - 1})`);
       const problem = barProblem(b.open, b.high, b.low, b.close, where);
       if (problem) throw badRequest(problem);
@@ -220,13 +255,14 @@ export class FeedDay {
     const need = start[step];
     let missing = 0;
     let example = '';
-    for (const [code, { bars }] of this.byCode) {
-      if (bars.open.length < need) {
+    for (const [code, { meta, bars }] of this.byCode) {
+      if (!meta.haltedAt && bars.open.length < need) {
         missing++;
         if (!example) example = `${code} has ${bars.open.length}`;
       }
     }
-    return missing === 0 ? null : `the market feed of ${this.date} has the bars up to bar ${need} from ${this.byCode.size - missing} of ${this.byCode.size} instruments (${example}): post theirs, then ask again`;
+    const waited = this.byCode.size - this.halted;
+    return missing === 0 ? null : `the market feed of ${this.date} has the bars up to bar ${need} from ${waited - missing} of ${waited} instruments (${example}): post theirs, then ask again`;
   }
 
   /**
@@ -245,7 +281,7 @@ export class FeedDay {
       const sum = new Float64Array(F);
       let count = 0;
       for (const j of c.peers[this.index.get(instrument)!]) {
-        if (step === 0 && !this.byCode.get(this.codes[j])!.meta.previousDay) continue;
+        if (!c.counted[step * this.codes.length + j]) continue;
         for (let f = 0; f < F; f++) sum[f] += c.own[(j * S + step) * F + f];
         count++;
       }
@@ -260,7 +296,7 @@ export class FeedDay {
       const S = rt.grid.periods + 1;
       const F = PUBLIC_FEATURES;
       const peers = rt.policy.spec.peers ? peerIndices(rt.policy.spec.peers, this.codes) : null;
-      c = { own: new Float32Array(this.codes.length * S * F), market: new Float32Array(S * F), done: new Uint8Array(S), peers };
+      c = { own: new Float32Array(this.codes.length * S * F), market: new Float32Array(S * F), done: new Uint8Array(S), counted: new Uint8Array(S * this.codes.length), peers };
       this.contexts.set(rt, c);
     }
     return c;
@@ -283,9 +319,14 @@ export class FeedDay {
         const prev = columns();
         for (const b of meta.previousDay) push(prev, b);
         summary = stepSummary(rt, ctx, prev as BarArrays, 0, this.minutesPerDay);
-      } else summary = stepSummary(rt, ctx, bars, start[step - 1], start[step]);
+      } else {
+        // An instrument halted before the end of the step has not its bars, and does not count.
+        if (bars.open.length < start[step]) continue;
+        summary = stepSummary(rt, ctx, bars, start[step - 1], start[step]);
+      }
       const o = (i * S + step) * F;
       c.own.set(summary, o);
+      c.counted[step * this.codes.length + i] = 1;
       for (let f = 0; f < F; f++) sum[f] += c.own[o + f];
       count++;
     }

@@ -134,6 +134,7 @@ export const MAX_FEED_INSTRUMENTS_PER_REQUEST = 5000;
 export const MAX_FEED_BARS_PER_REQUEST = 20_000;
 
 export const MarketParams = z.strictObject({ date: TradingDate });
+export const MarketInstrumentParams = z.strictObject({ date: TradingDate, instrument: Text(64) });
 
 export const MarketInstrumentSchema = z
   .strictObject({
@@ -162,7 +163,8 @@ export const MarketDaySchema = z
     readyAt: z.string().nullable(),
     instruments: z.int().describe('Instruments in the universe'),
     withPreviousDay: z.int().describe('Of which with their previous session (they make the context of the previous day)'),
-    barsComplete: z.int().describe('Bars every instrument of the universe has: the context is known for the periods that end by then'),
+    halted: z.int().describe('Of which halted: they take no more bars, and are not waited for'),
+    barsComplete: z.int().describe('Bars every instrument of the universe not halted has: the context is known for the periods that end by then'),
   })
   .meta({ id: 'MarketDay' });
 export type MarketDayView = z.infer<typeof MarketDaySchema>;

@@ -228,6 +228,25 @@ export class ExecutionService {
     return marketAck(day, fresh.length, duplicates);
   }
 
+  /**
+   * Takes an instrument out of `date`'s feed: removed from a universe not fixed yet, halted in a
+   * fixed one (no more bars from it; the context of the periods it has no bars for leaves it out).
+   */
+  removeMarketInstrument(key: ApiKeyRecord, date: string, instrument: string): MarketDayView {
+    const day = this.feedDay(date, false, key);
+    if (!day) throw new ApiError(404, `the market feed has nothing for ${date}`);
+    const what = day.checkRemove(instrument);
+    if (what === 'removed') {
+      this.store.transaction(() => this.store.removeMarketInstrument(date, instrument));
+      day.remove(instrument);
+    } else if (what === 'halted') {
+      const at = this.now().toISOString();
+      this.store.transaction(() => this.store.haltMarketInstrument(date, instrument, at));
+      day.halt(instrument, at);
+    }
+    return marketView(day);
+  }
+
   /** Fixes the universe of `date`'s market feed: from now on it takes bars and no more instruments. */
   marketReady(key: ApiKeyRecord, date: string): MarketDayView {
     const day = this.feedDay(date, true, key)!;
@@ -334,7 +353,7 @@ function withContext(own: Float32Array, context: Float32Array): Float32Array {
 }
 
 function marketView(day: FeedDay): MarketDayView {
-  return { date: day.date, status: day.readyAt === null ? 'registering' : 'ready', readyAt: day.readyAt, instruments: day.instrumentCount, withPreviousDay: day.withPreviousDay, barsComplete: day.barsComplete() };
+  return { date: day.date, status: day.readyAt === null ? 'registering' : 'ready', readyAt: day.readyAt, instruments: day.instrumentCount, withPreviousDay: day.withPreviousDay, halted: day.halted, barsComplete: day.barsComplete() };
 }
 
 function marketAck(day: FeedDay, accepted: number, duplicates: number): MarketAck {

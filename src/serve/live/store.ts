@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS market_instruments (
   previous_close REAL NOT NULL,
   mean_minute_volume REAL NOT NULL,
   previous_day BLOB,
+  halted_at TEXT,
   PRIMARY KEY (date, instrument)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS market_bars (
@@ -242,7 +243,9 @@ export class ServiceStore {
       addMarketInstrument: db.prepare('INSERT INTO market_instruments (date, instrument, seq, previous_close, mean_minute_volume, previous_day) VALUES (?, ?, (SELECT count(*) FROM market_instruments WHERE date = ?), ?, ?, ?)'),
       addMarketBar: db.prepare('INSERT INTO market_bars (date, instrument, idx, open, high, low, close, avg_price, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       marketDay: db.prepare('SELECT minutes, ready_at FROM market_days WHERE date = ?'),
-      marketInstruments: db.prepare('SELECT instrument, previous_close, mean_minute_volume, previous_day FROM market_instruments WHERE date = ? ORDER BY seq'),
+      marketInstruments: db.prepare('SELECT instrument, previous_close, mean_minute_volume, previous_day, halted_at FROM market_instruments WHERE date = ? ORDER BY seq'),
+      removeMarketInstrument: db.prepare('DELETE FROM market_instruments WHERE date = ? AND instrument = ?'),
+      haltMarketInstrument: db.prepare('UPDATE market_instruments SET halted_at = ? WHERE date = ? AND instrument = ? AND halted_at IS NULL'),
       marketBars: db.prepare('SELECT instrument, idx, open, high, low, close, avg_price, volume FROM market_bars WHERE date = ? ORDER BY instrument, idx'),
     };
   }
@@ -412,6 +415,16 @@ export class ServiceStore {
     }
   }
 
+  /** Takes an instrument out of a universe not fixed yet. */
+  removeMarketInstrument(date: string, instrument: string): void {
+    this.q.removeMarketInstrument.run(date, instrument);
+  }
+
+  /** Marks an instrument of a fixed universe halted: it takes no more bars. */
+  haltMarketInstrument(date: string, instrument: string, at: string): void {
+    this.q.haltMarketInstrument.run(at, date, instrument);
+  }
+
   marketReady(date: string, at: string): void {
     this.q.marketReady.run(at, date);
   }
@@ -431,7 +444,7 @@ export class ServiceStore {
         previousDay = [];
         for (let m = 0; m + 6 <= v.length; m += 6) previousDay.push({ open: v[m], high: v[m + 1], low: v[m + 2], close: v[m + 3], avgPrice: v[m + 4], volume: v[m + 5] });
       }
-      return { instrument: r.instrument, previousClose: r.previous_close, meanMinuteVolume: r.mean_minute_volume, previousDay };
+      return { instrument: r.instrument, previousClose: r.previous_close, meanMinuteVolume: r.mean_minute_volume, previousDay, haltedAt: r.halted_at };
     });
     const bars: FeedBars[] = [];
     for (const b of this.q.marketBars.iterate(date) as IterableIterator<BarRow & { instrument: string }>) {
@@ -518,6 +531,7 @@ interface MarketInstrumentRow {
   previous_close: number;
   mean_minute_volume: number;
   previous_day: Buffer | null;
+  halted_at: string | null;
 }
 
 /** A day of the market feed as stored. */

@@ -173,7 +173,7 @@ describe('documents', () => {
   it('serves an OpenAPI document of every route, generated from the request schemas', async () => {
     const doc = (await svc.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths).sort()).toEqual(['/executions', '/executions/{id}', '/executions/{id}/bars', '/executions/{id}/fills', '/executions/{id}/plan', '/market/{date}', '/market/{date}/bars', '/market/{date}/instruments', '/market/{date}/ready']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/executions', '/executions/{id}', '/executions/{id}/bars', '/executions/{id}/fills', '/executions/{id}/plan', '/market/{date}', '/market/{date}/bars', '/market/{date}/instruments', '/market/{date}/instruments/{instrument}', '/market/{date}/ready']);
     expect(Object.keys(doc.paths['/executions/{id}']).sort()).toEqual(['delete', 'get']);
     expect(JSON.stringify(doc.paths['/executions'].post.requestBody)).toContain('#/components/schemas/CreateExecution');
     const create = JSON.stringify(doc.components.schemas.CreateExecution);

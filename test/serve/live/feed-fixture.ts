@@ -5,6 +5,7 @@
  */
 import { ActorCritic } from '../../../src/nn/network.js';
 import { policyRuntime } from '../../../src/serve/decide.js';
+import type { MarketInstrumentInput } from '../../../src/serve/live/schemas.js';
 import type { ServedPolicy } from '../../../src/serve/live/service.js';
 import { EPISODE_PUBLIC_FEATURES, PUBLIC_FEATURES } from '../../../src/sim/observation.js';
 import { Rng } from '../../../src/util/random.js';
@@ -51,7 +52,7 @@ export const served: ServedPolicy[] = [
 ];
 
 /** The POST /market/:date/instruments items of a stored day: every valid instrument, its scales and its previous session. */
-export function universe(date: string): Array<Record<string, unknown>> {
+export function universe(date: string): MarketInstrumentInput[] {
   const day = market.loadDay(date);
   return codes.flatMap((instrument, i) =>
     day.bars.valid[i]

@@ -143,6 +143,11 @@ describe('the market feed', () => {
     expect((await call(writer, 'POST', `/market/${date}/instruments`, { instruments: items })).json).toMatchObject({ accepted: items.length - 3, duplicates: 3 });
     const changed = { ...items[0], context: { previousClose: 1, meanMinuteVolume: 1 } };
     expect((await call(writer, 'POST', `/market/${date}/instruments`, { instruments: [changed] })).status).toBe(409);
+    // Before the universe is fixed an instrument can be taken out again, and registered again.
+    expect((await call(reader, 'DELETE', `/market/${date}/instruments/${codes[5]}`)).status).toBe(403);
+    expect((await call(writer, 'DELETE', `/market/${date}/instruments/NOPE`)).status).toBe(404);
+    expect((await call(writer, 'DELETE', `/market/${date}/instruments/${codes[5]}`)).json).toMatchObject({ status: 'registering', instruments: codes.length - 1, halted: 0 });
+    expect((await call(writer, 'POST', `/market/${date}/instruments`, { instruments: [items[5]] })).json).toMatchObject({ accepted: 1, instruments: codes.length });
     // An execution of a context policy waits for the feed to be ready.
     const day = market.loadDay(date);
     const opened1 = await call(reader, 'POST', '/executions', { instrument: codes[1], side: 'sell', quantity: 1000, date, policy: 'mkt', context: { previousClose: day.context.prevClose[1], meanMinuteVolume: day.context.meanMinuteVolume[1] } });
@@ -172,6 +177,12 @@ describe('the market feed', () => {
     expect((await call(writer, 'POST', `/market/${date}/bars`, { bars: [{ ...bar, volume: bar.volume + 1 }] })).status).toBe(409);
     expect((await call(writer, 'POST', `/market/${date}/bars`, { bars: [{ ...bar, instrument: codes[1] }, { ...bar, instrument: codes[1], index: 1 }] })).json).toMatchObject({ accepted: 2 });
     expect((await call(reader, 'GET', `/market/${date}`)).json).toMatchObject({ status: 'ready', barsComplete: 0 });
+    // After it is fixed, taking one out halts it: no more bars from it, and no wait for it.
+    expect((await call(writer, 'DELETE', `/market/${date}/instruments/${codes[3]}`)).json).toMatchObject({ status: 'ready', instruments: codes.length, halted: 1 });
+    expect((await call(writer, 'DELETE', `/market/${date}/instruments/${codes[3]}`)).json).toMatchObject({ halted: 1 });
+    const afterHalt = await call(writer, 'POST', `/market/${date}/bars`, { bars: [{ ...bar, instrument: codes[3] }] });
+    expect(afterHalt.status).toBe(409);
+    expect(afterHalt.json.error).toMatch(/was halted at .*: it takes no more bars/);
     // The feed's routes are in the OpenAPI document.
     const doc = (await svc.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/market/{date}/instruments', '/market/{date}/ready', '/market/{date}/bars', '/market/{date}']));
