@@ -66,6 +66,8 @@ interface PolicyContexts {
   readonly done: Uint8Array;
   /** [step][instrument]: whether the instrument counts in the step (it has the step's bars). */
   readonly counted: Uint8Array;
+  /** [step][instrument]: whether its summary is in `own` already (made when its bars arrived). */
+  readonly summarised: Uint8Array;
   /** Each instrument's peers (indices into the day's instruments), or null for a policy without peer groups. */
   readonly peers: Int32Array[] | null;
 }
@@ -82,6 +84,11 @@ export class FeedDay {
     readonly date: string,
     /** Bars per session of the policies that read the feed. */
     readonly minutesPerDay: number,
+    /**
+     * The policies that will read it: each instrument's summary of a period is made for them as
+     * soon as its bars arrive, so that the first plan of a period only averages them.
+     */
+    private readonly readers: readonly PolicyRuntime[] = [],
   ) {}
 
   get instrumentCount(): number {
@@ -197,6 +204,11 @@ export class FeedDay {
     this.codes = [...this.byCode.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     this.index.clear();
     this.codes.forEach((c, i) => this.index.set(c, i));
+    // The previous sessions' summaries, the context of every policy's first decision, made now.
+    for (const rt of this.readers) {
+      const c = this.contextsOf(rt);
+      for (const [i, code] of this.codes.entries()) if (this.byCode.get(code)!.meta.previousDay) this.summarise(rt, c, i, 0);
+    }
   }
 
   /**
@@ -238,10 +250,32 @@ export class FeedDay {
 
   addBars(runs: readonly FeedBars[]): void {
     for (const r of runs) {
-      const c = this.byCode.get(r.instrument)!.bars;
+      const known = this.byCode.get(r.instrument)!;
+      const c = known.bars;
       if (c.open.length !== r.from) throw new Error(`feed bars of ${r.instrument} from ${r.from} after ${c.open.length}`);
       for (const b of r.bars) push(c, b);
+      for (const rt of this.readers) {
+        // The periods these bars complete, summarised now for each reader.
+        const { start, periods: T } = rt.grid;
+        for (let step = 1; step <= T; step++) if (start[step] > r.from && start[step] <= c.open.length) this.summarise(rt, this.contextsOf(rt), this.index.get(r.instrument)!, step);
+      }
     }
+  }
+
+  /** Instrument `i`'s summary of step `step` for `rt`, into its contexts (once). */
+  private summarise(rt: PolicyRuntime, c: PolicyContexts, i: number, step: number): void {
+    const n = this.codes.length;
+    if (c.summarised[step * n + i]) return;
+    const { meta, bars } = this.byCode.get(this.codes[i])!;
+    const ctx = { previousClose: meta.previousClose, meanMinuteVolume: meta.meanMinuteVolume };
+    let summary: Float32Array;
+    if (step === 0) {
+      const prev = columns();
+      for (const b of meta.previousDay!) push(prev, b);
+      summary = stepSummary(rt, ctx, prev as BarArrays, 0, this.minutesPerDay);
+    } else summary = stepSummary(rt, ctx, bars, rt.grid.start[step - 1], rt.grid.start[step]);
+    c.own.set(summary, (i * (rt.grid.periods + 1) + step) * PUBLIC_FEATURES);
+    c.summarised[step * n + i] = 1;
   }
 
   /**
@@ -296,7 +330,8 @@ export class FeedDay {
       const S = rt.grid.periods + 1;
       const F = PUBLIC_FEATURES;
       const peers = rt.policy.spec.peers ? peerIndices(rt.policy.spec.peers, this.codes) : null;
-      c = { own: new Float32Array(this.codes.length * S * F), market: new Float32Array(S * F), done: new Uint8Array(S), counted: new Uint8Array(S * this.codes.length), peers };
+      const n = this.codes.length;
+      c = { own: new Float32Array(n * S * F), market: new Float32Array(S * F), done: new Uint8Array(S), counted: new Uint8Array(S * n), summarised: new Uint8Array(S * n), peers };
       this.contexts.set(rt, c);
     }
     return c;
@@ -312,20 +347,9 @@ export class FeedDay {
     let count = 0;
     for (const [i, code] of this.codes.entries()) {
       const { meta, bars } = this.byCode.get(code)!;
-      const ctx = { previousClose: meta.previousClose, meanMinuteVolume: meta.meanMinuteVolume };
-      let summary: Float32Array;
-      if (step === 0) {
-        if (!meta.previousDay) continue;
-        const prev = columns();
-        for (const b of meta.previousDay) push(prev, b);
-        summary = stepSummary(rt, ctx, prev as BarArrays, 0, this.minutesPerDay);
-      } else {
-        // An instrument halted before the end of the step has not its bars, and does not count.
-        if (bars.open.length < start[step]) continue;
-        summary = stepSummary(rt, ctx, bars, start[step - 1], start[step]);
-      }
+      if (step === 0 ? !meta.previousDay : bars.open.length < start[step]) continue; // (halted before the end of the step: not its bars)
+      this.summarise(rt, c, i, step);
       const o = (i * S + step) * F;
-      c.own.set(summary, o);
       c.counted[step * this.codes.length + i] = 1;
       for (let f = 0; f < F; f++) sum[f] += c.own[o + f];
       count++;

@@ -44,6 +44,8 @@ export class ExecutionService {
   private readonly now: () => Date;
   /** Bars per session of the policies that read the market feed, or null when none does. */
   readonly feedMinutes: number | null;
+  /** The served policies that read the feed. */
+  private readonly feedReaders: readonly PolicyRuntime[];
   /** Days of the market feed in memory (read from the store on first use). */
   private readonly feedDays = new Map<string, FeedDay>();
 
@@ -60,6 +62,7 @@ export class ExecutionService {
     const sessions = new Set(readers.map((p) => p.rt.minutesPerDay));
     if (sessions.size > 1) throw new ExecLabError(`the policies that read the market context (${readers.map((p) => `${p.id}: ${p.rt.minutesPerDay} bars a day`).join(', ')}) need one market feed: serve them from servers of their own`, 2);
     this.feedMinutes = readers.length > 0 ? readers[0].rt.minutesPerDay : null;
+    this.feedReaders = readers.map((p) => p.rt);
     store.onCommitFailure(() => {
       this.cache.clear();
       this.feedDays.clear();
@@ -292,7 +295,7 @@ export class ExecutionService {
     const stored = this.store.marketDay(date);
     if (stored && stored.minutes !== M) throw conflict(`the market feed of ${date} was stored for sessions of ${stored.minutes} bars; the policies served here have ${M}`);
     if (!stored && !create) return null;
-    day = new FeedDay(date, M);
+    day = new FeedDay(date, M, this.feedReaders);
     if (stored) {
       day.addInstruments(stored.instruments);
       if (stored.readyAt !== null) day.setReady(stored.readyAt);
