@@ -78,7 +78,7 @@ export function registerServeCommand(program: Command): void {
     .command('serve')
     .summary('serve trained student policies as a live execution service')
     .description(
-      'The live execution service over HTTP (JSON): open an execution for an order, post bars and fills as they arrive, GET the current period\'s child orders; state in a SQLite file that survives a crash. Requests need an API key (execlab serve keys add). GET /openapi.json describes the API; GET /metrics has Prometheus metrics. See README "Deploying a policy".',
+      'The live execution service over HTTP (JSON): open an execution for an order, post bars and fills as they arrive, GET the current period\'s child orders; state in a SQLite file that survives a crash. Policies that read the market (or peer) context get the day\'s cross-section from the service\'s market feed (POST /market/:date/...), written with a key made by execlab serve keys add --feed. Requests need an API key (execlab serve keys add). GET /openapi.json describes the API; GET /metrics has Prometheus metrics. See README "Deploying a policy" and docs/SERVE.md.',
     )
     .option('--config <file>', 'YAML or JSON file with any of these settings, keys in camelCase (flags win)');
   addSchemaOptions(serve, ServeSchema);
@@ -111,7 +111,7 @@ export function registerServeCommand(program: Command): void {
   });
 
   const keys = serve.command('keys').description('API keys of the service: add, list, revoke (stored hashed in --db)');
-  const add = keys.command('add').description('Make an API key for some policies; prints it once (only its hash is stored).').option('--config <file>', 'YAML or JSON settings file');
+  const add = keys.command('add').description('Make an API key for some policies and/or (--feed) for writing the market feed; prints it once (only its hash is stored).').option('--config <file>', 'YAML or JSON settings file');
   addSchemaOptions(add, KeysAddSchema);
   add.action(function (this: Command) {
     const s = validateSettings(KeysAddSchema, keysSettings(this, KeysAddSchema), 'keys add settings');
