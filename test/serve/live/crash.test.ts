@@ -5,8 +5,7 @@
  * was in flight (bars and fills by index and id, the open by client order id) and finish, and every
  * decision equals the backtest's, with no bar or fill counted twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollout } from '../../../src/rl/common/policy.js';
@@ -17,11 +16,9 @@ import { buildEpisodes } from '../../../src/sim/episodes.js';
 import { ExecutionEnv } from '../../../src/sim/env.js';
 import { DEFAULT_SIM_SETTINGS } from '../../../src/sim/settings.js';
 import { tempDirs } from '../../helpers/tmp.js';
+import { haveBuild, startServerProcess } from './server-process.js';
 import { barsOf, createBody, market, nets, policies } from './fixture.js';
 
-// The server runs the compiled CLI (built by `npm ci` / `npm run build`); vitest runs the sources.
-const cli = new URL('../../../bin/execlab.js', import.meta.url).pathname;
-const haveBuild = existsSync(new URL('../../../dist/cli/main.js', import.meta.url));
 
 const { tmp } = tempDirs('execlab-live-crash-');
 const dir = tmp('crash');
@@ -42,17 +39,7 @@ afterAll(() => child?.kill('SIGKILL'));
 
 /** Starts the server; resolves with its base URL once it listens. */
 function startServer(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, 'serve', '--policy', `p3=${policyPath}`, '--db', dbPath, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = p;
-    let err = '';
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    p.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
-  });
+  return startServerProcess(`p3=${policyPath}`, dbPath, (p) => (child = p));
 }
 
 interface Step {

@@ -6,8 +6,7 @@
  * retries the request that was cut. Every acknowledged registration and feed bar is there after each
  * restart, the retried ones count once, and every decision equals the backtest's.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rollout } from '../../../src/rl/common/policy.js';
@@ -18,11 +17,10 @@ import { buildEpisodes } from '../../../src/sim/episodes.js';
 import { ExecutionEnv } from '../../../src/sim/env.js';
 import { DEFAULT_SIM_SETTINGS } from '../../../src/sim/settings.js';
 import { tempDirs } from '../../helpers/tmp.js';
+import { haveBuild, startServerProcess } from './server-process.js';
 import { codes, files, market, nets, peers, universe } from './feed-fixture.js';
 import { barsOf } from './fixture.js';
 
-const cli = new URL('../../../bin/execlab.js', import.meta.url).pathname;
-const haveBuild = existsSync(new URL('../../../dist/cli/main.js', import.meta.url));
 
 const { tmp } = tempDirs('execlab-live-feed-crash-');
 const dir = tmp('crash');
@@ -41,17 +39,7 @@ let child: ChildProcess | null = null;
 afterAll(() => child?.kill('SIGKILL'));
 
 function startServer(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [cli, 'serve', '--policy', `peer=${policyPath}`, '--db', dbPath, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = p;
-    let err = '';
-    p.stderr!.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]);
-    });
-    p.once('exit', (code) => reject(new Error(`server exited (${code}): ${err}`)));
-  });
+  return startServerProcess(`peer=${policyPath}`, dbPath, (p) => (child = p));
 }
 
 interface Step {
