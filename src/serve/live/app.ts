@@ -93,7 +93,12 @@ export async function createApp(options: AppOptions): Promise<{ app: FastifyInst
   });
   app.server.maxConnections = options.maxConnections ?? 1024;
   const metrics = createMetrics(() => options.store.openExecutions());
-  const service = new ExecutionService(options.store, options.policies, { cachedExecutions: options.cachedExecutions, onDecision: (p) => metrics.decisions.inc({ policy: p }) });
+  const service = new ExecutionService(options.store, options.policies, {
+    cachedExecutions: options.cachedExecutions,
+    onDecision: (p) => metrics.decisions.inc({ policy: p }),
+    onFeedBars: (n) => metrics.feedBars.inc(n),
+    onFeedWait: (p) => metrics.feedWaits.inc({ policy: p }),
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   // Answers are built by the service from typed values (the type provider checks the handlers'

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics (prom-client) in a registry of the service's own, served at /metrics:
  * requests by route and status, a latency histogram, the executions open and the decisions taken,
- * plus the process's default metrics (CPU, memory, event-loop lag).
+ * the market feed's bars and the plans that waited for it, plus the process's default metrics (CPU,
+ * memory, event-loop lag).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -10,6 +11,8 @@ export interface ServiceMetrics {
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly latency: Histogram<'method' | 'route'>;
   readonly decisions: Counter<'policy'>;
+  readonly feedBars: Counter;
+  readonly feedWaits: Counter<'policy'>;
 }
 
 /** `openExecutions` is read at each scrape (from the store, so it counts across restarts). */
@@ -33,5 +36,12 @@ export function createMetrics(openExecutions: () => number): ServiceMetrics {
       this.set(openExecutions());
     },
   });
-  return { registry, requests, latency, decisions };
+  const feedBars = new Counter({ name: 'execlab_feed_bars_total', help: 'Bars the market feed stored (retries not counted)', registers: [registry] });
+  const feedWaits = new Counter({
+    name: 'execlab_feed_waits_total',
+    help: 'Plans of policies that read the market context refused (409) because the feed lacked the period\'s cross-section',
+    labelNames: ['policy'] as const,
+    registers: [registry],
+  });
+  return { registry, requests, latency, decisions, feedBars, feedWaits };
 }

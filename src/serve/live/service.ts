@@ -31,6 +31,10 @@ export interface ServiceOptions {
   readonly cachedExecutions?: number;
   /** Called with the policy id for each decision taken (metrics). */
   readonly onDecision?: (policy: string) => void;
+  /** Called with the number of bars the market feed stored (metrics). */
+  readonly onFeedBars?: (count: number) => void;
+  /** Called with the policy id for each plan that waits for the market feed (metrics). */
+  readonly onFeedWait?: (policy: string) => void;
   readonly now?: () => Date;
 }
 
@@ -199,7 +203,10 @@ export class ExecutionService {
     const feed = exec.rt.policy.spec.market && exec.decisions.length <= t ? this.feedDay(exec.header.date, false) : null;
     if (exec.rt.policy.spec.market && exec.decisions.length <= t) {
       const why = feed ? feed.notReady(exec.header.instrument, t, start) : `the market feed has nothing for ${exec.header.date}: policy '${exec.header.policy}' reads the market context`;
-      if (why !== null) throw conflict(`${why} (POST /market/${exec.header.date}/...)`);
+      if (why !== null) {
+        this.options.onFeedWait?.(exec.header.policy);
+        throw conflict(`${why} (POST /market/${exec.header.date}/...)`);
+      }
     }
     for (let p = exec.decisions.length; p <= t; p++) {
       const last = due[due.length - 1] ?? exec.decisions[p - 1];
@@ -266,7 +273,9 @@ export class ExecutionService {
     const { fresh, duplicates } = day.checkBars(body.bars);
     if (fresh.length > 0) this.store.transaction(() => this.store.addMarketBars(date, fresh));
     day.addBars(fresh);
-    return marketAck(day, fresh.reduce((n, r) => n + r.bars.length, 0), duplicates);
+    const accepted = fresh.reduce((n, r) => n + r.bars.length, 0);
+    if (accepted > 0) this.options.onFeedBars?.(accepted);
+    return marketAck(day, accepted, duplicates);
   }
 
   /** The state of `date`'s market feed (any key may read it). */

@@ -183,6 +183,10 @@ describe('the market feed', () => {
     const afterHalt = await call(writer, 'POST', `/market/${date}/bars`, { bars: [{ ...bar, instrument: codes[3] }] });
     expect(afterHalt.status).toBe(409);
     expect(afterHalt.json.error).toMatch(/was halted at .*: it takes no more bars/);
+    // The metrics count the feed's stored bars (not the retries) and the plan that waited.
+    const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^execlab_feed_bars_total 3$/m);
+    expect(metrics).toMatch(/^execlab_feed_waits_total\{policy="mkt"\} 1$/m);
     // The feed's routes are in the OpenAPI document.
     const doc = (await svc.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/market/{date}/instruments', '/market/{date}/ready', '/market/{date}/bars', '/market/{date}']));
