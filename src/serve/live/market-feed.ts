@@ -123,6 +123,14 @@ export class FeedDay {
     return Number.isFinite(min) ? min : this.minutesPerDay;
   }
 
+  /** Up to `limit` instruments not halted that have the fewest bars (fewest first, then by code): who the plans wait for. */
+  lagging(limit: number): Array<{ instrument: string; bars: number }> {
+    const out: Array<{ instrument: string; bars: number }> = [];
+    for (const [instrument, { meta, bars }] of this.byCode) if (!meta.haltedAt) out.push({ instrument, bars: bars.open.length });
+    out.sort((a, b) => a.bars - b.bars || (a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0));
+    return out.slice(0, limit);
+  }
+
   /**
    * What taking `instrument` out does: before the universe is fixed it is removed ('removed'); after,
    * it is halted ('halted': it takes no more bars, and the context of the periods it has no bars for

@@ -165,6 +165,7 @@ export const MarketDaySchema = z
     withPreviousDay: z.int().describe('Of which with their previous session (they make the context of the previous day)'),
     halted: z.int().describe('Of which halted: they take no more bars, and are not waited for'),
     barsComplete: z.int().describe('Bars every instrument of the universe not halted has: the context is known for the periods that end by then'),
+    lagging: z.array(z.object({ instrument: z.string(), bars: z.int() })).describe('The (at most 20) instruments not halted with the fewest bars, fewest first: who the plans wait for'),
   })
   .meta({ id: 'MarketDay' });
 export type MarketDayView = z.infer<typeof MarketDaySchema>;

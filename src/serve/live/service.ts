@@ -365,7 +365,7 @@ function withContext(own: Float32Array, context: Float32Array): Float32Array {
 }
 
 function marketView(day: FeedDay): MarketDayView {
-  return { date: day.date, status: day.readyAt === null ? 'registering' : 'ready', readyAt: day.readyAt, instruments: day.instrumentCount, withPreviousDay: day.withPreviousDay, halted: day.halted, barsComplete: day.barsComplete() };
+  return { date: day.date, status: day.readyAt === null ? 'registering' : 'ready', readyAt: day.readyAt, instruments: day.instrumentCount, withPreviousDay: day.withPreviousDay, halted: day.halted, barsComplete: day.barsComplete(), lagging: day.lagging(20) };
 }
 
 function marketAck(day: FeedDay, accepted: number, duplicates: number): MarketAck {

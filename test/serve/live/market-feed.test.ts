@@ -176,7 +176,10 @@ describe('the market feed', () => {
     expect((await call(writer, 'POST', `/market/${date}/bars`, { bars: [bar] })).json).toMatchObject({ accepted: 1, duplicates: 0 });
     expect((await call(writer, 'POST', `/market/${date}/bars`, { bars: [{ ...bar, volume: bar.volume + 1 }] })).status).toBe(409);
     expect((await call(writer, 'POST', `/market/${date}/bars`, { bars: [{ ...bar, instrument: codes[1] }, { ...bar, instrument: codes[1], index: 1 }] })).json).toMatchObject({ accepted: 2 });
-    expect((await call(reader, 'GET', `/market/${date}`)).json).toMatchObject({ status: 'ready', barsComplete: 0 });
+    const state = (await call(reader, 'GET', `/market/${date}`)).json;
+    expect(state).toMatchObject({ status: 'ready', barsComplete: 0 });
+    // Who the plans wait for: the fewest bars first (codes 2 to 5 have none, 0 has one, 1 has two).
+    expect(state.lagging).toEqual([...codes.slice(2).map((instrument) => ({ instrument, bars: 0 })), { instrument: codes[0], bars: 1 }, { instrument: codes[1], bars: 2 }]);
     // After it is fixed, taking one out halts it: no more bars from it, and no wait for it.
     expect((await call(writer, 'DELETE', `/market/${date}/instruments/${codes[3]}`)).json).toMatchObject({ status: 'ready', instruments: codes.length, halted: 1 });
     expect((await call(writer, 'DELETE', `/market/${date}/instruments/${codes[3]}`)).json).toMatchObject({ halted: 1 });
