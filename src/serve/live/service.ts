@@ -232,7 +232,8 @@ export class ExecutionService {
   addMarketInstruments(key: ApiKeyRecord, date: string, body: MarketInstrumentsBody): MarketAck {
     const day = this.feedDay(date, true, key)!;
     const { fresh, duplicates } = day.checkInstruments(body.instruments);
-    if (fresh.length > 0) this.store.transaction(() => this.store.addMarketInstruments(date, day.minutesPerDay, fresh));
+    const seq = this.store.nextMarketSeq(date);
+    if (fresh.length > 0) this.store.transaction(() => this.store.addMarketInstruments(date, day.minutesPerDay, seq, fresh));
     day.addInstruments(fresh);
     if (fresh.length > 0) this.rememberFeedDay(day);
     return marketAck(day, fresh.length, duplicates);

@@ -42,7 +42,13 @@ const BAR_LOG = `CREATE TABLE IF NOT EXISTS bar_log (
   avg_price REAL NOT NULL, volume REAL NOT NULL
 );`;
 
-/** The market feed's tables (schema 4): a day, its universe, its bars. */
+/**
+ * The market feed's tables (schema 4): a day, its universe, its bars. The bars are appended in
+ * commit order (a rowid table, indexed by date only), as the executions' bar log is: a period's bars
+ * arrive for every instrument at once, and a table clustered by instrument and bar would take them
+ * as scattered writes. Each instrument's bars are in order in the log (they are checked in memory
+ * before they are stored).
+ */
 const MARKET_FEED = `
 CREATE TABLE IF NOT EXISTS market_days (
   date TEXT PRIMARY KEY,
@@ -64,9 +70,9 @@ CREATE TABLE IF NOT EXISTS market_bars (
   instrument TEXT NOT NULL,
   idx INTEGER NOT NULL,
   open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
-  avg_price REAL NOT NULL, volume REAL NOT NULL,
-  PRIMARY KEY (date, instrument, idx)
-) WITHOUT ROWID;`;
+  avg_price REAL NOT NULL, volume REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS market_bars_by_date ON market_bars (date);`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -240,13 +246,14 @@ export class ServiceStore {
       openCount: db.prepare('SELECT COUNT(*) AS n FROM executions WHERE cancelled_at IS NULL AND completed = 0'),
       addMarketDay: db.prepare('INSERT OR IGNORE INTO market_days (date, minutes) VALUES (?, ?)'),
       marketReady: db.prepare('UPDATE market_days SET ready_at = ? WHERE date = ? AND ready_at IS NULL'),
-      addMarketInstrument: db.prepare('INSERT INTO market_instruments (date, instrument, seq, previous_close, mean_minute_volume, previous_day) VALUES (?, ?, (SELECT count(*) FROM market_instruments WHERE date = ?), ?, ?, ?)'),
+      addMarketInstrument: db.prepare('INSERT INTO market_instruments (date, instrument, seq, previous_close, mean_minute_volume, previous_day) VALUES (?, ?, ?, ?, ?, ?)'),
+      nextMarketSeq: db.prepare('SELECT coalesce(max(seq), -1) + 1 FROM market_instruments WHERE date = ?').pluck(),
       addMarketBar: db.prepare('INSERT INTO market_bars (date, instrument, idx, open, high, low, close, avg_price, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       marketDay: db.prepare('SELECT minutes, ready_at FROM market_days WHERE date = ?'),
       marketInstruments: db.prepare('SELECT instrument, previous_close, mean_minute_volume, previous_day, halted_at FROM market_instruments WHERE date = ? ORDER BY seq'),
       removeMarketInstrument: db.prepare('DELETE FROM market_instruments WHERE date = ? AND instrument = ?'),
       haltMarketInstrument: db.prepare('UPDATE market_instruments SET halted_at = ? WHERE date = ? AND instrument = ? AND halted_at IS NULL'),
-      marketBars: db.prepare('SELECT instrument, idx, open, high, low, close, avg_price, volume FROM market_bars WHERE date = ? ORDER BY instrument, idx'),
+      marketBars: db.prepare('SELECT instrument, idx, open, high, low, close, avg_price, volume FROM market_bars WHERE date = ? ORDER BY rowid'),
     };
   }
 
@@ -406,12 +413,15 @@ export class ServiceStore {
     this.q.addDecision.run(id, d.period, d.action, d.share, d.quantity, blob(d.logits), blob(d.state.hPub), blob(d.state.hPriv));
   }
 
-  /** Registers instruments of the market feed of `date` (a session of `minutes` bars), in the order given. */
-  addMarketInstruments(date: string, minutes: number, items: readonly FeedInstrument[]): void {
+  /**
+   * Registers instruments of the market feed of `date` (a session of `minutes` bars), in the order
+   * given, as its registrations `seq`, `seq + 1`, ... (the order it reads them back in).
+   */
+  addMarketInstruments(date: string, minutes: number, seq: number, items: readonly FeedInstrument[]): void {
     this.q.addMarketDay.run(date, minutes);
-    for (const x of items) {
+    for (const [k, x] of items.entries()) {
       const prev = x.previousDay ? Buffer.from(Float64Array.from(x.previousDay.flatMap((b) => [b.open, b.high, b.low, b.close, b.avgPrice, b.volume])).buffer) : null;
-      this.q.addMarketInstrument.run(date, x.instrument, date, x.previousClose, x.meanMinuteVolume, prev);
+      this.q.addMarketInstrument.run(date, x.instrument, seq + k, x.previousClose, x.meanMinuteVolume, prev);
     }
   }
 
@@ -423,6 +433,11 @@ export class ServiceStore {
   /** Marks an instrument of a fixed universe halted: it takes no more bars. */
   haltMarketInstrument(date: string, instrument: string, at: string): void {
     this.q.haltMarketInstrument.run(at, date, instrument);
+  }
+
+  /** The registration number the next instrument of `date`'s feed gets (one past the last, removals included). */
+  nextMarketSeq(date: string): number {
+    return this.q.nextMarketSeq.get(date) as number;
   }
 
   marketReady(date: string, at: string): void {
@@ -446,14 +461,14 @@ export class ServiceStore {
       }
       return { instrument: r.instrument, previousClose: r.previous_close, meanMinuteVolume: r.mean_minute_volume, previousDay, haltedAt: r.halted_at };
     });
-    const bars: FeedBars[] = [];
+    const runs = new Map<string, FeedBars>();
     for (const b of this.q.marketBars.iterate(date) as IterableIterator<BarRow & { instrument: string }>) {
-      let run = bars[bars.length - 1];
-      if (!run || run.instrument !== b.instrument) bars.push((run = { instrument: b.instrument, from: 0, bars: [] }));
+      let run = runs.get(b.instrument);
+      if (!run) runs.set(b.instrument, (run = { instrument: b.instrument, from: 0, bars: [] }));
       if (b.idx !== run.bars.length) throw new ExecLabError(`service database ${this.path}: the market feed of ${date} has bar ${b.idx} of ${b.instrument} after ${run.bars.length} bars`);
       run.bars.push({ open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: b.avg_price, volume: b.volume });
     }
-    return { minutes: day.minutes, readyAt: day.ready_at, instruments, bars };
+    return { minutes: day.minutes, readyAt: day.ready_at, instruments, bars: [...runs.values()] };
   }
 
   openExecutions(): number {
