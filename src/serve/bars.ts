@@ -34,6 +34,53 @@ export function barAveragePrice(open: number, high: number, low: number, close: 
   return avgPrice === undefined ? (open + 2 * high + 2 * low + close) / 6 : keptAverage(avgPrice, low, high);
 }
 
+/** One checked bar, its average price resolved (barAveragePrice). */
+export interface ResolvedBar {
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  /** The feed's, clamped into [low, high] by the import's rule, or (O + 2H + 2L + C) / 6. */
+  readonly avgPrice: number;
+  readonly volume: number;
+}
+
+/** A bar as a client sends it, its average price resolved. */
+export function resolveBar(b: { open: number; high: number; low: number; close: number; avgPrice?: number; volume: number }): ResolvedBar {
+  return { open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: barAveragePrice(b.open, b.high, b.low, b.close, b.avgPrice), volume: b.volume };
+}
+
+/** Growable columns of resolved bars. */
+export interface BarLists {
+  readonly open: number[];
+  readonly high: number[];
+  readonly low: number[];
+  readonly close: number[];
+  readonly avgPrice: number[];
+  readonly volume: number[];
+}
+
+/** Columns holding `bars` (none by default). */
+export function barLists(bars: readonly ResolvedBar[] = []): BarLists {
+  const c: BarLists = { open: [], high: [], low: [], close: [], avgPrice: [], volume: [] };
+  for (const b of bars) pushBar(c, b);
+  return c;
+}
+
+export function pushBar(c: BarLists, b: ResolvedBar): void {
+  c.open.push(b.open);
+  c.high.push(b.high);
+  c.low.push(b.low);
+  c.close.push(b.close);
+  c.avgPrice.push(b.avgPrice);
+  c.volume.push(b.volume);
+}
+
+/** Whether bar `m` of `c` has exactly the values of `b` (a retried bar). */
+export function sameBarAt(c: BarArrays, m: number, b: ResolvedBar): boolean {
+  return c.open[m] === b.open && c.high[m] === b.high && c.low[m] === b.low && c.close[m] === b.close && c.avgPrice[m] === b.avgPrice && c.volume[m] === b.volume;
+}
+
 /** Columns of checked bars, average prices resolved. */
 export interface BarArrays {
   readonly open: ArrayLike<number>;

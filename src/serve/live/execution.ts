@@ -4,7 +4,7 @@
  * check runs before anything changes (a refused request leaves the state as it was); nothing here
  * does I/O: the service stores a change first and applies it here after.
  */
-import { barAveragePrice, barProblem } from '../bars.js';
+import { barLists, barProblem, pushBar, resolveBar, sameBarAt, type ResolvedBar } from '../bars.js';
 import type { PolicyRuntime } from '../decide.js';
 import { badRequest, conflict } from './errors.js';
 import type { RecurrentState } from './inference.js';
@@ -35,15 +35,8 @@ export interface ExecutionHeader {
   readonly createdAt: string;
 }
 
-export interface StoredBar {
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  /** Resolved: the feed's, clamped into [low, high] by the import's rule, or (O + 2H + 2L + C) / 6. */
-  readonly avgPrice: number;
-  readonly volume: number;
-}
+/** A bar as stored: checked, its average price resolved. */
+export type StoredBar = ResolvedBar;
 
 export type StoredFill = FillInput;
 
@@ -60,7 +53,7 @@ export interface StoredDecision {
 type IndexedBar = z.infer<typeof IndexedBarSchema>;
 
 export class Execution {
-  readonly bars = { open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], avgPrice: [] as number[], volume: [] as number[] };
+  readonly bars = barLists();
   readonly fills: StoredFill[] = [];
   readonly decisions: StoredDecision[] = [];
   /** Each decided period's plan, as answered (frozen, its JSON remembered). */
@@ -125,9 +118,9 @@ export class Execution {
       if (b.index >= M) throw badRequest(`${where('index')} = ${b.index}: the session has ${M} bars (0 to ${M - 1})`);
       const problem = barProblem(b.open, b.high, b.low, b.close, where);
       if (problem) throw badRequest(problem);
-      const bar: StoredBar = { open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: barAveragePrice(b.open, b.high, b.low, b.close, b.avgPrice), volume: b.volume };
+      const bar = resolveBar(b);
       if (b.index < this.barsReceived) {
-        if (!this.sameBar(b.index, bar)) throw conflict(`${where('index')} = ${b.index}: bar ${b.index} is already stored with other values`);
+        if (!sameBarAt(this.bars, b.index, bar)) throw conflict(`${where('index')} = ${b.index}: bar ${b.index} is already stored with other values`);
         duplicates++;
         continue;
       }
@@ -172,7 +165,7 @@ export class Execution {
   }
 
   addBars(bars: readonly StoredBar[]): void {
-    for (const b of bars) for (const k of ['open', 'high', 'low', 'close', 'avgPrice', 'volume'] as const) this.bars[k].push(b[k]);
+    for (const b of bars) pushBar(this.bars, b);
   }
 
   addFills(fills: readonly StoredFill[]): void {
@@ -251,10 +244,5 @@ export class Execution {
       fills: this.fills.slice(),
       decisions: this.decisions.map((d) => ({ period: d.period, fromBar: start[d.period], toBar: start[d.period + 1], action: d.action, share: d.share, quantity: d.quantity })),
     };
-  }
-
-  private sameBar(m: number, b: StoredBar): boolean {
-    const s = this.bars;
-    return s.open[m] === b.open && s.high[m] === b.high && s.low[m] === b.low && s.close[m] === b.close && s.avgPrice[m] === b.avgPrice && s.volume[m] === b.volume;
   }
 }

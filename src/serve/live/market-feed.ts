@@ -12,11 +12,12 @@
  */
 import { peerIndices } from '../../data/peers.js';
 import { PUBLIC_FEATURES } from '../../sim/observation.js';
-import { barAveragePrice, barProblem, type BarArrays } from '../bars.js';
+import { barLists, barProblem, pushBar, resolveBar, sameBarAt, type BarLists } from '../bars.js';
 import type { PolicyRuntime } from '../decide.js';
 import { ApiError, badRequest, conflict } from './errors.js';
 import type { StoredBar } from './execution.js';
 import { stepSummary } from './inference.js';
+import { featureScales, previousSession } from './scales.js';
 import type { MarketBarInput, MarketInstrumentInput } from './schemas.js';
 
 /** An instrument of the day's universe as registered. */
@@ -37,26 +38,6 @@ export interface FeedBars {
   readonly bars: StoredBar[];
 }
 
-interface Columns {
-  open: number[];
-  high: number[];
-  low: number[];
-  close: number[];
-  avgPrice: number[];
-  volume: number[];
-}
-
-const columns = (): Columns => ({ open: [], high: [], low: [], close: [], avgPrice: [], volume: [] });
-
-function push(c: Columns, b: StoredBar): void {
-  c.open.push(b.open);
-  c.high.push(b.high);
-  c.low.push(b.low);
-  c.close.push(b.close);
-  c.avgPrice.push(b.avgPrice);
-  c.volume.push(b.volume);
-}
-
 /** A policy's view of the day: every instrument's step summaries with its feature statistics, and the context steps done so far. */
 interface PolicyContexts {
   /** [instrument][step][PUBLIC_FEATURES], filled step by step. */
@@ -64,8 +45,6 @@ interface PolicyContexts {
   /** [step][PUBLIC_FEATURES]. */
   readonly market: Float32Array;
   readonly done: Uint8Array;
-  /** [step][instrument]: whether the instrument counts in the step (it has the step's bars). */
-  readonly counted: Uint8Array;
   /** [step][instrument]: whether its summary is in `own` already (made when its bars arrived). */
   readonly summarised: Uint8Array;
   /** Each instrument's peers (indices into the day's instruments), or null for a policy without peer groups. */
@@ -74,7 +53,7 @@ interface PolicyContexts {
 
 export class FeedDay {
   readyAt: string | null = null;
-  private readonly byCode = new Map<string, { meta: FeedInstrument; bars: Columns }>();
+  private readonly byCode = new Map<string, { meta: FeedInstrument; bars: BarLists }>();
   /** The universe in code order, once ready. */
   private codes: string[] = [];
   private readonly index = new Map<string, number>();
@@ -105,15 +84,6 @@ export class FeedDay {
     let n = 0;
     for (const { meta } of this.byCode.values()) if (meta.previousDay) n++;
     return n;
-  }
-
-  has(instrument: string): boolean {
-    return this.byCode.has(instrument);
-  }
-
-  /** Bars stored for `instrument` (0 when not registered). */
-  barsOf(instrument: string): number {
-    return this.byCode.get(instrument)?.bars.open.length ?? 0;
   }
 
   /** The bars every instrument of the universe not halted has: the feed is complete up to this bar. */
@@ -167,22 +137,8 @@ export class FeedDay {
       const where = `instruments[${k}]`;
       if (seen.has(x.instrument)) throw badRequest(`${where}.instrument '${x.instrument}' appears twice in the request`);
       seen.add(x.instrument);
-      let previousDay: StoredBar[] | null = null;
-      if (x.previousDay) {
-        if (x.previousDay.length !== M) throw badRequest(`${where}.previousDay has ${x.previousDay.length} bars; the feed's session has ${M}`);
-        previousDay = x.previousDay.map((b, m) => {
-          const problem = barProblem(b.open, b.high, b.low, b.close, (f) => `${where}.previousDay[${m}].${f}`);
-          if (problem) throw badRequest(problem);
-          return { open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: barAveragePrice(b.open, b.high, b.low, b.close, b.avgPrice), volume: b.volume };
-        });
-      }
-      let scales = x.context;
-      if (!scales && previousDay) {
-        const meanMinuteVolume = previousDay.reduce((s, b) => s + b.volume, 0) / M;
-        if (!(meanMinuteVolume >= 1e-6)) throw badRequest(`${where}.previousDay has a mean volume per bar of ${meanMinuteVolume}: give context.meanMinuteVolume`);
-        scales = { previousClose: previousDay[M - 1].close, meanMinuteVolume };
-      }
-      if (!scales) throw badRequest(`${where}: give context (previousClose, meanMinuteVolume) or previousDay: the features are scaled by them`);
+      const previousDay = x.previousDay ? previousSession(x.previousDay, M, where, `the feed's session has ${M}`) : null;
+      const scales = featureScales(x.context, previousDay, where);
       const item: FeedInstrument = { instrument: x.instrument, previousClose: scales.previousClose, meanMinuteVolume: scales.meanMinuteVolume, previousDay };
       const old = this.byCode.get(x.instrument);
       if (old) {
@@ -197,7 +153,7 @@ export class FeedDay {
   }
 
   addInstruments(items: readonly FeedInstrument[]): void {
-    for (const meta of items) this.byCode.set(meta.instrument, { meta, bars: columns() });
+    for (const meta of items) this.byCode.set(meta.instrument, { meta, bars: barLists() });
   }
 
   /** Fixes the universe; refused for an empty one. Returns false when it already was. */
@@ -237,13 +193,10 @@ export class FeedDay {
       if (b.index >= M) throw badRequest(`${where('index')} = ${b.index}: the session has ${M} bars (0 to ${M - 1})`);
       const problem = barProblem(b.open, b.high, b.low, b.close, where);
       if (problem) throw badRequest(problem);
-      const bar: StoredBar = { open: b.open, high: b.high, low: b.low, close: b.close, avgPrice: barAveragePrice(b.open, b.high, b.low, b.close, b.avgPrice), volume: b.volume };
+      const bar = resolveBar(b);
       const stored = known.bars.open.length;
       if (b.index < stored) {
-        const c = known.bars;
-        const m = b.index;
-        const same = c.open[m] === bar.open && c.high[m] === bar.high && c.low[m] === bar.low && c.close[m] === bar.close && c.avgPrice[m] === bar.avgPrice && c.volume[m] === bar.volume;
-        if (!same) throw conflict(`${where('index')} = ${m}: bar ${m} of '${b.instrument}' is already stored with other values`);
+        if (!sameBarAt(known.bars, b.index, bar)) throw conflict(`${where('index')} = ${b.index}: bar ${b.index} of '${b.instrument}' is already stored with other values`);
         duplicates++;
         continue;
       }
@@ -261,7 +214,7 @@ export class FeedDay {
       const known = this.byCode.get(r.instrument)!;
       const c = known.bars;
       if (c.open.length !== r.from) throw new Error(`feed bars of ${r.instrument} from ${r.from} after ${c.open.length}`);
-      for (const b of r.bars) push(c, b);
+      for (const b of r.bars) pushBar(c, b);
       for (const rt of this.readers) {
         // The periods these bars complete, summarised now for each reader.
         const { start, periods: T } = rt.grid;
@@ -275,13 +228,7 @@ export class FeedDay {
     const n = this.codes.length;
     if (c.summarised[step * n + i]) return;
     const { meta, bars } = this.byCode.get(this.codes[i])!;
-    const ctx = { previousClose: meta.previousClose, meanMinuteVolume: meta.meanMinuteVolume };
-    let summary: Float32Array;
-    if (step === 0) {
-      const prev = columns();
-      for (const b of meta.previousDay!) push(prev, b);
-      summary = stepSummary(rt, ctx, prev as BarArrays, 0, this.minutesPerDay);
-    } else summary = stepSummary(rt, ctx, bars, rt.grid.start[step - 1], rt.grid.start[step]);
+    const summary = step === 0 ? stepSummary(rt, meta, barLists(meta.previousDay!), 0, this.minutesPerDay) : stepSummary(rt, meta, bars, rt.grid.start[step - 1], rt.grid.start[step]);
     c.own.set(summary, (i * (rt.grid.periods + 1) + step) * PUBLIC_FEATURES);
     c.summarised[step * n + i] = 1;
   }
@@ -323,7 +270,7 @@ export class FeedDay {
       const sum = new Float64Array(F);
       let count = 0;
       for (const j of c.peers[this.index.get(instrument)!]) {
-        if (!c.counted[step * this.codes.length + j]) continue;
+        if (!this.counts(this.codes[j], step, rt.grid.start)) continue;
         for (let f = 0; f < F; f++) sum[f] += c.own[(j * S + step) * F + f];
         count++;
       }
@@ -339,10 +286,20 @@ export class FeedDay {
       const F = PUBLIC_FEATURES;
       const peers = rt.policy.spec.peers ? peerIndices(rt.policy.spec.peers, this.codes) : null;
       const n = this.codes.length;
-      c = { own: new Float32Array(n * S * F), market: new Float32Array(S * F), done: new Uint8Array(S), counted: new Uint8Array(S * n), summarised: new Uint8Array(S * n), peers };
+      c = { own: new Float32Array(n * S * F), market: new Float32Array(S * F), done: new Uint8Array(S), summarised: new Uint8Array(S * n), peers };
       this.contexts.set(rt, c);
     }
     return c;
+  }
+
+  /**
+   * Whether `code` counts in the context of step `step`: it has the step's bars (step 0: its previous
+   * session). Once a step can be given (notReady null) this cannot change: every instrument not
+   * halted has the bars, and a halted one takes no more.
+   */
+  private counts(code: string, step: number, start: ArrayLike<number>): boolean {
+    const { meta, bars } = this.byCode.get(code)!;
+    return step === 0 ? meta.previousDay !== null : bars.open.length >= start[step];
   }
 
   /** daySummaries of src/sim/episodes.ts for one step: every instrument's summary, and their mean. */
@@ -354,11 +311,9 @@ export class FeedDay {
     const sum = new Float64Array(F);
     let count = 0;
     for (const [i, code] of this.codes.entries()) {
-      const { meta, bars } = this.byCode.get(code)!;
-      if (step === 0 ? !meta.previousDay : bars.open.length < start[step]) continue; // (halted before the end of the step: not its bars)
+      if (!this.counts(code, step, start)) continue;
       this.summarise(rt, c, i, step);
       const o = (i * S + step) * F;
-      c.counted[step * this.codes.length + i] = 1;
       for (let f = 0; f < F; f++) sum[f] += c.own[o + f];
       count++;
     }

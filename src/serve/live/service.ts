@@ -10,11 +10,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { PUBLIC_FEATURES } from '../../sim/observation.js';
-import { barAveragePrice, barProblem, MEAN_MINUTE_VOLUME } from '../bars.js';
+import { barLists } from '../bars.js';
+import { featureScales, previousSession } from './scales.js';
 import type { PolicyRuntime } from '../decide.js';
 import { ApiError, badRequest, conflict } from './errors.js';
 import { Execution, type ExecutionHeader, type StoredDecision } from './execution.js';
-import { IncrementalPolicy, initialState, stepSummary, type FeatureContext } from './inference.js';
+import { IncrementalPolicy, initialState, stepSummary } from './inference.js';
 import { FeedDay } from './market-feed.js';
 import type { Ack, BarsBody, CreateExecution, ExecutionView, FillsBody, MarketAck, MarketBarsBody, MarketDayView, MarketInstrumentsBody, Plan } from './schemas.js';
 import type { ApiKeyRecord, ServiceStore, StoredExecution } from './store.js';
@@ -124,28 +125,9 @@ export class ExecutionService {
     if (!key.policies.includes(body.policy)) throw new ApiError(403, `API key ${key.id} may not use policy '${body.policy}' (it may use: ${key.policies.join(', ')})`);
     const rt = policy.served.rt;
     const M = rt.minutesPerDay;
-    let summary: Float32Array = new Float32Array(PUBLIC_FEATURES);
-    let ctx: FeatureContext;
-    const prev = body.previousDay;
-    if (prev) {
-      if (prev.length !== M) throw badRequest(`previousDay has ${prev.length} bars; policy '${body.policy}' needs the whole session's ${M}`);
-      for (const [k, b] of prev.entries()) {
-        const problem = barProblem(b.open, b.high, b.low, b.close, (f) => `previousDay[${k}].${f}`);
-        if (problem) throw badRequest(problem);
-      }
-    }
-    if (body.context) ctx = body.context;
-    else if (prev) {
-      // Without a context, the previous day gives it: its last close and its mean volume per bar.
-      const meanMinuteVolume = prev.reduce((s, b) => s + b.volume, 0) / M;
-      if (!MEAN_MINUTE_VOLUME.safeParse(meanMinuteVolume).success) throw badRequest(`previousDay has a mean volume per bar of ${meanMinuteVolume}: give context.meanMinuteVolume`);
-      ctx = { previousClose: prev[M - 1].close, meanMinuteVolume };
-    } else throw badRequest('give context (previousClose, meanMinuteVolume) or previousDay: the features are scaled by them');
-    if (prev) {
-      const avgPrice = prev.map((b) => barAveragePrice(b.open, b.high, b.low, b.close, b.avgPrice));
-      const col = (k: 'open' | 'high' | 'low' | 'close' | 'volume'): number[] => prev.map((b) => b[k]);
-      summary = stepSummary(rt, ctx, { open: col('open'), high: col('high'), low: col('low'), close: col('close'), avgPrice, volume: col('volume') }, 0, M);
-    }
+    const previous = body.previousDay ? previousSession(body.previousDay, M, '', `policy '${body.policy}' needs the whole session's ${M}`) : null;
+    const ctx = featureScales(body.context, previous, '');
+    const summary = previous ? stepSummary(rt, ctx, barLists(previous), 0, M) : new Float32Array(PUBLIC_FEATURES);
     const header: ExecutionHeader = {
       id: randomUUID(),
       keyId: key.id,
@@ -200,14 +182,7 @@ export class ExecutionService {
     const due: StoredDecision[] = [];
     const remaining = exec.remaining();
     // A policy that reads the context needs the feed's cross-section up to the period that just ended.
-    const feed = exec.rt.policy.spec.market && exec.decisions.length <= t ? this.feedDay(exec.header.date, false) : null;
-    if (exec.rt.policy.spec.market && exec.decisions.length <= t) {
-      const why = feed ? feed.notReady(exec.header.instrument, t, start) : `the market feed has nothing for ${exec.header.date}: policy '${exec.header.policy}' reads the market context`;
-      if (why !== null) {
-        this.options.onFeedWait?.(exec.header.policy);
-        throw conflict(`${why} (POST /market/${exec.header.date}/...)`);
-      }
-    }
+    const feed = exec.rt.policy.spec.market && exec.decisions.length <= t ? this.feedFor(exec, t) : null;
     for (let p = exec.decisions.length; p <= t; p++) {
       const last = due[due.length - 1] ?? exec.decisions[p - 1];
       const own = p === 0 ? exec.header.previousDaySummary : stepSummary(exec.rt, exec.header, exec.bars, start[p - 1], start[p]);
@@ -226,6 +201,16 @@ export class ExecutionService {
       }
     }
     return exec.plan(exec.decisions[t]);
+  }
+
+  /** The feed of an execution's day, once it has the cross-section of step `t`; else a 409 saying what is missing. */
+  private feedFor(exec: Execution, t: number): FeedDay {
+    const { date, instrument, policy } = exec.header;
+    const feed = this.feedDay(date, false);
+    const why = feed ? feed.notReady(instrument, t, exec.rt.grid.start) : `the market feed has nothing for ${date}: policy '${policy}' reads the market context`;
+    if (why === null) return feed!;
+    this.options.onFeedWait?.(policy);
+    throw conflict(`${why} (POST /market/${date}/...)`);
   }
 
   /** Registers instruments of the universe of `date`'s market feed (a key with the feed right). */
