@@ -243,26 +243,16 @@ export function daySummaries(
 ): { own: Float32Array; market: Float32Array } {
   const F = PUBLIC_FEATURES;
   const own = new Float32Array(valid.length * S * F);
-  const sum = new Float64Array(S * F);
-  const count = new Float64Array(S);
-  const add = (o: number, s: number): void => {
-    for (let j = 0; j < F; j++) sum[s * F + j] += own[o + j];
-    count[s]++;
-  };
+  const hasPrevious = (i: number): boolean => prevFeats !== null && previousValid !== null && previousValid[i] !== 0;
   for (let i = 0; i < valid.length; i++) {
     if (!valid[i]) continue;
     const o = i * S * F;
-    if (prevFeats && previousValid && previousValid[i]) {
-      summariseMinutes(prevFeats, i * M, 0, M, own, o);
-      add(o, 0);
-    }
-    for (let t = 0; t < S - 1; t++) {
-      summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], own, o + (t + 1) * F);
-      add(o + (t + 1) * F, t + 1);
-    }
+    if (hasPrevious(i)) summariseMinutes(prevFeats!, i * M, 0, M, own, o);
+    for (let t = 0; t < S - 1; t++) summariseMinutes(feats, i * M, grid.start[t], grid.start[t + 1], own, o + (t + 1) * F);
   }
   const market = new Float32Array(S * F);
-  for (let s = 0; s < S; s++) if (count[s] > 0) for (let j = 0; j < F; j++) market[s * F + j] = sum[s * F + j] / count[s];
+  const all = Int32Array.from({ length: valid.length }, (_, i) => i);
+  for (let s = 0; s < S; s++) meanSummaries(own, S, s, all, (i) => valid[i] !== 0 && (s > 0 || hasPrevious(i)), market, s * F, null, 0);
   return { own, market };
 }
 
@@ -295,17 +285,38 @@ export function peerContext(
   W: number,
 ): void {
   const F = PUBLIC_FEATURES;
+  for (let s = 0; s < S; s++) meanSummaries(own, S, s, peers, (j) => valid[j] !== 0 && (s > 0 || (previousValid !== null && previousValid[j] !== 0)), out, o + s * W, market, s * F);
+}
+
+/**
+ * The mean of step `s`'s summaries [instrument][step][PUBLIC_FEATURES] in `own` over the `members`
+ * that `counts` (summed in their order, in float64), into `out` at `o`; where none counts, the
+ * `fallback`'s values at `fo`, or `out` left as it is without one. One arithmetic for the market
+ * and peer contexts of the episodes and of the live market feed (src/serve/live/market-feed.ts),
+ * so that both give the same bits.
+ */
+export function meanSummaries(
+  own: Float32Array,
+  S: number,
+  s: number,
+  members: ArrayLike<number>,
+  counts: (j: number) => boolean,
+  out: Float32Array,
+  o: number,
+  fallback: ArrayLike<number> | null,
+  fo: number,
+): void {
+  const F = PUBLIC_FEATURES;
   const sum = new Float64Array(F);
-  for (let s = 0; s < S; s++) {
-    sum.fill(0);
-    let count = 0;
-    for (const j of peers) {
-      if (!valid[j] || (s === 0 && !(previousValid && previousValid[j]))) continue;
-      for (let f = 0; f < F; f++) sum[f] += own[(j * S + s) * F + f];
-      count++;
-    }
-    for (let f = 0; f < F; f++) out[o + s * W + f] = count > 0 ? sum[f] / count : market[s * F + f];
+  let count = 0;
+  for (let k = 0; k < members.length; k++) {
+    const j = members[k];
+    if (!counts(j)) continue;
+    for (let f = 0; f < F; f++) sum[f] += own[(j * S + s) * F + f];
+    count++;
   }
+  if (count > 0) for (let f = 0; f < F; f++) out[o + f] = sum[f] / count;
+  else if (fallback) for (let f = 0; f < F; f++) out[o + f] = fallback[fo + f];
 }
 
 function fillEpisode(

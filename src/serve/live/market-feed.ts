@@ -11,6 +11,7 @@
  * No I/O: the service stores each change first and applies it here.
  */
 import { peerIndices } from '../../data/peers.js';
+import { meanSummaries } from '../../sim/episodes.js';
 import { PUBLIC_FEATURES } from '../../sim/observation.js';
 import { barLists, barProblem, pushBar, resolveBar, sameBarAt, type BarLists } from '../bars.js';
 import type { PolicyRuntime } from '../decide.js';
@@ -57,6 +58,8 @@ export class FeedDay {
   /** The universe in code order, once ready. */
   private codes: string[] = [];
   private readonly index = new Map<string, number>();
+  /** 0 .. the universe's size - 1: every instrument, in code order. */
+  private all = new Int32Array(0);
   private readonly contexts = new Map<PolicyRuntime, PolicyContexts>();
 
   constructor(
@@ -168,6 +171,7 @@ export class FeedDay {
     this.codes = [...this.byCode.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     this.index.clear();
     this.codes.forEach((c, i) => this.index.set(c, i));
+    this.all = Int32Array.from(this.codes, (_, i) => i);
     // The previous sessions' summaries, the context of every policy's first decision, made now.
     for (const rt of this.readers) {
       const c = this.contextsOf(rt);
@@ -266,15 +270,8 @@ export class FeedDay {
     out.set(c.market.subarray(step * F, (step + 1) * F), 0);
     if (c.peers) {
       // peerContext of src/sim/episodes.ts for one step: the peers that have it, else the market's.
-      const S = rt.grid.periods + 1;
-      const sum = new Float64Array(F);
-      let count = 0;
-      for (const j of c.peers[this.index.get(instrument)!]) {
-        if (!this.counts(this.codes[j], step, rt.grid.start)) continue;
-        for (let f = 0; f < F; f++) sum[f] += c.own[(j * S + step) * F + f];
-        count++;
-      }
-      for (let f = 0; f < F; f++) out[F + f] = count > 0 ? sum[f] / count : c.market[step * F + f];
+      const counts = (j: number): boolean => this.counts(this.codes[j], step, rt.grid.start);
+      meanSummaries(c.own, rt.grid.periods + 1, step, c.peers[this.index.get(instrument)!], counts, out, F, c.market, step * F);
     }
     return out;
   }
@@ -305,19 +302,9 @@ export class FeedDay {
   /** daySummaries of src/sim/episodes.ts for one step: every instrument's summary, and their mean. */
   private fillStep(rt: PolicyRuntime, c: PolicyContexts, step: number): void {
     if (c.done[step]) return;
-    const F = PUBLIC_FEATURES;
-    const S = rt.grid.periods + 1;
-    const { start } = rt.grid;
-    const sum = new Float64Array(F);
-    let count = 0;
-    for (const [i, code] of this.codes.entries()) {
-      if (!this.counts(code, step, start)) continue;
-      this.summarise(rt, c, i, step);
-      const o = (i * S + step) * F;
-      for (let f = 0; f < F; f++) sum[f] += c.own[o + f];
-      count++;
-    }
-    if (count > 0) for (let f = 0; f < F; f++) c.market[step * F + f] = sum[f] / count;
+    const counts = (i: number): boolean => this.counts(this.codes[i], step, rt.grid.start);
+    for (let i = 0; i < this.codes.length; i++) if (counts(i)) this.summarise(rt, c, i, step);
+    meanSummaries(c.own, rt.grid.periods + 1, step, this.all, counts, c.market, step * PUBLIC_FEATURES, null, 0);
     c.done[step] = 1;
   }
 }
