@@ -4,7 +4,8 @@
  * seeds of a method are one method whose per-order PA is the mean over its seeds, as the reports of
  * `execlab reproduce` take it. For each method: its mean PA, the standard error of its day means,
  * its share of a reference strategy's PA, and paired tests on day means (SPEC 5) against TWAP and the
- * reference; plus any pairs of methods asked for.
+ * reference; plus any pairs of methods asked for. Several backtests on disjoint days (the folds of a
+ * walk-forward evaluation) can be compared as one: compareBacktests.
  */
 import { ExecLabError } from '../errors.js';
 import { clusteredPairedTest, groupByDay, mean, standardError, type ClusteredTestResult } from './stats.js';
@@ -20,9 +21,9 @@ export interface OrderRow {
 
 export interface MethodRow {
   readonly method: string;
-  /** The strategies (seeds) of the method, in the backtest's order. */
+  /** The strategies (seeds) of the method, in the backtest's order (of every backtest, when pooled). */
   readonly seeds: readonly string[];
-  /** Each seed's mean PA over the compared orders (bps). */
+  /** Each seed's mean PA over the compared orders (bps); pooled backtests: seed k is the k-th of each. */
   readonly seedPaBps: readonly number[];
   /** Mean over the orders of the seeds' mean PA (bps). */
   readonly paBps: number;
@@ -35,6 +36,8 @@ export interface MethodRow {
 }
 
 export interface MethodComparison {
+  /** Backtests pooled (1: a single backtest). */
+  readonly backtests: number;
   /** Orders every strategy ran with a PA (the compared set), and their days. */
   readonly orders: number;
   readonly days: number;
@@ -54,7 +57,15 @@ export function methodOf(strategy: string): string {
 const orderKey = (r: OrderRow): string => `${r.instrument}\u0000${r.date}\u0000${r.side}`;
 const hasPa = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
 
-export function compareMethods(rows: readonly OrderRow[], options: { reference?: string | null; pairs?: ReadonlyArray<readonly [string, string]> } = {}): MethodComparison {
+/** One backtest's orders as columns: the compared orders, their days, each method's seeds' PA per order. */
+interface MethodColumns {
+  readonly dates: string[];
+  /** method -> its seeds' labels and, per seed, the PA of each compared order. */
+  readonly methods: Map<string, { readonly seeds: string[]; readonly pa: Float64Array[] }>;
+  readonly leftOut: number;
+}
+
+function methodColumns(rows: readonly OrderRow[], where: string): MethodColumns {
   // method -> seed label -> order key -> PA, in first-seen order
   const methods = new Map<string, Map<string, Map<string, number | null>>>();
   const dateOf = new Map<string, string>();
@@ -65,24 +76,85 @@ export function compareMethods(rows: readonly OrderRow[], options: { reference?:
     let pa = seeds.get(r.strategy);
     if (!pa) seeds.set(r.strategy, (pa = new Map()));
     const key = orderKey(r);
-    if (pa.has(key)) throw new ExecLabError(`strategy ${r.strategy}: order ${r.instrument} ${r.date} ${r.side} appears twice`, 2);
+    if (pa.has(key)) throw new ExecLabError(`${where}strategy ${r.strategy}: order ${r.instrument} ${r.date} ${r.side} appears twice`, 2);
     pa.set(key, r.paBps);
     dateOf.set(key, r.date);
   }
-  if (methods.size === 0) throw new ExecLabError('no orders to compare', 2);
+  if (methods.size === 0) throw new ExecLabError(`${where}no orders to compare`, 2);
   const strategies = [...methods.values()].flatMap((seeds) => [...seeds.values()]);
   const allKeys = [...dateOf.keys()];
   const keys = allKeys.filter((k) => strategies.every((pa) => hasPa(pa.get(k))));
-  if (keys.length === 0) throw new ExecLabError('no order has a PA in every strategy', 2);
-  const dates = keys.map((k) => dateOf.get(k) as string);
-  const perOrder = new Map<string, Float64Array>();
+  if (keys.length === 0) throw new ExecLabError(`${where}no order has a PA in every strategy`, 2);
+  const columns = new Map<string, { seeds: string[]; pa: Float64Array[] }>();
   for (const [m, seeds] of methods) {
-    const all = [...seeds.values()];
-    perOrder.set(
-      m,
-      Float64Array.from(keys, (k) => mean(all.map((pa) => pa.get(k) as number))),
-    );
+    columns.set(m, { seeds: [...seeds.keys()], pa: [...seeds.values()].map((x) => Float64Array.from(keys, (k) => x.get(k) as number)) });
   }
+  return { dates: keys.map((k) => dateOf.get(k) as string), methods: columns, leftOut: allKeys.length - keys.length };
+}
+
+/**
+ * Several backtests' columns as one: the same methods with the same number of seeds in each, and no
+ * day in two of them (a day counted twice would fake evidence). Seed k of a method is the k-th seed
+ * of each backtest.
+ */
+function poolColumns(parts: readonly MethodColumns[], names: readonly string[]): MethodColumns {
+  if (parts.length === 1) return parts[0];
+  const first = parts[0];
+  const owner = new Map<string, number>();
+  parts.forEach((part, j) => {
+    for (const d of new Set(part.dates)) {
+      const before = owner.get(d);
+      if (before !== undefined) throw new ExecLabError(`day ${d} is in two backtests (${names[before]} and ${names[j]}); pooled backtests must cover disjoint days`, 2);
+      owner.set(d, j);
+    }
+    const shape = (c: MethodColumns): string => [...c.methods].map(([m, x]) => `${m} x ${x.seeds.length}`).join(', ');
+    if (shape(part) !== shape(first)) {
+      throw new ExecLabError(`${names[j]} has other methods or seed counts (${shape(part)}) than ${names[0]} (${shape(first)}); pooled backtests must run the same methods`, 2);
+    }
+  });
+  const methods = new Map<string, { seeds: string[]; pa: Float64Array[] }>();
+  for (const [m, x] of first.methods) {
+    const pa = x.pa.map((_, k) => {
+      const out = new Float64Array(parts.reduce((a, p) => a + p.dates.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        const col = p.methods.get(m)!.pa[k];
+        out.set(col, at);
+        at += col.length;
+      }
+      return out;
+    });
+    methods.set(m, { seeds: parts.flatMap((p) => p.methods.get(m)!.seeds), pa });
+  }
+  return { dates: parts.flatMap((p) => p.dates), methods, leftOut: parts.reduce((a, p) => a + p.leftOut, 0) };
+}
+
+export interface CompareOptions {
+  readonly reference?: string | null;
+  readonly pairs?: ReadonlyArray<readonly [string, string]>;
+}
+
+/** The comparison of one backtest's orders (see the module comment). */
+export function compareMethods(rows: readonly OrderRow[], options: CompareOptions = {}): MethodComparison {
+  return compareColumns(methodColumns(rows, ''), 1, options);
+}
+
+/**
+ * The comparison of several backtests on disjoint days taken as one (the folds of a walk-forward
+ * evaluation, each with its own trained policies): each order's PA is its own backtest's, the day
+ * means and tests run over the days of all of them, and seed k is the k-th seed of each backtest.
+ */
+export function compareBacktests(backtests: ReadonlyArray<{ readonly name: string; readonly rows: readonly OrderRow[] }>, options: CompareOptions = {}): MethodComparison {
+  if (backtests.length === 0) throw new ExecLabError('no backtests to compare', 2);
+  const names = backtests.map((b) => b.name);
+  const parts = backtests.map((b) => methodColumns(b.rows, backtests.length > 1 ? `${b.name}: ` : ''));
+  return compareColumns(poolColumns(parts, names), backtests.length, options);
+}
+
+function compareColumns(c: MethodColumns, backtests: number, options: CompareOptions): MethodComparison {
+  const { dates } = c;
+  const perOrder = new Map<string, Float64Array>();
+  for (const [m, x] of c.methods) perOrder.set(m, Float64Array.from(dates, (_, i) => mean(x.pa.map((seed) => seed[i]))));
   const need = (m: string): Float64Array => {
     const x = perOrder.get(m);
     if (!x) throw new ExecLabError(`no strategy ${m} in the backtest (there: ${[...perOrder.keys()].join(', ')})`, 2);
@@ -91,13 +163,13 @@ export function compareMethods(rows: readonly OrderRow[], options: { reference?:
   const reference = options.reference ?? null;
   const refPa = reference === null ? null : mean(need(reference));
   const twap = perOrder.has('TWAP') ? need('TWAP') : null;
-  const out: MethodRow[] = [...methods].map(([m, seeds]) => {
+  const out: MethodRow[] = [...c.methods].map(([m, x]) => {
     const pa = need(m);
     const paBps = mean(pa);
     return {
       method: m,
-      seeds: [...seeds.keys()],
-      seedPaBps: [...seeds.values()].map((x) => mean(keys.map((k) => x.get(k) as number))),
+      seeds: x.seeds,
+      seedPaBps: x.pa.map((seed) => mean(seed)),
       paBps,
       seByDay: standardError(groupByDay(pa, dates).means),
       shareOfReference: refPa !== null && refPa > 0 ? paBps / refPa : null,
@@ -106,7 +178,7 @@ export function compareMethods(rows: readonly OrderRow[], options: { reference?:
     };
   });
   const pairs = (options.pairs ?? []).map(([a, b]) => ({ a, b, test: clusteredPairedTest(need(a), need(b), dates) }));
-  return { orders: keys.length, days: new Set(dates).size, leftOut: allKeys.length - keys.length, reference, methods: out, pairs };
+  return { backtests, orders: dates.length, days: new Set(dates).size, leftOut: c.leftOut, reference, methods: out, pairs };
 }
 
 const num = (x: number | null, digits = 2): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -119,14 +191,15 @@ export function formatMethodComparison(c: MethodComparison): string {
   const head = ['method', 'seeds', 'PA (bps)', 'SE by day', "seeds' PA", ...(ref ? [`share of ${ref}`] : []), 'vs TWAP (days)', ...(ref ? [`vs ${ref} (days)`] : [])];
   const align = ['---', '---:', '---:', '---:', '---', ...(ref ? ['---:'] : []), '---', ...(ref ? ['---'] : [])];
   const lines = [
-    `${c.orders} orders on ${c.days} days${c.leftOut > 0 ? ` (${c.leftOut} left out: no PA in some strategy)` : ''}; a method's PA per order is the mean over its seeds; p on day means`,
+    `${c.orders} orders on ${c.days} days${c.backtests > 1 ? ` of ${c.backtests} backtests` : ''}${c.leftOut > 0 ? ` (${c.leftOut} left out: no PA in some strategy)` : ''}; ` +
+      `a method's PA per order is the mean over its seeds${c.backtests > 1 ? " (seed k: each backtest's k-th)" : ''}; p on day means`,
     '',
     `| ${head.join(' | ')} |`,
     `| ${align.join(' | ')} |`,
   ];
   for (const m of c.methods) {
     const share = m.shareOfReference === null ? 'n/a' : `${(100 * m.shareOfReference).toFixed(0)}%`;
-    const cells = [m.method, String(m.seeds.length), num(m.paBps), num(m.seByDay), m.seedPaBps.map((x) => num(x)).join(', '), ...(ref ? [share] : []), tested(m.vsTwap), ...(ref ? [tested(m.vsReference)] : [])];
+    const cells = [m.method, String(m.seedPaBps.length), num(m.paBps), num(m.seByDay), m.seedPaBps.map((x) => num(x)).join(', '), ...(ref ? [share] : []), tested(m.vsTwap), ...(ref ? [tested(m.vsReference)] : [])];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   for (const p of c.pairs) lines.push('', `${p.a} against ${p.b}: ${tested(p.test)} (${p.test.days} days)`);

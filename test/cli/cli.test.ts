@@ -77,6 +77,18 @@ describe('execlab CLI end to end', () => {
     const bad = await run('compare', '--backtest', join(dir, 'bt-three'), '--reference', 'PLANNER');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/no strategy PLANNER in the backtest \(there: TWAP, OPD\)/);
+    // Backtests on disjoint days (here the validation split beside the test split) are compared as one;
+    // a day in two of them is refused.
+    const onVal = await run('backtest', '--data', data, '--split', 'validation', '--strategy', `twap,${join(dir, 'opd', 'policy.json')},${join(dir, 'opd-seed2', 'policy.json')}`, '--out', join(dir, 'bt-val'));
+    expect(onVal.code).toBe(0);
+    const pooled = await run('compare', '--backtest', `${join(dir, 'bt-three')},${join(dir, 'bt-val')}`, '--pairs', 'OPD:TWAP');
+    expect(pooled.code).toBe(0);
+    const valDays = new Set((JSON.parse(readFileSync(join(dir, 'bt-val', 'orders.json'), 'utf8')) as Array<{ date: string }>).map((o) => o.date)).size;
+    expect(pooled.out).toMatch(new RegExp(`^\\d+ orders on ${2 + valDays} days of 2 backtests;`));
+    expect(pooled.out).toMatch(new RegExp(`\nOPD against TWAP: [+-]\\d+\\.\\d\\d, p (=|<) .* \\(${2 + valDays} days\\)`));
+    const twice = await run('compare', '--backtest', `${join(dir, 'bt-three')},${join(dir, 'bt-three')}`);
+    expect(twice.code).toBe(2);
+    expect(twice.err).toMatch(/day \S+ is in two backtests/);
   });
 
   it('--version prints the package version and the runtime the numbers were made on', async () => {

@@ -470,6 +470,44 @@ describe('datasets of one or two days (issue 11)', () => {
   });
 });
 
+describe('--last-day: the days of a walk-forward fold', () => {
+  it('keeps the days up to it with the same bars, splits them by the counts, and counts the later rows', async () => {
+    const { files, all } = scenario();
+    const dir = writeCsvFiles(tmp('last-day'), files);
+    const full = new DatasetStore((await importBars({ inputs: [dir], out: join(tmp('last-day-full'), 'ds') })).dir);
+    const r = await importBars({ inputs: [dir], out: join(tmp('last-day-out'), 'ds'), lastDay: D3, validationDays: 1, testDays: 1 });
+    const cut = new DatasetStore(r.dir);
+    expect(cut.meta.dates).toEqual([D1, D2, D3]);
+    expect(cut.meta.split).toEqual({ train: [D1], validation: [D2], test: [D3] });
+    expect(cut.meta.featureStats.fittedOn).toEqual([D1]);
+    const later = all.filter((b) => b.time.startsWith(D4)).length;
+    expect(later).toBeGreaterThan(0);
+    expect(r.rows.dropped.afterLastDay).toBe(later);
+    const d = r.rows.dropped;
+    expect(r.rows.used + d.auctionBar + d.outsideSession + d.duplicateTimestamp + d.excludedInstrumentDay + later).toBe(all.length);
+    expect(r.notes.join('\n')).toContain(`--last-day ${D3}: 1 later trading day (${D4} to ${D4}, ${later} rows) left out`);
+    expect((cut.meta.provenance as Record<string, unknown>).lastDay).toBe(D3);
+    for (const date of [D1, D2, D3]) {
+      const a = cut.loadDay(date).bars;
+      const b = full.loadDay(date).bars;
+      expect(a.close).toEqual(b.close);
+      expect(a.avgPrice).toEqual(b.avgPrice);
+      expect(a.volume).toEqual(b.volume);
+      expect(a.valid).toEqual(b.valid);
+    }
+    // Without the flag nothing about it is recorded.
+    expect(full.meta.provenance).not.toHaveProperty('lastDay');
+  });
+
+  it('refuses a last day before the first date, and one that is not a date', async () => {
+    const dir = writeCsvFiles(tmp('last-day-bad'), scenario().files);
+    await expect(importBars({ inputs: [dir], out: join(tmp('last-day-bad-out'), 'ds'), lastDay: '2000-01-01' })).rejects.toThrow(
+      new RegExp(`--last-day 2000-01-01 is before the first trading day of the input \\(${D1}\\); nothing was written`),
+    );
+    await expect(importBars({ inputs: [dir], out: join(tmp('last-day-bad-out2'), 'ds'), lastDay: '31.12.2025' })).rejects.toThrow(/lastDay.*must be a date YYYY-MM-DD/);
+  });
+});
+
 describe('input bar length and usable output (issue 10)', () => {
   it('detects 5-minute input in any row order, notes it, records it and makes 5-minute bars', async () => {
     const dir = tmp('five-shuffled');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareMethods, formatMethodComparison, methodOf, type OrderRow } from '../../src/eval/methods.js';
+import { compareBacktests, compareMethods, formatMethodComparison, methodOf, type OrderRow } from '../../src/eval/methods.js';
 
 /** Orders i1, i2 on days d1, d2; PA per strategy as [d1i1, d1i2, d2i1, d2i2]. */
 function rows(pa: Record<string, Array<number | null>>): OrderRow[] {
@@ -65,5 +65,61 @@ describe('compareMethods', () => {
     expect(() => compareMethods(rows({ TWAP: [0, 0, 0, 0] }), { reference: 'PLANNER' })).toThrow(/no strategy PLANNER in the backtest \(there: TWAP\)/);
     const twice = [...rows({ TWAP: [0, 0, 0, 0] }), { strategy: 'TWAP', instrument: 'i1', date: 'd1', side: 'sell', paBps: 0 }];
     expect(() => compareMethods(twice)).toThrow(/order i1 d1 sell appears twice/);
+  });
+
+  describe('several backtests on disjoint days (walk-forward folds)', () => {
+    /** The rows of rows(), moved to other days. */
+    const onDays = (r: OrderRow[], d1: string, d2: string): OrderRow[] => r.map((x) => ({ ...x, date: x.date === 'd1' ? d1 : d2 }));
+    const fold1 = onDays(rows({ TWAP: [0, 0, 0, 0], VWAP: [1, 1, 1, 1], 'A (A-s1-f1)': [1, 3, 2, 6], 'A (A-s2-f1)': [3, 1, 4, 2] }), 'd1', 'd2');
+    const fold2 = onDays(rows({ TWAP: [0, 0, 0, 0], VWAP: [2, 2, 0, 0], 'A (A-s1-f2)': [6, 6, 0, 2], 'A (A-s2-f2)': [2, 2, 0, 2] }), 'd3', 'd4');
+
+    it("pools the orders, each with its own backtest's seeds, and tests over every day (hand-computed)", () => {
+      const c = compareBacktests(
+        [
+          { name: 'f1', rows: fold1 },
+          { name: 'f2', rows: fold2 },
+        ],
+        { pairs: [['A', 'VWAP']] },
+      );
+      expect(c.backtests).toBe(2);
+      expect(c.orders).toBe(8);
+      expect(c.days).toBe(4);
+      const a = c.methods.find((m) => m.method === 'A')!;
+      // per order: fold 1 2, 2, 3, 4; fold 2 4, 4, 0, 2 -> day means 2, 3.5, 4, 1; mean 2.625
+      expect(a.paBps).toBeCloseTo(2.625, 12);
+      // seed 1: 1, 3, 2, 6, 6, 6, 0, 2 -> 3.25; seed 2: 3, 1, 4, 2, 2, 2, 0, 2 -> 2
+      expect(a.seedPaBps).toHaveLength(2);
+      expect(a.seedPaBps[0]).toBeCloseTo(3.25, 12);
+      expect(a.seedPaBps[1]).toBeCloseTo(2, 12);
+      expect(a.seeds).toEqual(['A (A-s1-f1)', 'A (A-s2-f1)', 'A (A-s1-f2)', 'A (A-s2-f2)']);
+      // A - VWAP per day: 1, 2.5, 2, 1: mean 1.625, sd sqrt(0.5625) = 0.75, SE 0.375, t = 4.333 on 3 dof
+      const p = c.pairs[0].test;
+      expect(p.days).toBe(4);
+      expect(p.meanDiff).toBeCloseTo(1.625, 12);
+      expect(p.t).toBeCloseTo(1.625 / 0.375, 10);
+      expect(a.vsTwap!.days).toBe(4);
+      expect(formatMethodComparison(c)).toMatch(/^8 orders on 4 days of 2 backtests; .*seed k: each backtest's k-th/);
+      expect(formatMethodComparison(c)).toContain('| A | 2 | 2.63 |');
+    });
+
+    it('gives one backtest the same comparison as compareMethods', () => {
+      expect(compareBacktests([{ name: 'f1', rows: fold1 }])).toEqual(compareMethods(fold1));
+    });
+
+    it('refuses a day in two backtests and backtests of other methods or seed counts, naming them', () => {
+      expect(() =>
+        compareBacktests([
+          { name: 'f1', rows: fold1 },
+          { name: 'again', rows: onDays(rows({ TWAP: [0, 0, 0, 0], VWAP: [1, 1, 1, 1], 'A (x)': [0, 0, 0, 0], 'A (y)': [0, 0, 0, 0] }), 'd2', 'd5') },
+        ]),
+      ).toThrow(/day d2 is in two backtests \(f1 and again\)/);
+      const oneSeed = fold2.filter((r) => r.strategy !== 'A (A-s2-f2)');
+      expect(() =>
+        compareBacktests([
+          { name: 'f1', rows: fold1 },
+          { name: 'f2', rows: oneSeed },
+        ]),
+      ).toThrow(/f2 has other methods or seed counts \(TWAP x 1, VWAP x 1, A x 1\) than f1 \(TWAP x 1, VWAP x 1, A x 2\)/);
+    });
   });
 });

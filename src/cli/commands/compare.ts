@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ExecLabError } from '../../errors.js';
-import { compareMethods, formatMethodComparison, type OrderRow } from '../../eval/methods.js';
+import { compareBacktests, formatMethodComparison, type OrderRow } from '../../eval/methods.js';
 import { printable } from '../../util/text.js';
 import { validateSettings } from '../../config/validate.js';
 import { userSettings } from '../options.js';
@@ -34,7 +34,12 @@ function readOrders(dir: string): OrderRow[] {
 /** `execlab compare` settings: its flags, their defaults and help, and its config file keys. */
 export const CompareSchema = z
   .object({
-    backtest: z.string().min(1).describe('the --out directory of an execlab backtest (its orders.json is read)'),
+    backtest: z
+      .array(z.string().min(1))
+      .min(1, 'give at least one backtest directory')
+      .describe(
+        'the --out directory of an execlab backtest (its orders.json is read); several, comma-separated, on disjoint days (walk-forward folds, each with its own policies) are compared as one',
+      ),
     reference: z.string().min(1).nullable().default(null).describe('the method whose PA the shares and the second test are against (for example PLANNER)'),
     pairs: z
       .array(z.string().regex(/^[^:]+:[^:]+$/, 'expected a:b, two methods'))
@@ -50,9 +55,12 @@ export function registerCompareCommand(program: Command): void {
     .command('compare')
     .summary("compare a backtest's methods, each over its seeds")
     .description(
-      "Read a backtest's orders.json and compare its methods: a method is a strategy name before \" (\", so the policy files of one method's seeds (labelled \"OPD-S (OPD-S-s1-...)\" by the backtest) are one method, whose PA per order is the mean over its seeds. Prints each method's mean PA, the standard error of its day means, each seed's PA, its share of --reference's PA, and paired tests on day means against TWAP and the reference, then the --pairs tests. Orders without a PA in some strategy (no fill) are left out of every number, and counted.",
+      "Read a backtest's orders.json and compare its methods: a method is a strategy name before \" (\", so the policy files of one method's seeds (labelled \"OPD-S (OPD-S-s1-...)\" by the backtest) are one method, whose PA per order is the mean over its seeds. Prints each method's mean PA, the standard error of its day means, each seed's PA, its share of --reference's PA, and paired tests on day means against TWAP and the reference, then the --pairs tests. Orders without a PA in some strategy (no fill) are left out of every number, and counted. Several backtests on disjoint days, such as the folds of a walk-forward evaluation (docs/RESULTS.md), are compared as one: each order keeps its own backtest's PA, the tests run over the days of all of them.",
     )
-    .addHelpText('after', '\nExample:\n  execlab compare --backtest runs/bt --reference PLANNER --pairs OPD:OPD-S')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  execlab compare --backtest runs/bt --reference PLANNER --pairs OPD:OPD-S\n  execlab compare --backtest runs/bt-f1,runs/bt-f2,runs/bt-f3 --pairs OPD-F:VWAP   # walk-forward folds as one',
+    )
     .option('--config <file>', 'YAML or JSON file with any of these settings, keys in camelCase (flags win)');
   addSchemaOptions(cmd, CompareSchema, { defaultHelp: { reference: '(default: none)', pairs: '(default: none)' } });
   cmd.action(function (this: Command) {
@@ -61,7 +69,8 @@ export function registerCompareCommand(program: Command): void {
       const [a, b] = p.split(':');
       return [a.trim(), b.trim()];
     });
-    const c = compareMethods(readOrders(s.backtest), { reference: s.reference, pairs });
+    const backtests = s.backtest.map((dir) => ({ name: dir, rows: readOrders(dir) }));
+    const c = compareBacktests(backtests, { reference: s.reference, pairs });
     process.stdout.write(s.json ? `${JSON.stringify(c, null, 2)}\n` : printable(formatMethodComparison(c), true));
   });
 }

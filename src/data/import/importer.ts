@@ -61,6 +61,8 @@ export interface RowAccounting {
     readonly outsideSession: number;
     readonly duplicateTimestamp: number;
     readonly excludedInstrumentDay: number;
+    /** Rows of trading days after --last-day (present only when it is given). */
+    readonly afterLastDay?: number;
   };
 }
 
@@ -211,7 +213,27 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
   }
 
   // Bar lengths, dates, split and universe.
-  const dayOrder = collector.dates.map((date, id) => ({ date, id })).sort((a, b) => (a.date < b.date ? -1 : 1));
+  const allDays = collector.dates.map((date, id) => ({ date, id })).sort((a, b) => (a.date < b.date ? -1 : 1));
+  const lastDay = s.lastDay;
+  const dayOrder = lastDay === undefined ? allDays : allDays.filter((d) => d.date <= lastDay);
+  const laterDays = allDays.slice(dayOrder.length);
+  let rowsAfterLastDay = 0;
+  for (const d of laterDays) {
+    rowsAfterLastDay += collector.days[d.id].count;
+    collector.release(d.id);
+  }
+  if (lastDay !== undefined) {
+    if (dayOrder.length === 0) {
+      collector.dispose();
+      throw new ExecLabError(`--last-day ${lastDay} is before the first trading day of the input (${allDays[0].date}); nothing was written`, 2);
+    }
+    if (laterDays.length > 0) {
+      notes.push(
+        `--last-day ${lastDay}: ${laterDays.length} later trading day${laterDays.length === 1 ? '' : 's'} (${laterDays[0].date} to ${laterDays[laterDays.length - 1].date}, ` +
+          `${rowsAfterLastDay.toLocaleString('en-US')} rows) left out`,
+      );
+    }
+  }
   const dates = dayOrder.map((d) => d.date);
   let split: ReturnType<typeof resolveSplit>['split'];
   let bars: BarLengths;
@@ -253,7 +275,13 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     const list = (examples[key] ??= []);
     if (list.length < MAX_EXAMPLES) list.push(text);
   };
-  const dropped = { auctionBar: 0, outsideSession: 0, duplicateTimestamp: 0, excludedInstrumentDay: 0 };
+  const dropped: { auctionBar: number; outsideSession: number; duplicateTimestamp: number; excludedInstrumentDay: number; afterLastDay?: number } = {
+    auctionBar: 0,
+    outsideSession: 0,
+    duplicateTimestamp: 0,
+    excludedInstrumentDay: 0,
+  };
+  if (lastDay !== undefined) dropped.afterLastDay = rowsAfterLastDay;
   let used = 0;
   let kept = 0;
   let excluded = 0;
@@ -278,6 +306,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     maxVolumeRatio: s.maxVolumeRatio,
     maxDayJump: s.maxDayJump,
     timezone,
+    ...(lastDay !== undefined ? { lastDay } : {}),
   };
   let writer: DatasetWriter;
   try {
@@ -399,7 +428,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
       writer.addDay(panel);
     }
     onProgress?.(dayOrder.length, dayOrder.length, 'fitting feature statistics');
-    const accounted = used + dropped.auctionBar + dropped.outsideSession + dropped.duplicateTimestamp + dropped.excludedInstrumentDay;
+    const accounted = used + dropped.auctionBar + dropped.outsideSession + dropped.duplicateTimestamp + dropped.excludedInstrumentDay + rowsAfterLastDay;
     if (accounted !== collector.rows) {
       throw new Error(`row accounting mismatch: ${collector.rows} read, ${accounted} accounted for`);
     }

@@ -54,6 +54,12 @@ export const ImportSettingsSchema = z
     validationDays: z.coerce.number().int().min(0).max(100_000).optional().describe('validation days, just before the test days; 0 = none'),
     /** The last days, the test split; default 1 (0 with a single day). 0 = no test split. */
     testDays: z.coerce.number().int().min(0).max(100_000).optional().describe('the last days, the test split; 0 = none'),
+    /** Keep only the trading days up to this date: later days are left out, their rows counted (walk-forward folds, docs/DATA.md). */
+    lastDay: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+      .optional()
+      .describe('keep only trading days up to this date (YYYY-MM-DD); the rows of later days are counted and left out, and the split counts apply to the days kept'),
     /** Exclude an instrument-day when more than this share of its minutes is missing. */
     maxMissingShare: z.coerce.number().min(0).max(1).default(0.2).describe('exclude an instrument-day missing more than this share of its minutes'),
     /** Exclude an instrument-day when more bars than this have a non-positive or NaN price. */
