@@ -38,6 +38,8 @@ export interface MethodRow {
 export interface MethodComparison {
   /** Backtests pooled (1: a single backtest). */
   readonly backtests: number;
+  /** Pooled backtests only: each one's orders, days and mean PA per method (bps), in the methods' order. */
+  readonly parts: ReadonlyArray<{ readonly name: string; readonly orders: number; readonly days: number; readonly paBps: readonly number[] }>;
   /** Orders every strategy ran with a PA (the compared set), and their days. */
   readonly orders: number;
   readonly days: number;
@@ -136,7 +138,7 @@ export interface CompareOptions {
 
 /** The comparison of one backtest's orders (see the module comment). */
 export function compareMethods(rows: readonly OrderRow[], options: CompareOptions = {}): MethodComparison {
-  return compareColumns(methodColumns(rows, ''), 1, options);
+  return compareColumns(methodColumns(rows, ''), [], options);
 }
 
 /**
@@ -148,10 +150,20 @@ export function compareBacktests(backtests: ReadonlyArray<{ readonly name: strin
   if (backtests.length === 0) throw new ExecLabError('no backtests to compare', 2);
   const names = backtests.map((b) => b.name);
   const parts = backtests.map((b) => methodColumns(b.rows, backtests.length > 1 ? `${b.name}: ` : ''));
-  return compareColumns(poolColumns(parts, names), backtests.length, options);
+  const pooled = poolColumns(parts, names);
+  const perPart =
+    parts.length === 1
+      ? []
+      : parts.map((part, j) => ({
+          name: names[j],
+          orders: part.dates.length,
+          days: new Set(part.dates).size,
+          paBps: [...part.methods.values()].map((x) => mean(Float64Array.from(part.dates, (_, i) => mean(x.pa.map((seed) => seed[i]))))),
+        }));
+  return compareColumns(pooled, perPart, options);
 }
 
-function compareColumns(c: MethodColumns, backtests: number, options: CompareOptions): MethodComparison {
+function compareColumns(c: MethodColumns, parts: MethodComparison['parts'], options: CompareOptions): MethodComparison {
   const { dates } = c;
   const perOrder = new Map<string, Float64Array>();
   for (const [m, x] of c.methods) perOrder.set(m, Float64Array.from(dates, (_, i) => mean(x.pa.map((seed) => seed[i]))));
@@ -178,7 +190,7 @@ function compareColumns(c: MethodColumns, backtests: number, options: CompareOpt
     };
   });
   const pairs = (options.pairs ?? []).map(([a, b]) => ({ a, b, test: clusteredPairedTest(need(a), need(b), dates) }));
-  return { backtests, orders: dates.length, days: new Set(dates).size, leftOut: c.leftOut, reference, methods: out, pairs };
+  return { backtests: Math.max(1, parts.length), parts, orders: dates.length, days: new Set(dates).size, leftOut: c.leftOut, reference, methods: out, pairs };
 }
 
 const num = (x: number | null, digits = 2): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -203,5 +215,9 @@ export function formatMethodComparison(c: MethodComparison): string {
     lines.push(`| ${cells.join(' | ')} |`);
   }
   for (const p of c.pairs) lines.push('', `${p.a} against ${p.b}: ${tested(p.test)} (${p.test.days} days)`);
+  if (c.parts.length > 0) {
+    lines.push('', 'PA (bps) of each backtest:', '', `| backtest | orders | days | ${c.methods.map((m) => m.method).join(' | ')} |`, `| --- | ---: | ---: | ${c.methods.map(() => '---:').join(' | ')} |`);
+    for (const p of c.parts) lines.push(`| ${p.name} | ${p.orders} | ${p.days} | ${p.paBps.map((x) => num(x)).join(' | ')} |`);
+  }
   return `${lines.join('\n')}\n`;
 }

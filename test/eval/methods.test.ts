@@ -100,6 +100,12 @@ describe('compareMethods', () => {
       expect(a.vsTwap!.days).toBe(4);
       expect(formatMethodComparison(c)).toMatch(/^8 orders on 4 days of 2 backtests; .*seed k: each backtest's k-th/);
       expect(formatMethodComparison(c)).toContain('| A | 2 | 2.63 |');
+      // each backtest's own means: fold 1 TWAP 0, VWAP 1, A 2.75; fold 2 TWAP 0, VWAP 1, A 2.5
+      expect(c.parts).toEqual([
+        { name: 'f1', orders: 4, days: 2, paBps: [0, 1, 2.75] },
+        { name: 'f2', orders: 4, days: 2, paBps: [0, 1, 2.5] },
+      ]);
+      expect(formatMethodComparison(c)).toContain('| backtest | orders | days | TWAP | VWAP | A |\n| --- | ---: | ---: | ---: | ---: | ---: |\n| f1 | 4 | 2 | 0.00 | 1.00 | 2.75 |\n| f2 | 4 | 2 | 0.00 | 1.00 | 2.50 |');
     });
 
     it('gives one backtest the same comparison as compareMethods', () => {
