@@ -86,6 +86,12 @@ describe('execlab CLI end to end', () => {
     const valDays = new Set((JSON.parse(readFileSync(join(dir, 'bt-val', 'orders.json'), 'utf8')) as Array<{ date: string }>).map((o) => o.date)).size;
     expect(pooled.out).toMatch(new RegExp(`^\\d+ orders on ${2 + valDays} days of 2 backtests;`));
     expect(pooled.out).toMatch(new RegExp(`\nOPD against TWAP: [+-]\\d+\\.\\d\\d, p (=|<) .* \\(${2 + valDays} days\\)`));
+    // A config file may name them in one string, as the flag does.
+    const cfg = join(dir, 'compare.yaml');
+    writeFileSync(cfg, `backtest: ${join(dir, 'bt-three')},${join(dir, 'bt-val')}\npairs: [OPD:TWAP]\n`);
+    const fromFile = await run('compare', '--config', cfg);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.out).toBe(pooled.out);
     const twice = await run('compare', '--backtest', `${join(dir, 'bt-three')},${join(dir, 'bt-three')}`);
     expect(twice.code).toBe(2);
     expect(twice.err).toMatch(/day \S+ is in two backtests/);

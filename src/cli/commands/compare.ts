@@ -64,7 +64,10 @@ export function registerCompareCommand(program: Command): void {
     .option('--config <file>', 'YAML or JSON file with any of these settings, keys in camelCase (flags win)');
   addSchemaOptions(cmd, CompareSchema, { defaultHelp: { reference: '(default: none)', pairs: '(default: none)' } });
   cmd.action(function (this: Command) {
-    const s = validateSettings(CompareSchema, userSettings(this), 'compare settings');
+    const raw = userSettings(this);
+    // A config file may name one backtest as a string, or several as one comma-separated string, as the flag takes them.
+    if (typeof raw.backtest === 'string') raw.backtest = raw.backtest.split(',').map((x) => x.trim());
+    const s = validateSettings(CompareSchema, raw, 'compare settings');
     const pairs = s.pairs.map((p): [string, string] => {
       const [a, b] = p.split(':');
       return [a.trim(), b.trim()];
