@@ -67,6 +67,11 @@ interface MethodColumns {
   readonly leftOut: number;
 }
 
+/** A method's PA per order: the mean over its seeds. */
+function seedMeans(seeds: readonly Float64Array[], orders: number): Float64Array {
+  return Float64Array.from({ length: orders }, (_, i) => mean(seeds.map((seed) => seed[i])));
+}
+
 function methodColumns(rows: readonly OrderRow[], where: string): MethodColumns {
   // method -> seed label -> order key -> PA, in first-seen order
   const methods = new Map<string, Map<string, Map<string, number | null>>>();
@@ -158,7 +163,7 @@ export function compareBacktests(backtests: ReadonlyArray<{ readonly name: strin
           name: names[j],
           orders: part.dates.length,
           days: new Set(part.dates).size,
-          paBps: [...part.methods.values()].map((x) => mean(Float64Array.from(part.dates, (_, i) => mean(x.pa.map((seed) => seed[i]))))),
+          paBps: [...part.methods.values()].map((x) => mean(seedMeans(x.pa, part.dates.length))),
         }));
   return compareColumns(pooled, perPart, options);
 }
@@ -166,7 +171,7 @@ export function compareBacktests(backtests: ReadonlyArray<{ readonly name: strin
 function compareColumns(c: MethodColumns, parts: MethodComparison['parts'], options: CompareOptions): MethodComparison {
   const { dates } = c;
   const perOrder = new Map<string, Float64Array>();
-  for (const [m, x] of c.methods) perOrder.set(m, Float64Array.from(dates, (_, i) => mean(x.pa.map((seed) => seed[i]))));
+  for (const [m, x] of c.methods) perOrder.set(m, seedMeans(x.pa, dates.length));
   const need = (m: string): Float64Array => {
     const x = perOrder.get(m);
     if (!x) throw new ExecLabError(`no strategy ${m} in the backtest (there: ${[...perOrder.keys()].join(', ')})`, 2);
