@@ -10,7 +10,7 @@
 #           OUT/bt-LAST_DAY (test-split backtests), OUT/compare.md (the pooled comparison)
 # LAST_DAY  each fold's last trading day, YYYY-MM-DD; "end" for the whole set. Each fold has the last
 #           TEST_DAYS (default 60) of its days as test and the VALIDATION_DAYS (default 40) before as
-#           validation; give last days TEST_DAYS apart so that the test windows tile.
+#           validation; give last days TEST_DAYS trading days apart so that the test windows tile.
 # the rest  flags for `execlab reproduce` (the methods, settings and seeds of every fold).
 #
 # Every fold backtests TWAP, VWAP, AC, the fitted static schedule, the forecast planner (with the
@@ -19,7 +19,7 @@
 # then takes the folds as one (docs/RESULTS.md section 5, "Walk-forward").
 set -euo pipefail
 if [ "$#" -lt 3 ]; then
-  sed -n '2,17p' "$0" >&2
+  sed -n '2,/^set -e/{/^set -e/!p}' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 bars="$1"
