@@ -36,8 +36,6 @@ export interface MethodRow {
 }
 
 export interface MethodComparison {
-  /** Backtests pooled (1: a single backtest). */
-  readonly backtests: number;
   /** Pooled backtests only: each one's orders, days and mean PA per method (bps), in the methods' order. */
   readonly parts: ReadonlyArray<{ readonly name: string; readonly orders: number; readonly days: number; readonly paBps: readonly number[] }>;
   /** Orders every strategy ran with a PA (the compared set), and their days. */
@@ -143,7 +141,7 @@ export interface CompareOptions {
 
 /** The comparison of one backtest's orders (see the module comment). */
 export function compareMethods(rows: readonly OrderRow[], options: CompareOptions = {}): MethodComparison {
-  return compareColumns(methodColumns(rows, ''), [], options);
+  return compareColumns(methodColumns(rows, ''), null, options);
 }
 
 /**
@@ -156,22 +154,21 @@ export function compareBacktests(backtests: ReadonlyArray<{ readonly name: strin
   const names = backtests.map((b) => b.name);
   const parts = backtests.map((b) => methodColumns(b.rows, backtests.length > 1 ? `${b.name}: ` : ''));
   const pooled = poolColumns(parts, names);
-  const perPart =
-    parts.length === 1
-      ? []
-      : parts.map((part, j) => ({
-          name: names[j],
-          orders: part.dates.length,
-          days: new Set(part.dates).size,
-          paBps: [...part.methods.values()].map((x) => mean(seedMeans(x.pa, part.dates.length))),
-        }));
-  return compareColumns(pooled, perPart, options);
+  return compareColumns(pooled, parts.length === 1 ? null : parts.map((part, j) => ({ name: names[j], dates: part.dates })), options);
 }
 
-function compareColumns(c: MethodColumns, parts: MethodComparison['parts'], options: CompareOptions): MethodComparison {
+/** The comparison of (pooled) columns; `parts`: the pooled backtests' names and dates, in the columns' order. */
+function compareColumns(c: MethodColumns, parts: ReadonlyArray<{ readonly name: string; readonly dates: readonly string[] }> | null, options: CompareOptions): MethodComparison {
   const { dates } = c;
   const perOrder = new Map<string, Float64Array>();
   for (const [m, x] of c.methods) perOrder.set(m, seedMeans(x.pa, dates.length));
+  // Each backtest's rows are its slice of the pooled orders.
+  let at = 0;
+  const partRows = (parts ?? []).map((p) => {
+    const from = at;
+    at += p.dates.length;
+    return { name: p.name, orders: p.dates.length, days: new Set(p.dates).size, paBps: [...perOrder.values()].map((x) => mean(x.subarray(from, at))) };
+  });
   const need = (m: string): Float64Array => {
     const x = perOrder.get(m);
     if (!x) throw new ExecLabError(`no strategy ${m} in the backtest (there: ${[...perOrder.keys()].join(', ')})`, 2);
@@ -195,7 +192,7 @@ function compareColumns(c: MethodColumns, parts: MethodComparison['parts'], opti
     };
   });
   const pairs = (options.pairs ?? []).map(([a, b]) => ({ a, b, test: clusteredPairedTest(need(a), need(b), dates) }));
-  return { backtests: Math.max(1, parts.length), parts, orders: dates.length, days: new Set(dates).size, leftOut: c.leftOut, reference, methods: out, pairs };
+  return { parts: partRows, orders: dates.length, days: new Set(dates).size, leftOut: c.leftOut, reference, methods: out, pairs };
 }
 
 const num = (x: number | null, digits = 2): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -208,8 +205,8 @@ export function formatMethodComparison(c: MethodComparison): string {
   const head = ['method', 'seeds', 'PA (bps)', 'SE by day', "seeds' PA", ...(ref ? [`share of ${ref}`] : []), 'vs TWAP (days)', ...(ref ? [`vs ${ref} (days)`] : [])];
   const align = ['---', '---:', '---:', '---:', '---', ...(ref ? ['---:'] : []), '---', ...(ref ? ['---'] : [])];
   const lines = [
-    `${c.orders} orders on ${c.days} days${c.backtests > 1 ? ` of ${c.backtests} backtests` : ''}${c.leftOut > 0 ? ` (${c.leftOut} left out: no PA in some strategy)` : ''}; ` +
-      `a method's PA per order is the mean over its seeds${c.backtests > 1 ? " (seed k: each backtest's k-th)" : ''}; p on day means`,
+    `${c.orders} orders on ${c.days} days${c.parts.length > 0 ? ` of ${c.parts.length} backtests` : ''}${c.leftOut > 0 ? ` (${c.leftOut} left out: no PA in some strategy)` : ''}; ` +
+      `a method's PA per order is the mean over its seeds${c.parts.length > 0 ? " (seed k: each backtest's k-th)" : ''}; p on day means`,
     '',
     `| ${head.join(' | ')} |`,
     `| ${align.join(' | ')} |`,

@@ -81,7 +81,7 @@ describe('compareMethods', () => {
         ],
         { pairs: [['A', 'VWAP']] },
       );
-      expect(c.backtests).toBe(2);
+      expect(c.parts).toHaveLength(2);
       expect(c.orders).toBe(8);
       expect(c.days).toBe(4);
       const a = c.methods.find((m) => m.method === 'A')!;

@@ -275,13 +275,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
     const list = (examples[key] ??= []);
     if (list.length < MAX_EXAMPLES) list.push(text);
   };
-  const dropped: { auctionBar: number; outsideSession: number; duplicateTimestamp: number; excludedInstrumentDay: number; afterLastDay?: number } = {
-    auctionBar: 0,
-    outsideSession: 0,
-    duplicateTimestamp: 0,
-    excludedInstrumentDay: 0,
-  };
-  if (lastDay !== undefined) dropped.afterLastDay = rowsAfterLastDay;
+  const dropped = { auctionBar: 0, outsideSession: 0, duplicateTimestamp: 0, excludedInstrumentDay: 0 };
   let used = 0;
   let kept = 0;
   let excluded = 0;
@@ -442,7 +436,7 @@ export async function importBars(options: ImportOptions, onProgress?: ProgressFn
       instrumentDaysExcluded: excluded,
       examples,
     };
-    const rows: RowAccounting = { read: collector.rows, used, dropped };
+    const rows: RowAccounting = { read: collector.rows, used, dropped: lastDay === undefined ? dropped : { ...dropped, afterLastDay: rowsAfterLastDay } };
     // The row accounting travels in the provenance (QualityReport has no field for it).
     provenance.rows = rows;
     assertUsable(quality, split, keptDates, out);
