@@ -170,6 +170,12 @@ export function resultsTable(data: ReportData): ResultsTable {
   return { columns: RESULTS_COLUMNS, rows, legend };
 }
 
+/** The Results section's sentence when nothing was evaluated. */
+export function noResultsSentence(data: ReportData): string {
+  if (data.dataset.testDays === 0) return 'No test split: nothing was evaluated out of sample. The methods were trained and the policy to deploy chosen on validation (below); backtest it on later days.';
+  return 'No strategy was evaluated.';
+}
+
 /** Total test orders (the largest order count of any strategy; all normally run the same orders). */
 export function totalOrders(data: ReportData): number {
   return data.strategies.reduce((most, strategy) => Math.max(most, strategy.orders), 0);

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ExecLabError } from '../errors.js';
 import { buildCharts, CHART_IDS, strategyColour, type ChartSection } from './charts.js';
-import { DEPLOYMENT_TITLE, FORECAST_TITLE, NOT_AVAILABLE, resultsTable, settingsYaml, sweepAnchor, sweepModel, sweepTitle, totalOrders, type TableModel } from './format.js';
+import { DEPLOYMENT_TITLE, FORECAST_TITLE, NOT_AVAILABLE, noResultsSentence, resultsTable, settingsYaml, sweepAnchor, sweepModel, sweepTitle, totalOrders, type TableModel } from './format.js';
 import {
   BY_MONTH_INTRO,
   byDayTable,
@@ -201,7 +201,7 @@ const CI_UNDER: Readonly<Record<string, string>> = { reward: 'rewardCi', pa: 'pa
 
 function resultsSection(data: ReportData): string {
   const results = resultsTable(data);
-  if (results.rows.length === 0) return '<section id="results"><h2>Results</h2><p class="empty">No strategy was evaluated.</p></section>';
+  if (results.rows.length === 0) return `<section id="results"><h2>Results</h2><p class="empty">${escapeHtml(noResultsSentence(data))}</p></section>`;
   const names = data.strategies.map((s) => s.name);
   const merged = new Set(Object.values(CI_UNDER));
   const columns = results.columns.filter((column) => !merged.has(column.key));

@@ -5,6 +5,7 @@
  * The secondary tables are built here as TableModels, which the HTML report shows as well.
  */
 import {
+  noResultsSentence,
   distinct,
   formatFixed,
   formatPValue,
@@ -229,7 +230,7 @@ function datasetSection(data: ReportData): string {
 
 function resultsSection(data: ReportData): string {
   const results = resultsTable(data);
-  if (results.rows.length === 0) return '## Results\n\nNo strategy was evaluated.';
+  if (results.rows.length === 0) return `## Results\n\n${noResultsSentence(data)}`;
   const model: TableModel = {
     header: results.columns.map((column) => column.label),
     rows: results.rows.map((row) => results.columns.map((column) => row.cells[column.key] ?? '')),
@@ -243,16 +244,9 @@ function notesSection(data: ReportData): string {
   return ['## Notes', '', ...data.notes.map((note) => `- ${note.replace(/\r?\n/g, ' ')}`)].join('\n');
 }
 
-/** The whole Markdown report. */
-export function renderMarkdown(data: ReportData): string {
-  const paired = pairedTestsTable(data);
-  const training = trainingTable(data);
-  const sections = [
-    `# ${data.title}`,
-    `Generated ${data.generatedAt} by \`${data.command.replace(/`/g, "'")}\`.`,
-    datasetSection(data),
-    resultsSection(data),
-    paired === null ? '' : tableSection('Paired tests', PAIRED_TESTS_INTRO, paired, ''),
+/** The sections of the test split's results (a run without a test split has none). */
+function testSections(data: ReportData): string[] {
+  return [
     tableSection(
       'PA per test day',
       "Mean PA (bps) over the orders of each test day. Orders of one day share the market's move, so the spread across days is the honest measure of uncertainty.",
@@ -272,6 +266,20 @@ export function renderMarkdown(data: ReportData): string {
       trajectoryTable(data),
       'No trajectories.',
     ),
+  ];
+}
+
+/** The whole Markdown report. */
+export function renderMarkdown(data: ReportData): string {
+  const paired = pairedTestsTable(data);
+  const training = trainingTable(data);
+  const sections = [
+    `# ${data.title}`,
+    `Generated ${data.generatedAt} by \`${data.command.replace(/`/g, "'")}\`.`,
+    datasetSection(data),
+    resultsSection(data),
+    paired === null ? '' : tableSection('Paired tests', PAIRED_TESTS_INTRO, paired, ''),
+    ...(data.dataset.testDays === 0 ? [] : testSections(data)),
     training === null
       ? ''
       : tableSection('Training', 'Validation PA (bps): mean over seeds, with [min, max] over seeds.', training, ''),

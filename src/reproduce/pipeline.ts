@@ -19,7 +19,7 @@ import type { ExampleDay, ReportData, StrategyReport, TrainingCurve } from '../r
 import { writeReport } from '../report/write.js';
 import { loadPolicy, strategyFromPolicyFile, type PolicyFile } from '../rl/common/policy-file.js';
 import { buildEpisodes, selectEpisodes, type EpisodeSet } from '../sim/episodes.js';
-import { DEFAULT_SIM_SETTINGS, type SimSettings } from '../sim/settings.js';
+import { DEFAULT_SIM_SETTINGS, periodGrid, type SimSettings } from '../sim/settings.js';
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
 import { fitForecastOnStore } from '../eval/forecast-fit.js';
@@ -200,6 +200,21 @@ function findings(reports: readonly StrategyReport[]): string[] {
   return notes;
 }
 
+/** The log's word for a dataset without a test split. */
+const NO_TEST_SPLIT = 'no test split: the methods are trained and the policy to deploy is chosen on validation, nothing is evaluated out of sample';
+
+/** The report's note for a run without a test split. */
+function noTestNote(store: DatasetStore): string {
+  const { train, validation } = store.meta.split;
+  return (
+    `No test split (the dataset was imported with --test-days 0): every method was trained on the ${train.length} training days ` +
+    `(${train[0]} to ${train[train.length - 1]}) and the policy to deploy chosen on the ${validation.length} validation days ` +
+    `(${validation[0]} to ${validation[validation.length - 1]}), for the trading days after them. Nothing was evaluated out of sample here: ` +
+    'the choice was made on the validation scores below, and the best of several scores tends to overstate what its policy earns on new days. ' +
+    'Backtest the chosen policy on later data (execlab backtest --strategy deploy/policy.json --data <later dataset>) for an out-of-sample result.'
+  );
+}
+
 /**
  * The whole reproduction; `executor` is where trainings and evaluations run (default: this machine,
  * `s.workers` threads). Any executor gives the same report numbers.
@@ -245,11 +260,15 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const peerGroupSize = forecast.fit.bestPeerGroupSize;
   const peers = groups.find((g) => g.size === peerGroupSize) ?? null;
   if (peers) ui.log(`peer context: groups of ${peers.size}, the best peer trial of the forecast planner on validation`);
-  const testOrders = generateOrders(store, store.datesOf('test'), { ...orders, seed: orders.seed + 2 });
-  const epBar = ui.bar('test episodes');
-  const test = buildEpisodes(store, testOrders, sim, { onProgress: epBar.update, peers }).episodes;
-  epBar.stop();
-  ui.log(`dataset ${store.meta.name}: ${store.meta.instruments.length} instruments, ${store.meta.split.train.length}/${store.meta.split.validation.length}/${store.meta.split.test.length} train/validation/test days; ${test.count} test orders`);
+  // Without a test split (imported with --test-days 0) this is the run that makes the policy for the
+  // days after the data: every method trained on all the training days and the policy to deploy
+  // chosen on validation, with nothing evaluated out of sample.
+  const hasTest = store.meta.split.test.length > 0;
+  const testOrders = hasTest ? generateOrders(store, store.datesOf('test'), { ...orders, seed: orders.seed + 2 }) : null;
+  const epBar = hasTest ? ui.bar('test episodes') : null;
+  const test = testOrders ? buildEpisodes(store, testOrders, sim, { onProgress: epBar!.update, peers }).episodes : null;
+  epBar?.stop();
+  ui.log(`dataset ${store.meta.name}: ${store.meta.instruments.length} instruments, ${store.meta.split.train.length}/${store.meta.split.validation.length}/${store.meta.split.test.length} train/validation/test days; ${test ? `${test.count} test orders` : NO_TEST_SPLIT}`);
   // ---- rule baselines -----------------------------------------------------------------------
   // The fitted static schedule: the best single schedule on the training days (no state at all).
   const fitted = staticStrategyFor(store, sim);
@@ -257,13 +276,15 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // On the synthetic market, the model-aware planner: the practical ceiling of a past-only policy.
   const planner = plannerFor(store, sim);
   const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy, forecast.strategy, ...(planner ? [planner] : [])];
-  const testSet = { store, orders: testOrders, orderSettings: orders, peerGroups: s.peerGroups, episodes: test };
+  const testSet = test && testOrders ? { store, orders: testOrders, orderSettings: orders, peerGroups: s.peerGroups, episodes: test } : null;
   const ruleSpecs = ['twap', 'vwap', 'ac', STATIC_STRATEGY, FORECAST_STRATEGY, ...(planner ? [PLANNER_STRATEGY] : [])];
-  const ruleRuns = await run.evaluate(
-    rules.map((r, k) => ({ spec: ruleSpecs[k], build: () => r })),
-    testSet,
-    sim,
-  );
+  const ruleRuns = testSet
+    ? await run.evaluate(
+        rules.map((r, k) => ({ spec: ruleSpecs[k], build: () => r })),
+        testSet,
+        sim,
+      )
+    : [];
   // ---- learned methods: train (cached, resumable, parallel) -------------------------------------
   const cacheDir = join(s.out, 'cache');
   const globalBase: MethodBase = {
@@ -317,14 +338,57 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     bar.update([...progress.values()].reduce((a, b) => a + b, 0), total, [...running.values()].join(' | '));
   });
   bar.stop();
-  // ---- evaluate once on the test split ----------------------------------------------------------
-  const learned: Array<{ name: Method; runs: StrategyRun[]; policies: PolicyFile[]; dirs: string[] }> = [];
-  // Two inference threads when there are two cores: the same decisions as one (tested), sooner.
-  const threads = parallelInferenceAvailable() ? Math.min(2, availableParallelism()) : 1;
   const evaluated = methods.map((m) => {
     const mine = tasks.filter((t) => t.method === m);
     return { m, mine, policies: mine.map((t) => loadPolicy(policyPath(t))) };
   });
+  // ---- the policy to deploy: chosen on what training recorded from the validation split ----------
+  // One candidate per trained policy, in the order of `evaluated`, so candidate k's test run is learnedRuns[k].
+  const candidates = evaluated.flatMap((e) => e.policies.map((p, j) => deployCandidate(e.m, e.mine[j].seed, policyPath(e.mine[j]), p, s.selection)));
+  const grid = test?.grid ?? periodGrid(sim, store.meta.barMinutes, store.meta.minutesPerDay);
+  const choice = chooseDeployment(candidates, twapScore(sim, grid, s.selection), s.selection, store.meta.split.validation.length);
+  writeDeployment(choice, join(s.out, 'deploy'));
+  ui.log(choice.chosen ? `policy to deploy (validation): ${choice.chosen.method} seed ${choice.chosen.seed} -> ${join(s.out, 'deploy', 'policy.json')}` : 'policy to deploy (validation): TWAP, no learned policy scored above it');
+  const caution = deploymentCaution(choice);
+  if (caution) ui.log(caution);
+  const curves = evaluated.map((e) => trainingCurve(e.m, e.policies, e.mine.map((t) => t.outDir)));
+  const sweeps = [
+    ...(globalSweep ? [{ method: null, section: sweepSection(globalSweep) }] : []),
+    ...[...ownSweeps].map(([m, own]) => ({ method: m, section: sweepSection(own.sweep, 'method') })),
+  ];
+  const title = `ExecLab reproduction of Oracle Policy Distillation (${s.quick ? 'quick' : 'full'} run${testSet ? '' : ', no test split'})`;
+  const dataset = {
+    name: store.meta.name,
+    source: store.meta.source,
+    instruments: store.meta.instruments.length,
+    trainDays: store.meta.split.train.length,
+    validationDays: store.meta.split.validation.length,
+    testDays: store.meta.split.test.length,
+    testDates: store.meta.split.test,
+  };
+  const settings = { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) };
+  if (!testSet || !test) {
+    const report: ReportData = {
+      title,
+      generatedAt: new Date().toISOString(),
+      command,
+      dataset,
+      strategies: [],
+      trainingCurves: curves,
+      exampleDay: null,
+      settings,
+      notes: [noTestNote(store)],
+      ...(sweeps.length > 0 ? { sweeps } : {}),
+      forecast: forecastSection(forecast.fit),
+      deployment: deploymentSection(choice, null),
+    };
+    writeFileAtomic(join(s.out, 'report', 'results.json'), JSON.stringify(report));
+    return { report, ...writeReport(report, join(s.out, 'report')) };
+  }
+  // ---- evaluate once on the test split ----------------------------------------------------------
+  const learned: Array<{ name: Method; runs: StrategyRun[]; policies: PolicyFile[]; dirs: string[] }> = [];
+  // Two inference threads when there are two cores: the same decisions as one (tested), sooner.
+  const threads = parallelInferenceAvailable() ? Math.min(2, availableParallelism()) : 1;
   const evalBar = ui.bar('test evaluation');
   const items = evaluated.flatMap((e) => e.policies.map((p, k) => ({ spec: policyPath(e.mine[k]), build: () => strategyFromPolicyFile(p, threads) })));
   evalBar.update(0, items.length, 'learned policies');
@@ -337,15 +401,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     k += e.policies.length;
     learned.push({ name: e.m, runs, policies: e.policies, dirs: e.mine.map((t) => t.outDir) });
   }
-  // ---- the policy to deploy: chosen on what training recorded from the validation split ----------
-  // One candidate per evaluated policy, in the order of `items`, so candidate k's test run is learnedRuns[k].
-  const candidates = evaluated.flatMap((e) => e.policies.map((p, j) => deployCandidate(e.m, e.mine[j].seed, policyPath(e.mine[j]), p, s.selection)));
-  const choice = chooseDeployment(candidates, twapScore(sim, test.grid, s.selection), s.selection, store.meta.split.validation.length);
-  writeDeployment(choice, join(s.out, 'deploy'));
   const chosenRun = choice.chosen ? learnedRuns[candidates.indexOf(choice.chosen)] : null;
-  ui.log(choice.chosen ? `policy to deploy (validation): ${choice.chosen.method} seed ${choice.chosen.seed} -> ${join(s.out, 'deploy', 'policy.json')}` : 'policy to deploy (validation): TWAP, no learned policy scored above it');
-  const caution = deploymentCaution(choice);
-  if (caution) ui.log(caution);
   const averaged = learned.map((l) => averageRuns(l.name, l.name === 'OPD-T' ? 'oracle' : 'learned', l.runs));
   const allRuns = [...ruleRuns, ...averaged];
   const twap = ruleRuns[0];
@@ -371,27 +427,15 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     sim,
     store,
   );
-  const sweeps = [
-    ...(globalSweep ? [{ method: null, section: sweepSection(globalSweep) }] : []),
-    ...[...ownSweeps].map(([m, own]) => ({ method: m, section: sweepSection(own.sweep, 'method') })),
-  ];
   const report: ReportData = {
-    title: `ExecLab reproduction of Oracle Policy Distillation (${s.quick ? 'quick' : 'full'} run)`,
+    title,
     generatedAt: new Date().toISOString(),
     command,
-    dataset: {
-      name: store.meta.name,
-      source: store.meta.source,
-      instruments: store.meta.instruments.length,
-      trainDays: store.meta.split.train.length,
-      validationDays: store.meta.split.validation.length,
-      testDays: store.meta.split.test.length,
-      testDates: store.meta.split.test,
-    },
+    dataset,
     strategies: reports,
-    trainingCurves: learned.map((l) => trainingCurve(l.name, l.policies, l.dirs)),
+    trainingCurves: curves,
     exampleDay: example,
-    settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
+    settings,
     notes: findings(reports),
     ...(sweeps.length > 0 ? { sweeps } : {}),
     forecast: forecastSection(forecast.fit),

@@ -2,7 +2,7 @@
  * Datasets of one or two days (issue 11): they import, backtest on the split they have, and the
  * commands that need a split the dataset does not have say so.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('one trading day', () => {
     expect(t.err).toMatch(/training needs a validation split: the dataset .* has no validation days \(train 1, validation 0, test 0\).*--validation-days/);
     const r = await runCli('reproduce', '--data', ds, '--out', join(root, 'rep'), '--quick');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/reproduce needs validation and test splits/);
+    expect(r.err).toMatch(/reproduce needs a validation split: the dataset .* has no validation days/);
   });
 });
 
@@ -69,5 +69,32 @@ describe('explicit empty splits', () => {
     const bad = await runCli('data', 'import', dir, '--out', out, '--validation-days', '2', '--test-days', '2', '--quiet');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/cannot split 3 trading days into train \/ 2 validation \/ 2 test days: need at least 5/);
+  });
+});
+
+describe('no test split: the run that makes the policy for the days after the data', () => {
+  it('reproduce trains, chooses the policy to deploy on validation and says that nothing was tested', async () => {
+    const ds = join(root, 'no-test');
+    const imp = await runCli('data', 'import', input('in-four', DATES), '--out', ds, '--validation-days', '2', '--test-days', '0', '--quiet');
+    expect(imp.code).toBe(0);
+    const out = join(root, 'rep-no-test');
+    const r = await runCli('reproduce', '--data', ds, '--out', out, '--seeds', '1', '--workers', '0', '--iterations', '2', '--episodes-per-iteration', '16', '--methods', 'OPD-S,PPO');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/2\/2\/0 train\/validation\/test days; no test split: the methods are trained and the policy to deploy is chosen on validation, nothing is evaluated out of sample/);
+    expect(r.err).not.toMatch(/test evaluation/);
+    expect(r.out).toMatch(/No test split \(the dataset was imported with --test-days 0\): every method was trained on the 2 training days \(2024-01-02 to 2024-01-03\) and the policy to deploy chosen on the 2 validation days \(2024-01-04 to 2024-01-05\)/);
+    const choice = JSON.parse(readFileSync(join(out, 'deploy', 'choice.json'), 'utf8')) as { candidates: Array<{ method: string }>; chosen: { source: string } | null };
+    expect(choice.candidates.map((c) => c.method).sort()).toEqual(['OPD-S', 'PPO']);
+    expect(existsSync(join(out, 'deploy', 'policy.json'))).toBe(choice.chosen !== null);
+    const md = readFileSync(join(out, 'report', 'report.md'), 'utf8');
+    expect(md).toMatch(/^# ExecLab reproduction of Oracle Policy Distillation \(full run, no test split\)/);
+    expect(md).toContain('## Results\n\nNo test split: nothing was evaluated out of sample.');
+    expect(md).not.toContain('## PA per test day');
+    expect(md).toContain('## The policy to deploy (chosen on validation)');
+    expect(md).toMatch(/\| OPD-S \| \d+ \| -?\d+\.\d\d \[-?\d+\.\d\d, -?\d+\.\d\d\] \|/);
+    expect(readFileSync(join(out, 'report', 'report.html'), 'utf8')).toContain('No test split: nothing was evaluated out of sample.');
+    const results = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { strategies: unknown[]; dataset: { testDays: number } };
+    expect(results.strategies).toEqual([]);
+    expect(results.dataset.testDays).toBe(0);
   });
 });
