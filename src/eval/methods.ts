@@ -8,7 +8,7 @@
  * walk-forward evaluation) can be compared as one: compareBacktests.
  */
 import { ExecLabError } from '../errors.js';
-import { clusteredPairedTest, groupByDay, mean, standardError, type ClusteredTestResult } from './stats.js';
+import { clusteredPairedTest, criticalT, daysForPower, groupByDay, mean, standardError, type ClusteredTestResult } from './stats.js';
 
 /** One order of one strategy, as a backtest's orders.json holds it (PA null or NaN: no fill). */
 export interface OrderRow {
@@ -199,6 +199,17 @@ const num = (x: number | null, digits = 2): string => (x === null || !Number.isF
 const pValue = (p: number | null): string => (p === null || !Number.isFinite(p) ? 'p n/a' : p < 1e-4 ? 'p < 1e-4' : `p = ${p.toPrecision(2)}`);
 const tested = (t: ClusteredTestResult | null): string => (t === null ? '' : `${t.meanDiff >= 0 ? '+' : ''}${num(t.meanDiff)}, ${pValue(t.pValue)}`);
 
+/**
+ * What the day-level test can resolve at its spread: the difference it would call significant at
+ * p < 0.05, and the days a test of this spread needs to find the observed difference with 80% power.
+ */
+function resolution(t: ClusteredTestResult): string {
+  if (t.se === null || t.dof === null) return '';
+  const days = daysForPower(t.se * Math.sqrt(t.days), t.meanDiff);
+  const need = Number.isFinite(days) ? `about ${days.toLocaleString('en-US')} days` : 'no number of days';
+  return `; at this spread p < 0.05 needs ±${num(criticalT(t.dof) * t.se)} bps, and 80% power for this difference ${need}`;
+}
+
 /** The comparison as a Markdown table, then one line per pair. */
 export function formatMethodComparison(c: MethodComparison): string {
   const ref = c.reference;
@@ -216,7 +227,7 @@ export function formatMethodComparison(c: MethodComparison): string {
     const cells = [m.method, String(m.seedPaBps.length), num(m.paBps), num(m.seByDay), m.seedPaBps.map((x) => num(x)).join(', '), ...(ref ? [share] : []), tested(m.vsTwap), ...(ref ? [tested(m.vsReference)] : [])];
     lines.push(`| ${cells.join(' | ')} |`);
   }
-  for (const p of c.pairs) lines.push('', `${p.a} against ${p.b}: ${tested(p.test)} (${p.test.days} days)`);
+  for (const p of c.pairs) lines.push('', `${p.a} against ${p.b}: ${tested(p.test)} (${p.test.days} days${resolution(p.test)})`);
   if (c.parts.length > 0) {
     lines.push('', 'PA (bps) of each backtest:', '', `| backtest | orders | days | ${c.methods.map((m) => m.method).join(' | ')} |`, `| --- | ---: | ---: | ${c.methods.map(() => '---:').join(' | ')} |`);
     for (const p of c.parts) lines.push(`| ${p.name} | ${p.orders} | ${p.days} | ${p.paBps.map((x) => num(x)).join(' | ')} |`);

@@ -197,6 +197,19 @@ export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): TTestRe
   return oneSampleTTest(differences(a, b, 'pairedTTest'));
 }
 
+/**
+ * Days a test on day means needs to find a true mean difference `diff` at two-sided level `alpha`
+ * with probability `power`, when the day means of the differences have standard deviation
+ * `sdPerDay`: the normal approximation ((z_{1 - alpha/2} + z_power) sdPerDay / diff)^2, rounded up,
+ * and at least 2 (a day-level test needs two days). Infinity for a difference of 0.
+ */
+export function daysForPower(sdPerDay: number, diff: number, alpha = 0.05, power = 0.8): number {
+  if (!(sdPerDay >= 0) || !Number.isFinite(diff) || !(alpha > 0 && alpha < 1) || !(power > 0 && power < 1)) return NaN;
+  if (diff === 0) return Infinity;
+  const z = normalQuantile(1 - alpha / 2) + normalQuantile(power);
+  return Math.max(2, Math.ceil(((z * sdPerDay) / diff) ** 2));
+}
+
 /** Result of a test on day-level means; the statistic is null with fewer than two days. */
 export interface ClusteredTestResult {
   /** Mean over days of the day-level mean differences (each day weighs the same). */

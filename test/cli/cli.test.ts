@@ -73,7 +73,7 @@ describe('execlab CLI end to end', () => {
     expect(c.code).toBe(0);
     expect(c.out).toMatch(/^12 orders on 2 days; a method's PA per order is the mean over its seeds/);
     expect(c.out).toMatch(/\n\| OPD \| 2 \| -?\d+\.\d\d \| \d+\.\d\d \| -?\d+\.\d\d, -?\d+\.\d\d \|/);
-    expect(c.out).toMatch(/\nOPD against TWAP: [+-]\d+\.\d\d, p (=|<) .* \(2 days\)/);
+    expect(c.out).toMatch(/\nOPD against TWAP: [+-]\d+\.\d\d, p (=|<) .* \(2 days; at this spread p < 0\.05 needs ±\d+\.\d\d bps, and 80% power for this difference (about [\d,]+ days|no number of days)\)/);
     const bad = await run('compare', '--backtest', join(dir, 'bt-three'), '--reference', 'PLANNER');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/no strategy PLANNER in the backtest \(there: TWAP, OPD\)/);
@@ -85,7 +85,7 @@ describe('execlab CLI end to end', () => {
     expect(pooled.code).toBe(0);
     const valDays = new Set((JSON.parse(readFileSync(join(dir, 'bt-val', 'orders.json'), 'utf8')) as Array<{ date: string }>).map((o) => o.date)).size;
     expect(pooled.out).toMatch(new RegExp(`^\\d+ orders on ${2 + valDays} days of 2 backtests;`));
-    expect(pooled.out).toMatch(new RegExp(`\nOPD against TWAP: [+-]\\d+\\.\\d\\d, p (=|<) .* \\(${2 + valDays} days\\)`));
+    expect(pooled.out).toMatch(new RegExp(`\nOPD against TWAP: [+-]\\d+\\.\\d\\d, p (=|<) .* \\(${2 + valDays} days; at this spread`));
     // A config file may name them in one string, as the flag does.
     const cfg = join(dir, 'compare.yaml');
     writeFileSync(cfg, `backtest: ${join(dir, 'bt-three')},${join(dir, 'bt-val')}\npairs: [OPD:TWAP]\n`);

@@ -51,6 +51,9 @@ describe('compareMethods', () => {
     expect(text).toMatch(/^4 orders on 2 days;/);
     expect(text).toContain('| A | 2 | 2.75 | 0.75 | 3.00, 2.50 | 46% | +2.75, p = ');
     expect(text).toContain('A against REF: -3.25, p = ');
+    // At this spread: significant from t(0.975, 1) x 1.25 = 12.706 x 1.25 = 15.88 bps; the day means'
+    // sd is 1.25 sqrt 2 = 1.768, so 80% power for 3.25 needs ((1.960 + 0.842) 1.768 / 3.25)^2 = 2.32 -> 3 days.
+    expect(text).toMatch(/A against REF: -3\.25, p = \S+ \(2 days; at this spread p < 0\.05 needs ±15\.88 bps, and 80% power for this difference about 3 days\)/);
   });
 
   it('leaves out, and counts, orders without a PA in some strategy', () => {

@@ -24,6 +24,7 @@ import {
   sum,
   twoSidedPValue,
   criticalT,
+  daysForPower,
   welchTTest,
 } from '../../src/eval/stats.js';
 
@@ -305,6 +306,41 @@ describe('critical t', () => {
         expect(twoSidedPValue(criticalT(dof, alpha), dof)).toBeCloseTo(alpha, 9);
       }),
     );
+  });
+});
+
+describe('days for power', () => {
+  it('is the normal approximation, hand-computed', () => {
+    // z(0.975) + z(0.8) = 1.959964 + 0.841621 = 2.801585; (2.801585 x 10 / 1)^2 = 784.89 -> 785 days.
+    expect(daysForPower(10, 1)).toBe(785);
+    // A negative difference needs as many days; half the difference four times as many: 3139.55 -> 3140.
+    expect(daysForPower(10, -1)).toBe(785);
+    expect(daysForPower(10, 0.5)).toBe(3140);
+    // At p < 0.01 and 90% power: (2.575829 + 1.281552)^2 x 100 = 1487.94 -> 1488.
+    expect(daysForPower(10, 1, 0.01, 0.9)).toBe(1488);
+    // Never fewer than the two days a day-level test needs.
+    expect(daysForPower(0, 1)).toBe(2);
+    expect(daysForPower(10, 0)).toBe(Infinity);
+    expect(daysForPower(-1, 1)).toBeNaN();
+    expect(daysForPower(10, 1, 0)).toBeNaN();
+  });
+
+  it('finds the difference in about the given share of simulated tests (property of the approximation)', () => {
+    // Normal day means with sd 1 and mean 0.5: n = ((1.96 + 0.84) / 0.5)^2 = 32 days; the t-test on
+    // 32 days then rejects in about 78 to 80% of samples (t, not z, costs a little power).
+    const n = daysForPower(1, 0.5);
+    expect(n).toBe(32);
+    let seed = 12345;
+    const uniform = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) + 0.5) / 2147483648;
+    const normal = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+    let found = 0;
+    const trials = 4000;
+    for (let k = 0; k < trials; k++) {
+      const d = Array.from({ length: n }, () => 0.5 + normal());
+      if (oneSampleTTest(d).pValue < 0.05) found++;
+    }
+    expect(found / trials).toBeGreaterThan(0.75);
+    expect(found / trials).toBeLessThan(0.83);
   });
 });
 
