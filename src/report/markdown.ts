@@ -44,20 +44,21 @@ export function pairedTestsTable(data: ReportData): TableModel | null {
         formatPValue(test.pValueByDay) + significanceMark(test.pValueByDay),
         days === undefined ? NOT_AVAILABLE : String(days),
         formatFixed(test.detectableBps),
+        test.daysFor80 == null ? NOT_AVAILABLE : test.daysFor80.toLocaleString('en-US'),
       ];
     }),
   );
   if (rows.length === 0) return null;
   return {
-    header: ['Strategy', 'Against', 'Δ PA (bps)', 'p (orders)', 'p (days)', 'Days', 'Δ for p < 0.05 (days)'],
+    header: ['Strategy', 'Against', 'Δ PA (bps)', 'p (orders)', 'p (days)', 'Days', 'Δ for p < 0.05 (days)', 'Days for 80% power'],
     rows,
-    align: ['left', 'left', ...right(5)],
+    align: ['left', 'left', ...right(6)],
   };
 }
 
 /** What the marks of the paired-tests table mean. */
 export const PAIRED_TESTS_INTRO =
-  "Every paired test that was run: mean PA difference (strategy minus reference, bps) on the same orders, the two-sided p-value over orders and on day-level mean differences, and the days behind the latter. Marks on p (days): ** p < 0.01, * p < 0.05; the test on day means is the conservative one, because orders of one day share the market's move. The last column is the smallest difference the day-level test would call significant at p < 0.05 with the day-to-day spread it has (the critical t on days - 1 degrees of freedom times the standard error of the day means): what the test window can resolve against that reference.";
+  "Every paired test that was run: mean PA difference (strategy minus reference, bps) on the same orders, the two-sided p-value over orders and on day-level mean differences, and the days behind the latter. Marks on p (days): ** p < 0.01, * p < 0.05; the test on day means is the conservative one, because orders of one day share the market's move. The column Δ for p < 0.05 is the smallest difference the day-level test would call significant at p < 0.05 with the day-to-day spread it has (the critical t on days - 1 degrees of freedom times the standard error of the day means): what the test window can resolve against that reference. The last, the test days a test of that spread needs to find this difference with 80% power at p < 0.05 (the normal approximation; n/a for a difference of 0).";
 
 /**
  * Mean PA per calendar month of the test days (rows) and strategy (columns), from PA per day; the

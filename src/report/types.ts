@@ -34,6 +34,12 @@ export interface PairedTest {
    * standard error of the day means. Optional (reports made before it have none); null with one day.
    */
   readonly detectableBps?: number | null;
+  /**
+   * The days a day-level test of this spread needs to find this difference with 80% power at p < 0.05
+   * (daysForPower on the sd of the day means and their mean difference). Optional (older reports have
+   * none); null with one day or a difference of 0.
+   */
+  readonly daysFor80?: number | null;
 }
 
 export interface StrategyReport {

@@ -234,6 +234,8 @@ describe('pairedTest against a reference', () => {
     // The lead the day-level test could call significant: the dof-2 critical t,
     // 0.95 sqrt(2 / (1 - 0.95^2)) = 4.30265, times the day means' standard error 1 / sqrt(3).
     expect(test.detectableBps).toBeCloseTo((0.95 * Math.sqrt(2 / (1 - 0.95 ** 2))) / Math.sqrt(3), 9);
+    // Days for 80% power: the day means' sd is 1 and their mean difference 2: ((1.960 + 0.842) / 2)^2 = 1.96 -> 2.
+    expect(test.daysFor80).toBe(2);
   });
 
   it('drops orders without PA on either side, and has no day p-value with one day', () => {
@@ -251,7 +253,7 @@ describe('pairedTest against a reference', () => {
   it('against itself: difference 0, p = 1', () => {
     const strategy = fiveOrders([3, -1, 2, -2, 0]);
     expect(pairedTests(strategy, [{ name: 'self', results: strategy }])).toEqual([
-      { against: 'self', meanDiffBps: 0, pValue: 1, pValueByDay: 1, days: 3, detectableBps: 0 },
+      { against: 'self', meanDiffBps: 0, pValue: 1, pValueByDay: 1, days: 3, detectableBps: 0, daysFor80: null },
     ]);
   });
 

@@ -74,11 +74,11 @@ describe('HTML report', () => {
       ...[...row[3].matchAll(/<td class="num">([^<]*)<\/td>/g)].map((c) => c[1]),
     ]);
     expect(rows.filter((row) => row[0] === 'OPD')).toEqual([
-      ['OPD', 'TWAP', '+6.17', '&lt;0.001', '0.001**', '10', '3.35'],
-      ['OPD', 'VWAP', '+5.85', '&lt;0.001', '0.004**', '10', 'n/a'],
-      ['OPD', 'AC', '+3.84', '0.020', '0.049*', '10', 'n/a'],
-      ['OPD', 'STATIC', '+1.20', '0.300', '0.700', '9', 'n/a'],
-      ['OPD', 'OPD-S', '+0.98', '0.004', '0.638', '10', 'n/a'],
+      ['OPD', 'TWAP', '+6.17', '&lt;0.001', '0.001**', '10', '3.35', '111'],
+      ['OPD', 'VWAP', '+5.85', '&lt;0.001', '0.004**', '10', 'n/a', 'n/a'],
+      ['OPD', 'AC', '+3.84', '0.020', '0.049*', '10', 'n/a', 'n/a'],
+      ['OPD', 'STATIC', '+1.20', '0.300', '0.700', '9', 'n/a', 'n/a'],
+      ['OPD', 'OPD-S', '+0.98', '0.004', '0.638', '10', 'n/a', 'n/a'],
     ]);
     // One row per test of every strategy.
     expect(rows).toHaveLength(allBaselines().strategies.reduce((n, s) => n + s.tests.length, 0));

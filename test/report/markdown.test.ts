@@ -79,14 +79,14 @@ describe('Markdown report', () => {
   });
 
   it('lists every paired test with both p-values, the days, and marks on the day-level p', () => {
-    expect(headerCells(markdown, 'Paired tests')).toEqual(['Strategy', 'Against', 'Δ PA (bps)', 'p (orders)', 'p (days)', 'Days', 'Δ for p < 0.05 (days)']);
+    expect(headerCells(markdown, 'Paired tests')).toEqual(['Strategy', 'Against', 'Δ PA (bps)', 'p (orders)', 'p (days)', 'Days', 'Δ for p < 0.05 (days)', 'Days for 80% power']);
     // OPD vs TWAP: p 1.6e-112 per order (no mark: marks follow the day-level p), 0.00122 on days -> **.
     // The lead the window could resolve: given in the report data; 'n/a' for a test of a report made before it.
-    expect(rowCells(markdown, 'Paired tests', 'OPD').join('|')).toBe('OPD|TWAP|+6.17|<0.001|0.001**|10|3.35');
+    expect(rowCells(markdown, 'Paired tests', 'OPD').join('|')).toBe('OPD|TWAP|+6.17|<0.001|0.001**|10|3.35|111');
     const body = markdown.split('## Paired tests\n')[1].split('\n## ')[0];
     // OPD vs OPD-S: 0.0038 per order, 0.638 on days -> unmarked.
-    expect(body).toContain('| OPD | OPD-S | +0.98 | 0.004 | 0.638 | 10 | n/a |');
-    expect(body).toContain('| DDQN | TWAP | +4.13 | <0.001 | 0.028* | 10 | n/a |');
+    expect(body).toContain('| OPD | OPD-S | +0.98 | 0.004 | 0.638 | 10 | n/a | n/a |');
+    expect(body).toContain('| DDQN | TWAP | +4.13 | <0.001 | 0.028* | 10 | n/a | n/a |');
     expect(body).toContain('** p < 0.01, * p < 0.05');
   });
 
@@ -96,11 +96,11 @@ describe('Markdown report', () => {
     const body = text.split('## Paired tests\n')[1].split('\n## ')[0];
     const opdRows = body.split('\n').filter((line) => line.startsWith('| OPD | '));
     expect(opdRows).toEqual([
-      '| OPD | TWAP | +6.17 | <0.001 | 0.001** | 10 | 3.35 |',
-      '| OPD | VWAP | +5.85 | <0.001 | 0.004** | 10 | n/a |',
-      '| OPD | AC | +3.84 | 0.020 | 0.049* | 10 | n/a |',
-      '| OPD | STATIC | +1.20 | 0.300 | 0.700 | 9 | n/a |',
-      '| OPD | OPD-S | +0.98 | 0.004 | 0.638 | 10 | n/a |',
+      '| OPD | TWAP | +6.17 | <0.001 | 0.001** | 10 | 3.35 | 111 |',
+      '| OPD | VWAP | +5.85 | <0.001 | 0.004** | 10 | n/a | n/a |',
+      '| OPD | AC | +3.84 | 0.020 | 0.049* | 10 | n/a | n/a |',
+      '| OPD | STATIC | +1.20 | 0.300 | 0.700 | 9 | n/a | n/a |',
+      '| OPD | OPD-S | +0.98 | 0.004 | 0.638 | 10 | n/a | n/a |',
     ]);
     // The main table keeps its vs TWAP columns, whatever the position of the TWAP test.
     const ddqn = rowCells(text, 'Results', 'DDQN');
