@@ -287,7 +287,9 @@ export interface HtmlOptions {
 
 /** The whole HTML report as one self-contained string. */
 export function renderHtml(data: ReportData, options: HtmlOptions = {}): string {
-  const charts = buildCharts(data);
+  // A run without a test split has only its training to draw.
+  const noTest = data.dataset.testDays === 0;
+  const charts = buildCharts(data).filter((chart) => !noTest || chart.id === CHART_IDS.training || chart.id === CHART_IDS.entropy);
   const drawn = charts.filter((chart) => chart.config !== null);
   const specs = drawn.map((chart) => ({ id: chart.id, config: chart.config }));
   return `<!doctype html>
@@ -307,7 +309,7 @@ export function renderHtml(data: ReportData, options: HtmlOptions = {}): string 
 ${datasetSection(data)}
 ${resultsSection(data)}
 ${tableSection('paired-tests', 'Paired tests', PAIRED_TESTS_INTRO, pairedTestsTable(data), '')}
-${tableSection('by-month', 'PA per test month', BY_MONTH_INTRO, byMonthTable(data), 'No per-month results.')}
+${noTest ? '' : tableSection('by-month', 'PA per test month', BY_MONTH_INTRO, byMonthTable(data), 'No per-month results.')}
 <section id="charts"><h2>Charts</h2>
 ${charts.map((chart) => chartFigure(chart, data)).join('\n')}
 </section>

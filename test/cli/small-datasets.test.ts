@@ -92,7 +92,12 @@ describe('no test split: the run that makes the policy for the days after the da
     expect(md).not.toContain('## PA per test day');
     expect(md).toContain('## The policy to deploy (chosen on validation)');
     expect(md).toMatch(/\| OPD-S \| \d+ \| -?\d+\.\d\d \[-?\d+\.\d\d, -?\d+\.\d\d\] \|/);
-    expect(readFileSync(join(out, 'report', 'report.html'), 'utf8')).toContain('No test split: nothing was evaluated out of sample.');
+    const html = readFileSync(join(out, 'report', 'report.html'), 'utf8');
+    expect(html).toContain('No test split: nothing was evaluated out of sample.');
+    // Only the training is drawn; no empty figures or tables of the test split.
+    expect(html).toContain('id="chart-training-figure"');
+    for (const id of ['chart-by-day', 'chart-pa-dist', 'chart-trajectory', 'chart-example-day', 'chart-liquidity']) expect(html).not.toContain(`id="${id}-figure"`);
+    expect(html).not.toContain('<section id="by-month">');
     const results = JSON.parse(readFileSync(join(out, 'report', 'results.json'), 'utf8')) as { strategies: unknown[]; dataset: { testDays: number } };
     expect(results.strategies).toEqual([]);
     expect(results.dataset.testDays).toBe(0);
