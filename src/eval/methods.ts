@@ -8,7 +8,7 @@
  * walk-forward evaluation) can be compared as one: compareBacktests.
  */
 import { ExecLabError } from '../errors.js';
-import { clusteredPairedTest, criticalT, daysForPower, groupByDay, mean, standardError, type ClusteredTestResult } from './stats.js';
+import { clusteredPairedTest, groupByDay, mean, standardError, testResolution, type ClusteredTestResult } from './stats.js';
 
 /** One order of one strategy, as a backtest's orders.json holds it (PA null or NaN: no fill). */
 export interface OrderRow {
@@ -204,10 +204,10 @@ const tested = (t: ClusteredTestResult | null): string => (t === null ? '' : `${
  * p < 0.05, and the days a test of this spread needs to find the observed difference with 80% power.
  */
 function resolution(t: ClusteredTestResult): string {
-  if (t.se === null || t.dof === null) return '';
-  const days = daysForPower(t.se * Math.sqrt(t.days), t.meanDiff);
-  const need = Number.isFinite(days) ? `about ${days.toLocaleString('en-US')} days` : 'no number of days';
-  return `; at this spread p < 0.05 needs ±${num(criticalT(t.dof) * t.se)} bps, and 80% power for this difference ${need}`;
+  const { detectableBps, daysFor80 } = testResolution(t);
+  if (detectableBps === null) return '';
+  const need = daysFor80 !== null ? `about ${daysFor80.toLocaleString('en-US')} days` : 'no number of days';
+  return `; at this spread p < 0.05 needs ±${num(detectableBps)} bps, and 80% power for this difference ${need}`;
 }
 
 /** The comparison as a Markdown table, then one line per pair. */

@@ -7,7 +7,7 @@
 import type { Side } from '../data/orders.js';
 import { ExecLabError } from '../errors.js';
 import type { Estimate, PairedTest, StrategyReport } from '../report/types.js';
-import { clusteredPairedTest, criticalT, daysForPower, estimate, groupByDay, pairedTTest, sum, type DayKeys } from './stats.js';
+import { clusteredPairedTest, estimate, groupByDay, pairedTTest, sum, testResolution, type DayKeys } from './stats.js';
 
 /** Per-order results of one strategy over an order set; every column has one entry per order. */
 export interface OrderResults {
@@ -212,10 +212,7 @@ export function pairedTest(results: OrderResults, reference: OrderResults, again
   const b = pickValues(reference.paBps, both);
   const byOrder = pairedTTest(a, b);
   const byDay = clusteredPairedTest(a, b, pickDays(results.dayKeys, both));
-  const detectableBps = byDay.se === null || byDay.dof === null ? null : criticalT(byDay.dof) * byDay.se;
-  const need = byDay.se === null ? NaN : daysForPower(byDay.se * Math.sqrt(byDay.days), byDay.meanDiff);
-  const daysFor80 = Number.isFinite(need) ? need : null;
-  return { against, meanDiffBps: byOrder.meanDiff, pValue: byOrder.pValue, pValueByDay: byDay.pValue, days: byDay.days, detectableBps, daysFor80 };
+  return { against, meanDiffBps: byOrder.meanDiff, pValue: byOrder.pValue, pValueByDay: byDay.pValue, days: byDay.days, ...testResolution(byDay) };
 }
 
 /** pairedTest against each named reference, in the given sequence. */

@@ -236,6 +236,18 @@ export function clusteredPairedTest(a: ArrayLike<number>, b: ArrayLike<number>, 
 }
 
 /**
+ * What a day-level test can resolve at its spread: the mean difference it would call significant at
+ * p < 0.05 (the critical t times the standard error of the day means), and the days a test of that
+ * spread needs to find its observed difference with 80% power (daysForPower); null with one day, and
+ * `daysFor80` null for a difference of 0.
+ */
+export function testResolution(t: ClusteredTestResult): { readonly detectableBps: number | null; readonly daysFor80: number | null } {
+  if (t.se === null || t.dof === null) return { detectableBps: null, daysFor80: null };
+  const days = daysForPower(t.se * Math.sqrt(t.days), t.meanDiff);
+  return { detectableBps: criticalT(t.dof) * t.se, daysFor80: Number.isFinite(days) ? days : null };
+}
+
+/**
  * Welch's unequal-variance t-test of mean(a) = mean(b), e.g. the per-seed mean PA of two learning
  * methods; dof by Welch-Satterthwaite. NaN with fewer than two values in either sample; with zero
  * variance in both, the zero-variance conventions of oneSampleTTest apply to the difference of means.
