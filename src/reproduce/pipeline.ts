@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { generateOrders, OrderSettingsSchema } from '../data/orders.js';
+import { generateOrders, OrderSettingsSchema, type OrderSettings } from '../data/orders.js';
 import { openDataset, type DatasetStore } from '../data/store.js';
 import { barLabel } from '../data/calendar.js';
 import { scheduleSpread, strategyReport, testsFor } from '../eval/compare.js';
@@ -23,7 +23,7 @@ import { DEFAULT_SIM_SETTINGS, periodGrid, type SimSettings } from '../sim/setti
 import { createRuleStrategy } from '../strategies/registry.js';
 import { staticStrategyFor } from '../eval/static-fit.js';
 import { fitForecastOnStore } from '../eval/forecast-fit.js';
-import { peerGroupsOfSizes } from '../data/peers.js';
+import { peerGroupsOfSizes, type PeerGroups } from '../data/peers.js';
 import { applyMethodSettings, type MethodBase } from './method-settings.js';
 import { readMethodSweeps } from './method-sweeps.js';
 import { forecastSection } from '../report/forecast-section.js';
@@ -200,6 +200,15 @@ function findings(reports: readonly StrategyReport[]): string[] {
   return notes;
 }
 
+/** The test split's orders and episodes (with the peer context the learners read), as evaluations take them. */
+function testSplit(store: DatasetStore, orders: OrderSettings, sim: SimSettings, peers: PeerGroups | null, peerGroups: ReproduceSettings['peerGroups'], ui: ReproduceUi) {
+  const testOrders = generateOrders(store, store.datesOf('test'), { ...orders, seed: orders.seed + 2 });
+  const bar = ui.bar('test episodes');
+  const episodes = buildEpisodes(store, testOrders, sim, { onProgress: bar.update, peers }).episodes;
+  bar.stop();
+  return { store, orders: testOrders, orderSettings: orders, peerGroups, episodes };
+}
+
 /** The log's word for a dataset without a test split. */
 const NO_TEST_SPLIT = 'no test split: the methods are trained and the policy to deploy is chosen on validation, nothing is evaluated out of sample';
 
@@ -263,12 +272,8 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // Without a test split (imported with --test-days 0) this is the run that makes the policy for the
   // days after the data: every method trained on all the training days and the policy to deploy
   // chosen on validation, with nothing evaluated out of sample.
-  const hasTest = store.meta.split.test.length > 0;
-  const testOrders = hasTest ? generateOrders(store, store.datesOf('test'), { ...orders, seed: orders.seed + 2 }) : null;
-  const epBar = hasTest ? ui.bar('test episodes') : null;
-  const test = testOrders ? buildEpisodes(store, testOrders, sim, { onProgress: epBar!.update, peers }).episodes : null;
-  epBar?.stop();
-  ui.log(`dataset ${store.meta.name}: ${store.meta.instruments.length} instruments, ${store.meta.split.train.length}/${store.meta.split.validation.length}/${store.meta.split.test.length} train/validation/test days; ${test ? `${test.count} test orders` : NO_TEST_SPLIT}`);
+  const testSet = store.meta.split.test.length > 0 ? testSplit(store, orders, sim, peers, s.peerGroups, ui) : null;
+  ui.log(`dataset ${store.meta.name}: ${store.meta.instruments.length} instruments, ${store.meta.split.train.length}/${store.meta.split.validation.length}/${store.meta.split.test.length} train/validation/test days; ${testSet ? `${testSet.episodes.count} test orders` : NO_TEST_SPLIT}`);
   // ---- rule baselines -----------------------------------------------------------------------
   // The fitted static schedule: the best single schedule on the training days (no state at all).
   const fitted = staticStrategyFor(store, sim);
@@ -276,7 +281,6 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // On the synthetic market, the model-aware planner: the practical ceiling of a past-only policy.
   const planner = plannerFor(store, sim);
   const rules = [...['twap', 'vwap', 'ac'].map((n) => createRuleStrategy(n)), fitted.strategy, forecast.strategy, ...(planner ? [planner] : [])];
-  const testSet = test && testOrders ? { store, orders: testOrders, orderSettings: orders, peerGroups: s.peerGroups, episodes: test } : null;
   const ruleSpecs = ['twap', 'vwap', 'ac', STATIC_STRATEGY, FORECAST_STRATEGY, ...(planner ? [PLANNER_STRATEGY] : [])];
   const ruleRuns = testSet
     ? await run.evaluate(
@@ -345,7 +349,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // ---- the policy to deploy: chosen on what training recorded from the validation split ----------
   // One candidate per trained policy, in the order of `evaluated`, so candidate k's test run is learnedRuns[k].
   const candidates = evaluated.flatMap((e) => e.policies.map((p, j) => deployCandidate(e.m, e.mine[j].seed, policyPath(e.mine[j]), p, s.selection)));
-  const grid = test?.grid ?? periodGrid(sim, store.meta.barMinutes, store.meta.minutesPerDay);
+  const grid = periodGrid(sim, store.meta.barMinutes, store.meta.minutesPerDay);
   const choice = chooseDeployment(candidates, twapScore(sim, grid, s.selection), s.selection, store.meta.split.validation.length);
   writeDeployment(choice, join(s.out, 'deploy'));
   ui.log(choice.chosen ? `policy to deploy (validation): ${choice.chosen.method} seed ${choice.chosen.seed} -> ${join(s.out, 'deploy', 'policy.json')}` : 'policy to deploy (validation): TWAP, no learned policy scored above it');
@@ -366,25 +370,23 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     testDays: store.meta.split.test.length,
     testDates: store.meta.split.test,
   };
-  const settings = { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) };
-  if (!testSet || !test) {
-    const report: ReportData = {
-      title,
-      generatedAt: new Date().toISOString(),
-      command,
-      dataset,
-      strategies: [],
-      trainingCurves: curves,
-      exampleDay: null,
-      settings,
-      notes: [noTestNote(store)],
-      ...(sweeps.length > 0 ? { sweeps } : {}),
-      forecast: forecastSection(forecast.fit),
-      deployment: deploymentSection(choice, null),
-    };
+  // What every report of the run has; the test split adds the results.
+  const common = {
+    title,
+    command,
+    dataset,
+    trainingCurves: curves,
+    settings: { reproduce: s, budget, seeds, learningRate: lr, sim, orders, provenance: store.meta.provenance, environment: runEnvironment(), tasks: tasks.map((t) => ({ id: t.id, ppo: t.ppo, ddqn: t.ddqn, teacher: t.teacher })) },
+    ...(sweeps.length > 0 ? { sweeps } : {}),
+    forecast: forecastSection(forecast.fit),
+  };
+  const finish = (results: Omit<ReportData, 'generatedAt'>): ReproduceOutput => {
+    const report: ReportData = { title: results.title, generatedAt: new Date().toISOString(), ...results };
     writeFileAtomic(join(s.out, 'report', 'results.json'), JSON.stringify(report));
     return { report, ...writeReport(report, join(s.out, 'report')) };
-  }
+  };
+  if (!testSet) return finish({ ...common, strategies: [], exampleDay: null, notes: [noTestNote(store)], deployment: deploymentSection(choice, null) });
+  const test = testSet.episodes;
   // ---- evaluate once on the test split ----------------------------------------------------------
   const learned: Array<{ name: Method; runs: StrategyRun[]; policies: PolicyFile[]; dirs: string[] }> = [];
   // Two inference threads when there are two cores: the same decisions as one (tested), sooner.
@@ -427,24 +429,14 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     sim,
     store,
   );
-  const report: ReportData = {
-    title,
-    generatedAt: new Date().toISOString(),
-    command,
-    dataset,
+  return finish({
+    ...common,
     strategies: reports,
-    trainingCurves: curves,
     exampleDay: example,
-    settings,
     notes: findings(reports),
-    ...(sweeps.length > 0 ? { sweeps } : {}),
-    forecast: forecastSection(forecast.fit),
     deployment: deploymentSection(
       choice,
       chosenRun ? { paBps: meanOf(chosenRun.paBps), rewardE2: 100 * meanOf(chosenRun.reward), tests: testsFor(chosenRun, ruleRuns, twap, test) } : null,
     ),
-  };
-  writeFileAtomic(join(s.out, 'report', 'results.json'), JSON.stringify(report));
-  const paths = writeReport(report, join(s.out, 'report'));
-  return { report, ...paths };
+  });
 }
