@@ -380,8 +380,9 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     ...(sweeps.length > 0 ? { sweeps } : {}),
     forecast: forecastSection(forecast.fit),
   };
-  const finish = (results: Omit<ReportData, 'generatedAt'>): ReproduceOutput => {
-    const report: ReportData = { title: results.title, generatedAt: new Date().toISOString(), ...results };
+  const finish = ({ title: heading, ...results }: Omit<ReportData, 'generatedAt'>): ReproduceOutput => {
+    // The time stamp second, after the title, as the reports always had it.
+    const report: ReportData = { title: heading, generatedAt: new Date().toISOString(), ...results };
     writeFileAtomic(join(s.out, 'report', 'results.json'), JSON.stringify(report));
     return { report, ...writeReport(report, join(s.out, 'report')) };
   };
