@@ -23,6 +23,7 @@ export interface SweepContext {
   readonly dataset: string;
   readonly selection: string;
   readonly ordersSeed: number;
+  readonly side: 'sell' | 'buy' | 'mixed';
   readonly quick: boolean;
 }
 
@@ -41,6 +42,9 @@ export function sweepMismatch(r: SweepResult, ctx: SweepContext): string | null 
   const c = r.chosenSettings;
   if (c.selection !== undefined && c.selection !== ctx.selection) return `its trials kept checkpoints by --selection ${String(c.selection)}, this reproduction by ${ctx.selection}`;
   if (c.ordersSeed !== undefined && c.ordersSeed !== ctx.ordersSeed) return `it used --orders-seed ${String(c.ordersSeed)}, this reproduction ${ctx.ordersSeed}`;
+  // Sweeps written before --side existed ran on sell orders.
+  const side = c.side ?? 'sell';
+  if (side !== ctx.side) return `its trials trained on ${String(side)} orders, this reproduction on ${ctx.side}`;
   if ((c.quick === true) !== ctx.quick) return `it ran with the ${c.quick === true ? 'quick' : 'full'} budget, this reproduction with the ${ctx.quick ? 'quick' : 'full'} one`;
   return null;
 }

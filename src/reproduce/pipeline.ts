@@ -243,11 +243,11 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   // ---- data -------------------------------------------------------------------------------
   const store = ensureDataset(s, ui);
   const fingerprint = createHash('sha256').update(readFileSync(join(store.dir, 'meta.json'))).digest('hex');
-  const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
+  const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed, side: s.side });
   const methods = s.methods.filter((m) => m !== 'OPD' || s.methods.includes('OPD-T'));
   // Each method's own sweep (validation only), when given: its choice for that method alone. Read
   // before any work, so that a sweep that does not fit is refused at once.
-  const ownSweeps = readMethodSweeps(s.methodSweeps, { fingerprint, dataset: store.meta.name, selection: s.selection, ordersSeed: s.ordersSeed, quick: s.quick });
+  const ownSweeps = readMethodSweeps(s.methodSweeps, { fingerprint, dataset: store.meta.name, selection: s.selection, ordersSeed: s.ordersSeed, side: s.side, quick: s.quick });
   // The sweep that chose every learner's settings (--sweep): read now too, not after the trainings.
   const globalSweep = s.sweep ? readSweep(s.sweep) : null;
   for (const [m, own] of ownSweeps) {

@@ -50,6 +50,7 @@ export const SweepSettingsSchema = z.object({
   quick: z.boolean().default(false).describe("the reproduction's quick budget instead of the full one"),
   workers: z.number().int().min(0).nullable().default(null).describe('parallel training processes (default: CPU cores; 0 = in this process)'),
   ordersSeed: z.number().int().min(0).default(7).describe('seed of the training and validation orders (as in reproduce)'),
+  side: z.enum(['sell', 'buy', 'mixed']).default('sell').describe("side of the training and validation orders (as in reproduce)"),
   learningRate: z.number().positive().max(1).default(3e-3).describe('base value where the grid does not set it'),
   entropyCoef: z.number().min(0).nullable().default(null).describe('base value (default SPEC 8: 0.01)'),
   distillCoef: z.number().min(0).default(0.01).describe('base value (OPD)'),
@@ -157,7 +158,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
   }
   const points = gridPoints(grid);
   const base = s.quick ? QUICK_BUDGET : FULL_BUDGET;
-  const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
+  const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed, side: s.side });
   const cacheDir = join(s.out, 'cache');
   const sim = DEFAULT_SIM_SETTINGS;
   const tasks: TrainTask[] = [];
@@ -232,6 +233,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
     ...(s.quick ? { quick: true } : {}),
     selection: s.selection,
     ordersSeed: s.ordersSeed,
+    ...(s.side !== 'sell' ? { side: s.side } : {}),
   };
   const result: SweepResult = { method: s.method, dataset: store.meta.name, fingerprint, budget: base, trials: results, chosen: chosen + 1, chosenSettings };
   writeFileAtomic(join(s.out, 'sweep.json'), JSON.stringify(result, null, 2));

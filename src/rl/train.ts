@@ -16,6 +16,8 @@ import type { SimSettings } from '../sim/settings.js';
 import type { ProgressFn } from '../util/progress.js';
 import { Rng } from '../util/random.js';
 import { runLoop, type LoopResult } from './common/loop.js';
+import { privateWidth, type PrivateLayout } from './common/observe.js';
+import { sideSpec } from './common/policy.js';
 import { TwoThreadInference } from './common/inference-pool.js';
 import { ActorCritic } from '../nn/network.js';
 import { DataParallel } from './common/data-parallel.js';
@@ -135,7 +137,8 @@ export async function trainPolicy(
 ): Promise<TrainOutput> {
   const s = job.settings;
   peerSpec(s, data.train); // refuses a peer context without the market context or without its groups, before any work
-  const privIn = job.algo === 'ppo' && job.settings.previousActionInState ? 3 : 2;
+  const layout: PrivateLayout = { privateFeatures: job.algo === 'ppo' && job.settings.previousActionInState ? 3 : 2, ...sideSpec(data.train) };
+  const privIn = privateWidth(layout);
   const shape = { pubIn: publicWidth({ market: s.marketContext, peers: s.peerGroups !== undefined }), privIn, hidden: s.hidden, mlp: [64, 32], actions: sim.actionMap.length };
   const net = ActorCritic.create(shape, new Rng(s.seed));
   if (job.algo === 'ppo' && job.settings.initialPolicy === 'twap') {
@@ -148,7 +151,7 @@ export async function trainPolicy(
   const twoThreads = (io.threads ?? 1) > 1 ? new TwoThreadInference(net, io.inferenceWorkerUrl) : null;
   if (job.algo === 'ppo') {
     const hook = job.teacher
-      ? distillationHook(ActorCritic.fromJSON(job.teacher.policy.network), job.teacher.policy.spec, privIn, sim, job.teacher.mode, job.teacher.coef)
+      ? distillationHook(ActorCritic.fromJSON(job.teacher.policy.network), job.teacher.policy.spec, layout, sim, job.teacher.mode, job.teacher.coef)
       : job.ruleTeacher
         ? ruleTeacherHook(job.ruleTeacher.strategy, sim, job.ruleTeacher.coef)
         : null;

@@ -13,6 +13,7 @@ import { argmax } from '../rl/common/losses.js';
 import { ActorCritic } from '../nn/network.js';
 import { checkPolicyBars, policyBars, type PolicyFile } from '../rl/common/policy-file.js';
 import { expectedShare } from '../rl/common/losses.js';
+import { privateRow, privateWidth } from '../rl/common/observe.js';
 import { PUBLIC_FEATURES, summariseMinutes } from '../sim/observation.js';
 import { periodGrid, type PeriodGrid } from '../sim/settings.js';
 import { barAveragePrice, barProblem, MEAN_MINUTE_VOLUME, oneInstrumentContext, oneInstrumentPanel, PRICE, SHARES } from './bars.js';
@@ -144,18 +145,17 @@ export function decide(rt: PolicyRuntime, input: DecisionRequest): Decision {
   }
   const today = normaliseFeatures(rawMinuteFeatures(panel(req.today, M), ctx), policy.featureStats);
   for (let k = 0; k < t; k++) summariseMinutes(today, 0, grid.start[k], grid.start[k + 1], pub, (k + 1) * PUBLIC_FEATURES);
-  const pf = policy.spec.privateFeatures;
   const session = net.inference(1);
-  const priv = new Float32Array(pf);
+  const priv = new Float32Array(privateWidth(policy.spec));
+  const sideSign = req.side === 'sell' ? 1 : -1;
   let remaining = req.quantity;
   const A = policy.spec.actionMap.length;
   const logits = new Float32Array(A);
   for (let k = 0; k <= t; k++) {
     session.stepPublic(pub.subarray(k * PUBLIC_FEATURES, (k + 1) * PUBLIC_FEATURES));
     if (k > 0) remaining -= req.executed[k - 1];
-    priv[0] = remaining / req.quantity;
-    priv[1] = k / T;
-    if (pf === 3) priv[2] = k === 0 ? 0 : (req.pastShares?.[k - 1] ?? req.executed[k - 1] / req.quantity);
+    const previousShare = k === 0 ? 0 : (req.pastShares?.[k - 1] ?? req.executed[k - 1] / req.quantity);
+    privateRow(policy.spec, remaining / req.quantity, k / T, previousShare, sideSign, priv, 0);
     session.stepPrivate(priv);
   }
   session.heads(logits, null);

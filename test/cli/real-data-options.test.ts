@@ -57,6 +57,29 @@ describe('real-data options', () => {
     expect(replay.err).toMatch(/--teacher forecast: .*replay does not apply/);
   });
 
+  it('trains a teacher and a student on orders of both sides: both read the side, and the student backtests buys and sells', async () => {
+    const small = ['--data', one, '--iterations', '2', '--episodes-per-iteration', '16', '--validate-every', '1', '--hidden', '8', '--side', 'mixed'];
+    const t = await run('train', '--algo', 'ppo', '--view', 'teacher', ...small, '--out', join(dir, 'mixed-t'));
+    expect(t.code, t.err).toBe(0);
+    const teacher = loadPolicy(join(dir, 'mixed-t', 'policy.json'));
+    expect(teacher.spec.side).toBe(true);
+    expect(teacher.network.config.privIn).toBe(3);
+    const s = await run('train', '--algo', 'ppo', ...small, '--teacher', join(dir, 'mixed-t', 'policy.json'), '--out', join(dir, 'mixed-s'));
+    expect(s.code, s.err).toBe(0);
+    const student = loadPolicy(join(dir, 'mixed-s', 'policy.json'));
+    expect([student.spec.side, student.network.config.privIn]).toEqual([true, 3]);
+    // A student trained on sells only cannot be asked what a teacher that reads the side would do.
+    const sells = await run('train', '--algo', 'ppo', ...small.slice(0, -2), '--teacher', join(dir, 'mixed-t', 'policy.json'), '--out', join(dir, 'sell-s'));
+    expect(sells.code).toBe(2);
+    expect(sells.err).toMatch(/the teacher reads the order's side but the student does not/);
+    const bt = await run('backtest', '--data', one, '--split', 'test', '--side', 'mixed', '--strategy', join(dir, 'mixed-s', 'policy.json'), '--out', join(dir, 'bt-mixed'));
+    expect(bt.code, bt.err).toBe(0);
+    const rows = readFileSync(join(dir, 'bt-mixed', 'orders.csv'), 'utf8').trim().split('\n');
+    const header = rows[0].split(',');
+    const mine = rows.slice(1).map((l) => l.split(',')).filter((r) => r[header.indexOf('strategy')] === 'OPD');
+    expect(new Set(mine.map((r) => r[header.indexOf('side')]))).toEqual(new Set(['buy', 'sell']));
+  });
+
   it('backtests the policy beside the fitted static schedule and the forecast planner, in both evaluation modes', async () => {
     for (const mode of ['greedy', 'expected', 'sample']) {
       const b = await run('backtest', '--data', one, '--strategy', `twap,static,forecast,${policy}`, '--policy-mode', mode, '--out', join(dir, `bt-${mode}`));

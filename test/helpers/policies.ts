@@ -4,12 +4,13 @@ import type { ActorCritic } from '../../src/nn/network.js';
 import { POLICY_FORMAT, type PolicyFile } from '../../src/rl/common/policy-file.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 
-export function studentPolicyFile(net: ActorCritic, featureStats: FeatureStats, name: string, privateFeatures: 2 | 3): PolicyFile {
+/** `side`: the policy reads the order's side as its last private input (a policy trained on both sides). */
+export function studentPolicyFile(net: ActorCritic, featureStats: FeatureStats, name: string, privateFeatures: 2 | 3, side = false): PolicyFile {
   return {
     format: POLICY_FORMAT,
     name,
     algo: 'ppo',
-    spec: { view: 'student', privateFeatures, actionMap: DEFAULT_SIM_SETTINGS.actionMap },
+    spec: { view: 'student', privateFeatures, actionMap: DEFAULT_SIM_SETTINGS.actionMap, ...(side ? { side: true } : {}) },
     network: net.toJSON(),
     sim: DEFAULT_SIM_SETTINGS,
     featureStats,

@@ -10,7 +10,7 @@ import type { SweepResult } from '../../src/reproduce/sweep.js';
 import { methodTask } from '../../src/reproduce/tasks.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 
-const ctx = { fingerprint: 'abc', dataset: 'synthetic', selection: 'one-se', ordersSeed: 7, quick: false };
+const ctx = { side: 'sell' as const, fingerprint: 'abc', dataset: 'synthetic', selection: 'one-se', ordersSeed: 7, quick: false };
 
 function sweepResult(method: SweepResult['method'], chosenSettings: Record<string, unknown>, extra: Partial<SweepResult> = {}): SweepResult {
   return {
@@ -56,7 +56,7 @@ describe('method sweeps', () => {
     expect(off.learner.entropyCoef).toBe(0);
   });
 
-  it('refuse a sweep scored on other data, with another selection, orders seed or budget', () => {
+  it('refuse a sweep scored on other data, with another selection, orders seed, order side or budget', () => {
     expect(sweepMismatch(sweepResult('PPO', {}), ctx)).toBeNull();
     expect(sweepMismatch(sweepResult('PPO', {}), { ...ctx, fingerprint: 'other' })).toMatch(/dataset synthetic \(another meta\.json\)/);
     // A sweep written before fingerprints were recorded is matched by the dataset's name.
@@ -65,6 +65,8 @@ describe('method sweeps', () => {
     expect(sweepMismatch(old, { ...ctx, dataset: 'ashare' })).toMatch(/scored on dataset synthetic, and this reproduction runs on ashare/);
     expect(sweepMismatch(sweepResult('PPO', { selection: 'mean-pa' }), ctx)).toMatch(/--selection mean-pa, this reproduction by one-se/);
     expect(sweepMismatch(sweepResult('PPO', { ordersSeed: 8 }), ctx)).toMatch(/--orders-seed 8, this reproduction 7/);
+    expect(sweepMismatch(sweepResult('PPO', { side: 'mixed' }), ctx)).toMatch(/trained on mixed orders, this reproduction on sell/);
+    expect(sweepMismatch(sweepResult('PPO', {}), { ...ctx, side: 'mixed' })).toMatch(/trained on sell orders, this reproduction on mixed/);
     expect(sweepMismatch(sweepResult('PPO', { quick: true }), ctx)).toMatch(/quick budget, this reproduction with the full one/);
     expect(sweepMismatch(sweepResult('PPO', {}), { ...ctx, quick: true })).toMatch(/full budget, this reproduction with the quick one/);
   });

@@ -135,6 +135,7 @@ describe('policy file: refused at load, naming the file and the field', () => {
     refuse('peers.json', edited((d) => ((d.spec.market = true), (d.spec.peers = peers))), /network\.config\.pubIn: 18.*spec\.peers given: expected 54/);
     refuse('peers-bad.json', edited((d) => ((d.spec.market = true), (d.spec.peers = { size: 0, groups: { A: [1] } }))), /spec\.peers/);
     refuse('priv.json', edited((d) => (d.spec.privateFeatures = 3)), /network\.config\.privIn: 2.*spec\.privateFeatures/);
+    refuse('side.json', edited((d) => (d.spec.side = true)), /network\.config\.privIn: 2, but spec\.privateFeatures is 2 and spec\.side true: expected 3/);
     refuse('map4.json', edited((d) => ((d.spec.actionMap = [0, 0.5, 0.75, 1]), (d.sim.actionMap = [0, 0.5, 0.75, 1]))), /network\.config\.actions: 5.*spec\.actionMap has 4/);
     refuse('simmap.json', edited((d) => (d.sim.actionMap = [0, 0.1, 0.5, 0.75, 1])), /spec\.actionMap.*sim\.actionMap/);
   });

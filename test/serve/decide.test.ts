@@ -35,20 +35,30 @@ function requestFor(i: number, t: number, executed: number[]): DecisionRequest {
 }
 
 describe('serving a policy', () => {
-  it('decides exactly as the backtest does, period by period', () => {
-    const env = new ExecutionEnv(episodes, DEFAULT_SIM_SETTINGS);
-    const rec = rollout(net, policy.spec, env, 'greedy', null);
-    const rt = policyRuntime(policy);
-    const T = episodes.grid.periods;
-    for (let i = 0; i < episodes.count; i++) {
-      for (let t = 0; t < T; t++) {
-        const executed = Array.from(env.periodQty.subarray(i * T, i * T + t));
-        const d = decide(rt, requestFor(i, t, executed));
-        expect(d.action).toBe(rec.actions[i * T + t]);
-        expect(d.period).toBe(t);
+  const sideNet = ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 3, hidden: 16, mlp: [16, 8], actions: 5 }, new Rng(22));
+  for (let k = 0; k < sideNet.params.length; k++) sideNet.params[k] *= 6;
+  const sidePolicy = studentPolicyFile(sideNet, store.meta.featureStats, 'side-student', 2, true);
+  for (const [what, n, p] of [['a sell-trained policy', net, policy], ['a policy that reads the side', sideNet, sidePolicy]] as const) {
+    it(`decides exactly as the backtest does, period by period (${what})`, () => {
+      const env = new ExecutionEnv(episodes, DEFAULT_SIM_SETTINGS);
+      const rec = rollout(n, p.spec, env, 'greedy', null);
+      const rt = policyRuntime(p);
+      const T = episodes.grid.periods;
+      for (let i = 0; i < episodes.count; i++) {
+        for (let t = 0; t < T; t++) {
+          const executed = Array.from(env.periodQty.subarray(i * T, i * T + t));
+          const d = decide(rt, requestFor(i, t, executed));
+          expect(d.action).toBe(rec.actions[i * T + t]);
+          expect(d.period).toBe(t);
+        }
       }
-    }
-  });
+      if (p.spec.side) {
+        // The buy orders decided as sells differ: the comparison above checks the side input.
+        const asSells = rollout(n, p.spec, new ExecutionEnv({ ...episodes, side: new Int8Array(episodes.count).fill(1) }, DEFAULT_SIM_SETTINGS), 'greedy', null);
+        expect(Array.from(asSells.actions)).not.toEqual(Array.from(rec.actions));
+      }
+    });
+  }
 
   it('refuses a teacher and inconsistent input', () => {
     expect(() => policyRuntime({ ...policy, spec: { ...policy.spec, view: 'teacher' } })).toThrow(/not deployed/);

@@ -56,6 +56,7 @@ export const TrainOwnSchema = z.object({
       "PPO: compute each minibatch gradient on n network replicas in worker threads (faster on n cores, but the replicas' sums round differently from one's, so the run's numbers depend on n, and it resumes only with the same n)",
     ),
   ordersSeed: z.number().int().min(0).max(4294967295).default(7).describe('seed of the training and validation orders'),
+  side: z.enum(['sell', 'buy', 'mixed']).default('sell').describe("side of the training and validation orders; 'mixed' draws each order's side 50/50, and the policy then reads the order's side as an input (a policy for buys and sells)"),
 });
 
 const hidden = (n: z.ZodNumber): z.ZodNumber => n.min(1).max(1024);
@@ -190,7 +191,7 @@ export function registerTrainCommand(program: Command): void {
     const store = openDataset(s.data);
     requireSplits(store, 'training', ['validation']);
     const sim = SimSettingsSchema.parse({});
-    const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed });
+    const orders = OrderSettingsSchema.parse({ seed: s.ordersSeed, side: s.side });
     // The peer context's groups (fitted on the training days), when the learner reads it.
     const size = s.peerGroups;
     let peers = null;

@@ -20,16 +20,51 @@ export function publicStepInput(env: ExecutionEnv, view: ObservationView, s: num
   for (let i = 0; i < env.n; i++) out.set(pub.subarray(i * w + s * W, i * w + s * W + width), i * width);
 }
 
+/** What a policy's private input holds, and in which order (its network's privIn is their count). */
+export interface PrivateLayout {
+  /** 2: (remaining / Q, elapsed / T); 3: plus the previous action's share (Lin and Beling). */
+  readonly privateFeatures: 2 | 3;
+  /** Reads the order's side last: +1 sell, -1 buy. */
+  readonly side?: boolean;
+}
+
+/** The width of the private input: the base features plus the side when read. */
+export function privateWidth(spec: PrivateLayout): number {
+  return spec.privateFeatures + (spec.side ? 1 : 0);
+}
+
+/** The names of a layout's private features, in input order. */
+export function privateFeatureNames(spec: PrivateLayout): string[] {
+  return ['remaining', 'elapsed', ...(spec.privateFeatures === 3 ? ['previous-share'] : []), ...(spec.side ? ['side'] : [])];
+}
+
+/** For each feature of `to`, its index in `from`'s layout, or -1 when `from` lacks it. */
+export function privateFeatureMap(to: PrivateLayout, from: PrivateLayout): number[] {
+  const names = privateFeatureNames(from);
+  return privateFeatureNames(to).map((f) => names.indexOf(f));
+}
+
 /**
- * Private step input at the current decision: (remaining / Q, elapsed periods / T), plus the
- * previous action's share of Q when `previousShare` is given (Lin and Beling's state).
+ * One order's private input at a decision, into out[offset ...]: remaining / Q, elapsed periods / T,
+ * then the previous action's share (privateFeatures 3), then the side sign (+1 sell, -1 buy) when the
+ * policy reads it. The one definition the backtest, the training rollouts and both services use.
  */
-export function privateStepInput(env: ExecutionEnv, previousShare: Float64Array | null, out: Float32Array): void {
-  const width = previousShare ? 3 : 2;
-  const { quantity } = env.episodes;
-  for (let i = 0; i < env.n; i++) {
-    out[i * width] = env.remaining[i] / quantity[i];
-    out[i * width + 1] = env.t / env.periods;
-    if (previousShare) out[i * width + 2] = previousShare[i];
-  }
+export function privateRow(spec: PrivateLayout, remainingShare: number, elapsedShare: number, previousShare: number, sideSign: number, out: Float32Array, offset: number): void {
+  out[offset] = remainingShare;
+  out[offset + 1] = elapsedShare;
+  let k = offset + 2;
+  if (spec.privateFeatures === 3) out[k++] = previousShare;
+  if (spec.side) out[k] = sideSign;
+}
+
+/**
+ * Private step input of every episode at the current decision (privateRow's layout); `previousShare`
+ * holds each episode's previous share of Q when the layout reads it.
+ */
+export function privateStepInput(env: ExecutionEnv, spec: PrivateLayout, previousShare: Float64Array | null, out: Float32Array): void {
+  const width = privateWidth(spec);
+  if (spec.privateFeatures === 3 && !previousShare) throw new Error('privateStepInput: the layout reads the previous share, but none was given');
+  const { quantity, side } = env.episodes;
+  const elapsed = env.t / env.periods;
+  for (let i = 0; i < env.n; i++) privateRow(spec, env.remaining[i] / quantity[i], elapsed, previousShare ? previousShare[i] : 0, side[i], out, i * width);
 }

@@ -16,7 +16,7 @@ import { ActorCritic, type NetJSON } from '../../nn/network.js';
 import { argmax, expectedShare, sampleAction } from './losses.js';
 import { Rng } from '../../util/random.js';
 import { requirePeerContext, type PolicySpec } from './policy.js';
-import { publicStepInput, privateStepInput } from './observe.js';
+import { publicStepInput, privateStepInput, privateWidth } from './observe.js';
 import { packPublic, publicWidth } from '../../sim/observation.js';
 import type { InferenceSession } from '../../nn/network.js';
 import { ParallelInferenceSession } from '../../nn/parallel-inference.js';
@@ -134,7 +134,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       session = threads > 1 && env.n >= 2 ? new ParallelInferenceSession(net, env.n, env.episodes.steps) : net.inference(env.n);
       session.resetAll();
       pubStep = new Float32Array(env.n * pw);
-      privStep = new Float32Array(env.n * spec.privateFeatures);
+      privStep = new Float32Array(env.n * privateWidth(spec));
       logits = new Float32Array(env.n * A);
       prevShare = spec.privateFeatures === 3 ? new Float64Array(env.n) : null;
       rng = new Rng(SAMPLE_SEED);
@@ -151,7 +151,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
         publicStepInput(env, 'student', env.t, pubStep, pw);
         s.stepPublic(pubStep);
       }
-      privateStepInput(env, prevShare, privStep);
+      privateStepInput(env, spec, prevShare, privStep);
       s.stepPrivate(privStep);
       s.heads(logits, null);
       for (let i = 0; i < env.n; i++) {

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { MINUTE_FEATURES } from '../../data/features.js';
 import { ExecLabError } from '../../errors.js';
 import { publicWidth } from '../../sim/observation.js';
+import { privateWidth } from './observe.js';
 import { SimSettingsSchema } from '../../sim/settings.js';
 import { buildLayout, type NetConfig } from '../../nn/network.js';
 import { decodeFloat32 } from '../../nn/params.js';
@@ -32,6 +33,7 @@ const PolicyDocumentSchema = z.strictObject({
   spec: z.strictObject({
     view: z.enum(['student', 'teacher']),
     privateFeatures: z.union([z.literal(2), z.literal(3)]),
+    side: z.boolean().optional(),
     actionMap: z.array(z.number().min(0).max(1)).min(2),
     market: z.boolean().optional(),
     peers: z.strictObject({ size: positiveInt, groups: z.record(z.string(), z.array(z.string())) }).optional(),
@@ -122,7 +124,8 @@ function checkNetwork(doc: z.infer<typeof PolicyDocumentSchema>, issues: string[
   // The width of a policy with this spec (one with peers reads the market context too, reported above).
   const pubIn = publicWidth({ market: spec.market === true || spec.peers !== undefined, peers: spec.peers });
   if (c.pubIn !== pubIn) issues.push(`network.config.pubIn: ${c.pubIn}, but spec.market is ${spec.market ?? false} and spec.peers ${spec.peers ? 'given' : 'absent'}: expected ${pubIn}`);
-  if (c.privIn !== spec.privateFeatures) issues.push(`network.config.privIn: ${c.privIn}, but spec.privateFeatures is ${spec.privateFeatures}`);
+  const privIn = privateWidth(spec);
+  if (c.privIn !== privIn) issues.push(`network.config.privIn: ${c.privIn}, but spec.privateFeatures is ${spec.privateFeatures} and spec.side ${spec.side ?? false}: expected ${privIn}`);
   if (c.actions !== spec.actionMap.length) issues.push(`network.config.actions: ${c.actions}, but spec.actionMap has ${spec.actionMap.length} actions`);
   if (!sameNumbers(spec.actionMap, doc.sim.actionMap)) {
     issues.push(`spec.actionMap [${spec.actionMap.join(', ')}] differs from sim.actionMap [${doc.sim.actionMap.join(', ')}]`);

@@ -11,14 +11,19 @@ import { meanExecutedPaBps } from '../../sim/reward.js';
 import type { Rng } from '../../util/random.js';
 import type { ActorCritic } from '../../nn/network.js';
 import type { InferenceFactory, StepInference } from './inference-pool.js';
-import { publicStepInput, privateStepInput } from './observe.js';
+import { publicStepInput, privateStepInput, privateWidth, type PrivateLayout } from './observe.js';
 import { argmax, expectedShare, logProb, sampleAction } from './losses.js';
 
-export interface PolicySpec {
+export interface PolicySpec extends PrivateLayout {
   /** 'student' sees only the past; 'teacher' sees the whole day (training only). */
   readonly view: ObservationView;
   /** 2: (remaining / Q, elapsed / T); 3: plus the previous action's share (Lin and Beling). */
   readonly privateFeatures: 2 | 3;
+  /**
+   * Reads the order's side (+1 sell, -1 buy) as its last private input: policies trained on orders
+   * of both sides. Absent = no (trained on one side; it executes the other side blind to it).
+   */
+  readonly side?: boolean;
   /** The action map: the share of Q of each action (SPEC 3). */
   readonly actionMap: readonly number[];
   /** Reads the market context (the cross-section's summaries) beside its own features; absent = no. */
@@ -28,6 +33,14 @@ export interface PolicySpec {
    * with, which the episodes it runs on must carry. Absent = no.
    */
   readonly peers?: PeerGroups;
+}
+
+/**
+ * The side part of a learner's policy spec: `{ side: true }` when its training orders include buys
+ * (it then reads every order's side), `{}` for sell orders only, the paper's setting.
+ */
+export function sideSpec(train: EpisodeSet): { side?: true } {
+  return train.side.some((x) => x !== 1) ? { side: true } : {};
 }
 
 /** Throws unless `episodes` carry the peer context a policy of `spec` reads (if it reads one). */
@@ -43,7 +56,7 @@ export interface RolloutRecord {
   readonly publicWidth: number;
   /** Public sequence as the policy's view saw it by its last decision: [e][S][publicWidth]. */
   readonly pub: Float32Array;
-  /** Private inputs at each decision: [e][S][privateFeatures] (step T unused, zero). */
+  /** Private inputs at each decision: [e][S][privateWidth(spec)] (step T unused, zero). */
   readonly priv: Float32Array;
   readonly actions: Int32Array;
   readonly logp: Float32Array;
@@ -77,7 +90,7 @@ export function rollout(
   const T = env.periods;
   const S = env.episodes.steps;
   const A = spec.actionMap.length;
-  const pf = spec.privateFeatures;
+  const pf = privateWidth(spec);
   const own = options.inference ? null : net.inference(n);
   const session: StepInference = own ?? options.inference!(n, S);
   requirePeerContext(spec, env.episodes);
@@ -98,7 +111,7 @@ export function rollout(
   const logits = new Float32Array(n * A);
   const values = new Float32Array(n);
   const share = new Float64Array(n);
-  const prevShare = pf === 3 ? new Float64Array(n) : null;
+  const prevShare = spec.privateFeatures === 3 ? new Float64Array(n) : null;
   env.reset();
   session.resetAll();
   if (spec.view === 'teacher') {
@@ -114,7 +127,7 @@ export function rollout(
       session.stepPublic(pubStep);
       for (let i = 0; i < n; i++) rec.pub.set(pubStep.subarray(i * pw, (i + 1) * pw), (i * S + t) * pw);
     }
-    privateStepInput(env, prevShare, privStep);
+    privateStepInput(env, spec, prevShare, privStep);
     session.stepPrivate(privStep);
     for (let i = 0; i < n; i++) rec.priv.set(privStep.subarray(i * pf, (i + 1) * pf), (i * S + t) * pf);
     session.heads(logits, values);

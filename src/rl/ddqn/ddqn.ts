@@ -18,7 +18,8 @@ import type { Learner } from '../common/loop.js';
 import type { ActorCritic } from '../../nn/network.js';
 import { argmax } from '../common/losses.js';
 import type { InferenceFactory } from '../common/inference-pool.js';
-import { rollout, rolloutSummary, type PolicySpec } from '../common/policy.js';
+import { rollout, rolloutSummary, sideSpec, type PolicySpec } from '../common/policy.js';
+import { privateWidth } from '../common/observe.js';
 import { EpisodeReplay } from '../common/replay.js';
 import { applySparseReward } from '../common/rewards.js';
 import { EpisodeSampler } from '../common/sampler.js';
@@ -40,11 +41,11 @@ export class DdqnLearner implements Learner {
     private readonly settings: DdqnSettings,
     private readonly inference: InferenceFactory | null = null,
   ) {
-    this.spec = { view: 'student', privateFeatures: 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train) };
+    this.spec = { view: 'student', privateFeatures: 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train), ...sideSpec(train) };
     this.rng = new Rng(settings.seed * 7919 + 29);
     this.adam = new Adam(net.params.length, { lr: settings.learningRate });
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));
-    this.replay = new EpisodeReplay(settings.bufferEpisodes, train.steps, train.grid.periods, 2, publicWidth(this.spec));
+    this.replay = new EpisodeReplay(settings.bufferEpisodes, train.steps, train.grid.periods, privateWidth(this.spec), publicWidth(this.spec));
     this.target.params.set(this.net.params);
   }
 
@@ -76,7 +77,7 @@ export class DdqnLearner implements Learner {
     let qSum = 0;
     for (let u = 0; u < s.updatesPerIteration; u++) {
       const which = this.replay.sample(perMinibatch, this.rng);
-      const mb = episodeBatch(buffer, S, 2, which, 'student');
+      const mb = episodeBatch(buffer, S, privateWidth(this.spec), which, 'student');
       const targetOut = this.target.forward(mb);
       const online = this.net.forward(mb);
       const R = mb.reads;

@@ -13,18 +13,23 @@ import type { ActorCritic, SeqBatch } from '../../nn/network.js';
 import { argmax } from '../common/losses.js';
 import { rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
 import type { DistillationHook } from '../ppo/ppo.js';
+import { privateFeatureMap, privateWidth, type PrivateLayout } from '../common/observe.js';
+import { ExecLabError } from '../../errors.js';
 
 export type DistillMode = 'query' | 'replay';
 
 export function distillationHook(
   teacher: ActorCritic,
   teacherSpec: PolicySpec,
-  studentPrivateFeatures: number,
+  student: PrivateLayout,
   sim: SimSettings,
   mode: DistillMode,
   coef: number,
 ): DistillationHook {
   if (teacherSpec.view !== 'teacher') throw new Error('the distillation teacher must be a teacher-view policy');
+  if (teacherSpec.side && !student.side) {
+    throw new ExecLabError("the teacher reads the order's side but the student does not: train both on the same orders (--side)", 2);
+  }
   return {
     coef,
     teacherActions(episodes: EpisodeSet, rec: RolloutRecord): Int32Array {
@@ -36,12 +41,15 @@ export function distillationHook(
         return own.actions;
       }
       // Query: the teacher's view of the student's states. Public = the whole day (the episodes'
-      // full sequence); private = the student's recorded private inputs, cut to the teacher's width.
+      // full sequence); private = the student's recorded private inputs, each of the teacher's
+      // features taken from the student's same feature (one the student lacks reads 0).
       const n = rec.episodes;
-      const tp = teacherSpec.privateFeatures;
+      const tp = privateWidth(teacherSpec);
+      const sp = privateWidth(student);
+      const from = privateFeatureMap(teacherSpec, student);
       const priv = new Float32Array(n * S * tp);
       for (let k = 0; k < n * S; k++) {
-        for (let j = 0; j < tp; j++) priv[k * tp + j] = j < studentPrivateFeatures ? rec.priv[k * studentPrivateFeatures + j] : 0;
+        for (let j = 0; j < tp; j++) priv[k * tp + j] = from[j] < 0 ? 0 : rec.priv[k * sp + from[j]];
       }
       const readSeq = new Int32Array(n * T);
       const readPub = new Int32Array(n * T).fill(S - 1);

@@ -16,7 +16,8 @@ import type { Learner } from '../common/loop.js';
 import type { ActorCritic } from '../../nn/network.js';
 import type { DataParallel, PpoStats } from '../common/data-parallel.js';
 import type { InferenceFactory } from '../common/inference-pool.js';
-import { rollout, rolloutSummary, type PolicySpec, type RolloutRecord } from '../common/policy.js';
+import { rollout, rolloutSummary, sideSpec, type PolicySpec, type RolloutRecord } from '../common/policy.js';
+import { privateWidth } from '../common/observe.js';
 import { advantages, explainedVariance, normalise } from '../common/returns.js';
 import { applySparseReward } from '../common/rewards.js';
 import { EpisodeSampler } from '../common/sampler.js';
@@ -46,7 +47,7 @@ export class PpoLearner implements Learner {
     private readonly pool: DataParallel | null = null,
     private readonly inference: InferenceFactory | null = null,
   ) {
-    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train) };
+    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train), ...sideSpec(train) };
     this.rng = new Rng(settings.seed * 7919 + 17);
     this.adam = new Adam(net.params.length, { lr: settings.learningRate });
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));
@@ -82,7 +83,7 @@ export class PpoLearner implements Learner {
       shuffle(order, this.rng);
       for (let from = 0; from < order.length; from += perMinibatch) {
         const which = order.subarray(from, Math.min(order.length, from + perMinibatch));
-        const mb = episodeBatch(rec, S, this.spec.privateFeatures, which, this.spec.view);
+        const mb = episodeBatch(rec, S, privateWidth(this.spec), which, this.spec.view);
         const rows = {
           actions: gatherTransitions(rec.actions, which, T),
           oldLogp: gatherTransitions(rec.logp, which, T),

@@ -8,6 +8,8 @@
 import { normaliseFeatures, rawMinuteFeatures } from '../../data/features.js';
 import { argmax } from '../../rl/common/losses.js';
 import { expectedShare } from '../../rl/common/losses.js';
+import { privateRow, privateWidth } from '../../rl/common/observe.js';
+import type { Side } from '../../data/orders.js';
 import { PUBLIC_FEATURES, summariseMinutes } from '../../sim/observation.js';
 import { oneInstrumentContext, oneInstrumentPanel, type BarArrays } from '../bars.js';
 import type { PolicyRuntime } from '../decide.js';
@@ -63,24 +65,23 @@ export class IncrementalPolicy {
 
   constructor(readonly rt: PolicyRuntime) {
     this.session = rt.net.inference(1);
-    this.priv = new Float32Array(rt.policy.spec.privateFeatures);
+    this.priv = new Float32Array(privateWidth(rt.policy.spec));
     this.logits = new Float32Array(rt.policy.spec.actionMap.length);
   }
 
   /**
    * Decision `period` from `state`: `publicStep` is the summary of the step the student now sees
    * (the previous day at period 0, else the period that just ended), `remainingShare` what is left
-   * over Q, `previousShare` the share the policy asked for in the previous period (0 at period 0).
+   * over Q, `previousShare` the share the policy asked for in the previous period (0 at period 0),
+   * `side` the order's (read by policies trained on both sides).
    */
-  decide(state: RecurrentState, publicStep: Float32Array, period: number, remainingShare: number, previousShare: number): StepDecision {
+  decide(state: RecurrentState, publicStep: Float32Array, period: number, remainingShare: number, previousShare: number, side: Side): StepDecision {
     const { policy, grid } = this.rt;
     const s = this.session;
     s.hPub.set(state.hPub);
     s.hPriv.set(state.hPriv);
     s.stepPublic(publicStep);
-    this.priv[0] = remainingShare;
-    this.priv[1] = period / grid.periods;
-    if (this.priv.length === 3) this.priv[2] = previousShare;
+    privateRow(policy.spec, remainingShare, period / grid.periods, previousShare, side === 'sell' ? 1 : -1, this.priv, 0);
     s.stepPrivate(this.priv);
     s.heads(this.logits, null);
     const actionMap = policy.spec.actionMap;

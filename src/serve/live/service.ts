@@ -187,7 +187,7 @@ export class ExecutionService {
       const last = due[due.length - 1] ?? exec.decisions[p - 1];
       const own = p === 0 ? exec.header.previousDaySummary : stepSummary(exec.rt, exec.header, exec.bars, start[p - 1], start[p]);
       const step = feed ? withContext(own, feed.contextStep(exec.rt, exec.header.instrument, p)) : own;
-      const d = incremental.decide(last?.state ?? initialState(exec.rt), step, p, remaining / exec.header.quantity, last?.share ?? 0);
+      const d = incremental.decide(last?.state ?? initialState(exec.rt), step, p, remaining / exec.header.quantity, last?.share ?? 0, exec.header.side);
       if (!d.logits.every(Number.isFinite)) throw badRequest(`the bars give policy '${exec.header.policy}' non-finite inputs at period ${p}: check their prices and volumes`);
       due.push({ period: p, action: d.action, share: d.share, quantity: exec.plannedQuantity(p, d.share), logits: d.logits, state: d.state });
     }

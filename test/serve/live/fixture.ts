@@ -1,6 +1,6 @@
 /**
- * A tiny live service for tests: an in-memory synthetic market, two student policies (with 2 and 3
- * private features), a service store in a temporary directory with one key for both, and helpers
+ * A tiny live service for tests: an in-memory synthetic market, three student policies (with 2 and 3
+ * private features, and one that reads the order's side too), a service store in a temporary directory with one key for both, and helpers
  * that turn a stored instrument-day into API requests.
  */
 import { join } from 'node:path';
@@ -27,14 +27,18 @@ function sensitive(net: ActorCritic, gain: number): ActorCritic {
 export const nets = {
   p2: sensitive(ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 2, hidden: 16, mlp: [16, 8], actions: 5 }, new Rng(41)), 6),
   p3: sensitive(ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 3, hidden: 12, mlp: [12], actions: 5 }, new Rng(42)), 6),
+  // Remaining, elapsed, previous share and the side.
+  ps: sensitive(ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 4, hidden: 12, mlp: [12], actions: 5 }, new Rng(43)), 6),
 };
 export const policies = {
   p2: studentPolicyFile(nets.p2, market.meta.featureStats, 'P2', 2),
   p3: studentPolicyFile(nets.p3, market.meta.featureStats, 'P3', 3),
+  ps: studentPolicyFile(nets.ps, market.meta.featureStats, 'PS', 3, true),
 };
 export const served: ServedPolicy[] = [
   { id: 'p2', rt: policyRuntime(policies.p2) },
   { id: 'p3', rt: policyRuntime(policies.p3) },
+  { id: 'ps', rt: policyRuntime(policies.ps) },
 ];
 
 export interface BarJson {
@@ -85,7 +89,7 @@ export async function openService(dir: string, limits: AppLimits = {}, dbName = 
   const dbPath = join(dir, dbName);
   // The server's mode: the changes of one turn committed together, the answers held until then.
   const store = new ServiceStore(dbPath, 'normal', { groupCommit: true });
-  const { key } = addApiKey(store, 'desk', ['p2', 'p3']);
+  const { key } = addApiKey(store, 'desk', ['p2', 'p3', 'ps']);
   const { app } = await createApp({ store, policies: served, logLevel: 'silent', ...limits });
   return {
     app,

@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => svc.close());
 
 describe('replaying backtest days through the API', () => {
-  for (const id of ['p2', 'p3'] as const) {
+  for (const id of ['p2', 'p3', 'ps'] as const) {
     it(`gives the backtest's decision in every period (policy ${id})`, async () => {
       const env = new ExecutionEnv(episodes, DEFAULT_SIM_SETTINGS);
       const rec = rollout(nets[id], policies[id].spec, env, 'greedy', null);
@@ -71,6 +71,11 @@ describe('replaying backtest days through the API', () => {
       expect(compared).toBe(episodes.count * T);
       // The policy does not decide the same in every period (the comparison would be weak otherwise).
       expect(new Set(rec.actions).size).toBeGreaterThan(2);
+      if (policies[id].spec.side) {
+        // Its buy orders would be decided otherwise as sells: the comparison above checks the side.
+        const asSells = rollout(nets[id], policies[id].spec, new ExecutionEnv({ ...episodes, side: new Int8Array(episodes.count).fill(1) }, DEFAULT_SIM_SETTINGS), 'greedy', null);
+        expect(Array.from(asSells.actions)).not.toEqual(Array.from(rec.actions));
+      }
     });
   }
 });
