@@ -7,7 +7,7 @@ import { daySummaries, marketPeriodPa } from '../../src/sim/episodes.js';
 import { ExecutionEnv } from '../../src/sim/env.js';
 import { PUBLIC_FEATURES } from '../../src/sim/observation.js';
 import { periodGrid, SimSettingsSchema } from '../../src/sim/settings.js';
-import { marketNeutral } from '../../src/rl/ppo/ppo.js';
+import { marketNeutral, periodMeansBySide } from '../../src/rl/ppo/ppo.js';
 import { makeEpisodes } from '../helpers/episodes.js';
 
 const sim = SimSettingsSchema.parse({ horizonMinutes: 4, periodMinutes: 2 });
@@ -53,9 +53,26 @@ describe('the market-neutral reward', () => {
     const r1 = Float32Array.from(env.step(Float64Array.of(0.25)));
     const r2 = Float32Array.from(env.step(Float64Array.of(0)));
     const rewards = Float32Array.of(r1[0], r2[0]);
-    marketNeutral(rewards, env, Float64Array.of(10, 0));
+    marketNeutral(rewards, env, { sell: Float64Array.of(10, 0), buy: Float64Array.of(-50, 50) });
     // period 0: 0.25 * (30 - 10) / 100 = 0.05 out; period 1 (forced 0.75): 0.75 * (-10 - 0) / 100 = -0.075 out.
     expect(rewards[0]).toBeCloseTo(r1[0] - 0.05, 6);
     expect(rewards[1]).toBeCloseTo(r2[0] + 0.075, 6);
+    // A buy takes the buy episodes' mean: 0.25 * (30 + 50) / 100 = 0.2 out; 0.75 * (-10 - 50) / 100 = -0.45 out.
+    const buy = makeEpisodes([{ price: [10, 10, 10, 10], side: 'buy' }], sim, 4);
+    buy.marketPeriodPa.set([30, -10]);
+    const envB = new ExecutionEnv(buy, sim);
+    const b1 = Float32Array.from(envB.step(Float64Array.of(0.25)));
+    const b2 = Float32Array.from(envB.step(Float64Array.of(0)));
+    const rb = Float32Array.of(b1[0], b2[0]);
+    marketNeutral(rb, envB, { sell: Float64Array.of(10, 0), buy: Float64Array.of(-50, 50) });
+    expect(rb[0]).toBeCloseTo(b1[0] - 0.2, 6);
+    expect(rb[1]).toBeCloseTo(b2[0] + 0.45, 6);
+  });
+
+  it("takes each side's training mean per period (a side without episodes: zeros)", () => {
+    const m = periodMeansBySide(Float64Array.of(1, 2, 3, 4, 10, 20), Int8Array.of(1, -1, 1), 2);
+    expect(Array.from(m.sell)).toEqual([(1 + 10) / 2, (2 + 20) / 2]);
+    expect(Array.from(m.buy)).toEqual([3, 4]);
+    expect(Array.from(periodMeansBySide(Float64Array.of(1, 2), Int8Array.of(1), 2).buy)).toEqual([0, 0]);
   });
 });

@@ -36,7 +36,7 @@ export class PpoLearner implements Learner {
   private readonly sampler: EpisodeSampler;
   private klCoef = 0.2;
   /** Mean market PA per period over the training episodes (the market-neutral baseline adds it back). */
-  private readonly marketMean: Float64Array;
+  private readonly marketMean: SideMeans;
 
   constructor(
     readonly net: ActorCritic,
@@ -51,7 +51,7 @@ export class PpoLearner implements Learner {
     this.rng = new Rng(settings.seed * 7919 + 17);
     this.adam = new Adam(net.params.length, { lr: settings.learningRate });
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));
-    this.marketMean = periodMeans(train.marketPeriodPa, train.grid.periods);
+    this.marketMean = periodMeansBySide(train.marketPeriodPa, train.side, train.grid.periods);
   }
 
   async iterate(): Promise<Record<string, number>> {
@@ -169,25 +169,37 @@ export function executedShares(env: ExecutionEnv): Record<string, number> {
   return out;
 }
 
-/** Per-period means of a [episode * T + t] array. */
-export function periodMeans(values: Float64Array, T: number): Float64Array {
-  const out = new Float64Array(T);
-  const n = values.length / T;
-  for (let e = 0; e < n; e++) for (let t = 0; t < T; t++) out[t] += values[e * T + t] / n;
+/** Per-period means of a [episode * T + t] array, over the sell and over the buy episodes (zeros for a side without any). */
+export interface SideMeans {
+  readonly sell: Float64Array;
+  readonly buy: Float64Array;
+}
+
+export function periodMeansBySide(values: Float64Array, side: Int8Array, T: number): SideMeans {
+  const out = { sell: new Float64Array(T), buy: new Float64Array(T) };
+  let sells = 0;
+  for (const x of side) if (x > 0) sells++;
+  const count = { sell: sells, buy: side.length - sells };
+  for (let e = 0; e < side.length; e++) {
+    const k = side[e] > 0 ? 'sell' : 'buy';
+    for (let t = 0; t < T; t++) out[k][t] += values[e * T + t] / count[k];
+  }
   return out;
 }
 
 /**
  * The market-neutral training reward: R_t - (q_t / Q) (m_t - mean_t) / 100, with m_t the day's
  * market PA of period t (the cross-section's, signed for the side) and mean_t its mean over the
- * training episodes. The day's common move, which no past-only observation predicts well, is most of
- * the reward's noise; what is left is the stock's own timing against the market plus the average
- * intraday pattern.
+ * training episodes of the order's side. The day's common move, which no past-only observation
+ * predicts well, is most of the reward's noise; what is left is the stock's own timing against the
+ * market plus the average intraday pattern (of each side: averaged over both, a sell's pattern and
+ * a buy's would cancel).
  */
-export function marketNeutral(rewards: Float32Array, env: ExecutionEnv, mean: Float64Array): void {
+export function marketNeutral(rewards: Float32Array, env: ExecutionEnv, means: SideMeans): void {
   const T = env.periods;
-  const { quantity, marketPeriodPa } = env.episodes;
+  const { quantity, marketPeriodPa, side } = env.episodes;
   for (let e = 0; e < env.n; e++) {
+    const mean = side[e] > 0 ? means.sell : means.buy;
     for (let t = 0; t < T; t++) {
       const k = e * T + t;
       rewards[k] -= ((env.periodQty[k] / quantity[e]) * (marketPeriodPa[k] - mean[t])) / 100;
