@@ -149,6 +149,15 @@ export function resolveStrategy(spec: string, store: DatasetStore, ctx: Strategy
   return { strategy: strategyFromPolicyFile(policy, threads, mode ?? undefined), featureStats: same ? null : policy.featureStats, peers: policy.spec.peers ?? null };
 }
 
+/**
+ * The policy files among `specs` that do not read the order's side (trained on sell orders only), by their
+ * spec: a backtest with buy orders says that they executed those as sells.
+ */
+export function sideBlindPolicies(specs: readonly string[]): string[] {
+  const rules = [...RULE_STRATEGIES, STATIC_STRATEGY, FORECAST_STRATEGY, PLANNER_STRATEGY] as readonly string[];
+  return specs.filter((spec) => !rules.includes(spec.toLowerCase()) && existsSync(spec) && loadPolicy(spec).spec.side !== true);
+}
+
 /** The request's orders: its order file (checked against the dataset), or generated on its split. */
 export function backtestOrders(store: DatasetStore, req: Pick<BacktestRequest, 'ordersFile' | 'split' | 'orders'>): Order[] {
   let orders: Order[];

@@ -72,8 +72,12 @@ describe('real-data options', () => {
     const sells = await run('train', '--algo', 'ppo', ...small.slice(0, -2), '--teacher', join(dir, 'mixed-t', 'policy.json'), '--out', join(dir, 'sell-s'));
     expect(sells.code).toBe(2);
     expect(sells.err).toMatch(/the teacher reads the order's side but the student does not/);
-    const bt = await run('backtest', '--data', one, '--split', 'test', '--side', 'mixed', '--strategy', join(dir, 'mixed-s', 'policy.json'), '--out', join(dir, 'bt-mixed'));
+    const bt = await run('backtest', '--data', one, '--split', 'test', '--side', 'mixed', '--strategy', `${join(dir, 'mixed-s', 'policy.json')},${policy}`, '--out', join(dir, 'bt-mixed'));
     expect(bt.code, bt.err).toBe(0);
+    // The sell-trained policy is named as executing the buys as sells; the one of both sides is not.
+    const note = bt.out.split('\n').find((l) => l.startsWith('note:')) ?? '';
+    expect(note).toMatch(/opd-s\/policy\.json was trained on sell orders only and does not read the side: \d+ buy orders/);
+    expect(note).not.toMatch(/mixed-s/);
     const rows = readFileSync(join(dir, 'bt-mixed', 'orders.csv'), 'utf8').trim().split('\n');
     const header = rows[0].split(',');
     const mine = rows.slice(1).map((l) => l.split(',')).filter((r) => r[header.indexOf('strategy')] === 'OPD');

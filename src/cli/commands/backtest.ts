@@ -4,7 +4,7 @@ import { validateSettings } from '../../config/validate.js';
 import { OrderSettingsSchema } from '../../data/orders.js';
 import { PeerGroupSizeSchema } from '../../data/peers.js';
 import { openDataset } from '../../data/store.js';
-import { DEFAULT_MAX_ORDERS_IN_MEMORY, runBacktest, type BacktestRequest } from '../../eval/backtest.js';
+import { DEFAULT_MAX_ORDERS_IN_MEMORY, runBacktest, sideBlindPolicies, type BacktestRequest } from '../../eval/backtest.js';
 import { distributedBacktest } from '../../distributed/executor.js';
 import { DistributedSchema, withCoordinator } from '../../distributed/settings.js';
 import { writeComparison } from '../../eval/outputs.js';
@@ -110,6 +110,11 @@ export function registerBacktestCommand(program: Command): void {
         const reasons = new Map<string, number>();
         for (const k of result.skipped) reasons.set(k.reason, (reasons.get(k.reason) ?? 0) + 1);
         print(`skipped ${result.skipped.length} orders: ${[...reasons].map(([r, n]) => `${n} ${r}`).join('; ')}\n`);
+      }
+      const buys = result.ran.orders.filter((o) => o.side === 'buy').length;
+      const blind = buys > 0 ? sideBlindPolicies(request.strategies) : [];
+      if (blind.length > 0) {
+        print(`note: ${blind.join(', ')} ${blind.length > 1 ? 'were' : 'was'} trained on sell orders only and ${blind.length > 1 ? 'do' : 'does'} not read the side: ${buys} buy orders got the schedule a sell would (train with --side mixed for a policy of both sides)\n`);
       }
       print(`wrote ${files.join(', ')}\n`);
     });
