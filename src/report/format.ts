@@ -176,6 +176,12 @@ export function noResultsSentence(data: ReportData): string {
   return 'No strategy was evaluated.';
 }
 
+/** The orders' side as the dataset facts state it. */
+export function orderSideText(data: ReportData): string {
+  const side = data.dataset.orderSide ?? 'sell';
+  return side === 'mixed' ? "mixed: each order's side drawn 50/50, and the learners read the side" : `${side} (every order)`;
+}
+
 /** Total test orders (the largest order count of any strategy; all normally run the same orders). */
 export function totalOrders(data: ReportData): number {
   return data.strategies.reduce((most, strategy) => Math.max(most, strategy.orders), 0);

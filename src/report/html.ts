@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ExecLabError } from '../errors.js';
 import { buildCharts, CHART_IDS, strategyColour, type ChartSection } from './charts.js';
-import { DEPLOYMENT_TITLE, FORECAST_TITLE, NOT_AVAILABLE, noResultsSentence, resultsTable, settingsYaml, sweepAnchor, sweepModel, sweepTitle, totalOrders, type TableModel } from './format.js';
+import { DEPLOYMENT_TITLE, FORECAST_TITLE, NOT_AVAILABLE, noResultsSentence, resultsTable, orderSideText, settingsYaml, sweepAnchor, sweepModel, sweepTitle, totalOrders, type TableModel } from './format.js';
 import {
   BY_MONTH_INTRO,
   byDayTable,
@@ -191,6 +191,7 @@ function datasetSection(data: ReportData): string {
     ['Days (train / validation / test)', `${dataset.trainDays} / ${dataset.validationDays} / ${dataset.testDays}`],
     ['Test dates', `${range} (${dates.length} days)`],
     ['Test orders', String(totalOrders(data))],
+    ['Order side', escapeHtml(orderSideText(data))],
   ];
   const items = facts.map(([term, valueHtml]) => `<div><dt>${escapeHtml(term)}</dt><dd>${valueHtml}</dd></div>`).join('\n');
   return `<section id="dataset"><h2>Dataset</h2><dl class="facts">\n${items}\n</dl><p class="source">Source: ${escapeHtml(dataset.source)}</p></section>`;

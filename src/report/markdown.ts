@@ -20,6 +20,7 @@ import {
   DEPLOYMENT_TITLE,
   FORECAST_TITLE,
   totalOrders,
+  orderSideText,
   type TableModel,
 } from './format.js';
 import { monthOf, paByMonth, testDays } from './derive.js';
@@ -226,6 +227,7 @@ function datasetSection(data: ReportData): string {
     `- Days: ${dataset.trainDays} train, ${dataset.validationDays} validation, ${dataset.testDays} test`,
     `- Test dates: ${dateRange} (${dates.length} days)`,
     `- Test orders: ${totalOrders(data)}`,
+    `- Order side: ${orderSideText(data)}`,
   ].join('\n');
 }
 

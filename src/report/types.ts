@@ -117,6 +117,8 @@ export interface ReportData {
     readonly validationDays: number;
     readonly testDays: number;
     readonly testDates: readonly string[];
+    /** The side of every order of the run (training, validation, test); absent = sell (reports before --side). */
+    readonly orderSide?: 'sell' | 'buy' | 'mixed';
   };
   readonly strategies: readonly StrategyReport[];
   readonly trainingCurves: readonly TrainingCurve[];

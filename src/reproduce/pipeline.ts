@@ -369,6 +369,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     validationDays: store.meta.split.validation.length,
     testDays: store.meta.split.test.length,
     testDates: store.meta.split.test,
+    orderSide: s.side,
   };
   // What every report of the run has; the test split adds the results.
   const common = {

@@ -34,6 +34,9 @@ describe('Markdown report', () => {
     expect(markdown).toContain('- Days: 160 train, 20 validation, 10 test');
     expect(markdown).toContain('- Test dates: 2019-05-06 to 2019-05-17 (10 days)');
     expect(markdown).toContain('- Test orders: 6000');
+    // A report without the side (written before --side) ran sell orders.
+    expect(markdown).toContain('- Order side: sell (every order)');
+    expect(renderMarkdown({ ...sample, dataset: { ...sample.dataset, orderSide: 'mixed' } })).toContain("- Order side: mixed: each order's side drawn 50/50, and the learners read the side");
   });
 
   it('has one results row per strategy, in the report order', () => {
