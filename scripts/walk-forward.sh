@@ -13,7 +13,7 @@
 #           validation; give last days TEST_DAYS trading days apart so that the test windows tile.
 # the rest  flags for `execlab reproduce` (the methods, settings and seeds of every fold).
 #
-# Every fold backtests TWAP, VWAP, AC, the fitted static schedule, the forecast planner (with the
+# Every fold backtests (on orders of the reproductions' --side) TWAP, VWAP, AC, the fitted static schedule, the forecast planner (with the
 # --peer-groups of the reproduce flags, if any) and every
 # policy its reproduction trained (the seeds of each method) on its test split; `execlab compare`
 # then takes the folds as one (docs/RESULTS.md section 5, "Walk-forward").
@@ -29,11 +29,14 @@ shift 3
 execlab=(node "$(dirname "$0")/../bin/execlab.js")
 validation_days="${VALIDATION_DAYS:-40}"
 test_days="${TEST_DAYS:-60}"
-# The forecast planner of the backtests tries the peer groups the reproductions were given.
+# The forecast planner of the backtests tries the peer groups the reproductions were given, and the
+# backtests' orders have the side the reproductions' orders had.
 peer_groups=()
+side=()
 args=("$@")
 for ((k = 0; k < ${#args[@]}; k++)); do
   if [ "${args[k]}" = --peer-groups ] && [ $((k + 1)) -lt ${#args[@]} ]; then peer_groups=(--peer-groups "${args[k + 1]}"); fi
+  if [ "${args[k]}" = --side ] && [ $((k + 1)) -lt ${#args[@]} ]; then side=(--side "${args[k + 1]}"); fi
 done
 backtests=()
 methods=()
@@ -48,7 +51,7 @@ for last in "${folds[@]}"; do
   "${execlab[@]}" reproduce --data "$out/data/$name" --out "$out/$name" "$@"
   policies=$(find "$out/$name/cache" -mindepth 2 -maxdepth 2 -name policy.json | sort | paste -sd, -)
   echo "== $name: backtest ($(date -u +%T))"
-  "${execlab[@]}" backtest --data "$out/data/$name" --split test --out "$out/bt-$last" "${peer_groups[@]}" \
+  "${execlab[@]}" backtest --data "$out/data/$name" --split test --out "$out/bt-$last" "${peer_groups[@]}" "${side[@]}" \
     --strategy "twap,vwap,ac,static,forecast${policies:+,$policies}"
   backtests+=("$out/bt-$last")
 done

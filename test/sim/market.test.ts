@@ -46,27 +46,27 @@ describe('the market context', () => {
 });
 
 describe('the market-neutral reward', () => {
-  it('subtracts the executed share times the day\'s market PA less its training mean, / 100', () => {
-    const eps = makeEpisodes([{ price: [10, 10, 10, 10] }], sim, 4);
+  const means = { sell: Float64Array.of(10, 0), buy: Float64Array.of(-50, 50) };
+  /** One order of `side` selling 0.25 of Q in period 0 (0.75 forced in period 1): its rewards before and after. */
+  function neutralised(side: 'sell' | 'buy'): { raw: number[]; neutral: Float32Array } {
+    const eps = makeEpisodes([{ price: [10, 10, 10, 10], side }], sim, 4);
     eps.marketPeriodPa.set([30, -10]);
     const env = new ExecutionEnv(eps, sim);
-    const r1 = Float32Array.from(env.step(Float64Array.of(0.25)));
-    const r2 = Float32Array.from(env.step(Float64Array.of(0)));
-    const rewards = Float32Array.of(r1[0], r2[0]);
-    marketNeutral(rewards, env, { sell: Float64Array.of(10, 0), buy: Float64Array.of(-50, 50) });
+    const raw = [env.step(Float64Array.of(0.25))[0], env.step(Float64Array.of(0))[0]];
+    const neutral = Float32Array.from(raw);
+    marketNeutral(neutral, env, means);
+    return { raw, neutral };
+  }
+
+  it('subtracts the executed share times the day\'s market PA less its training mean of the side, / 100', () => {
+    const sell = neutralised('sell');
     // period 0: 0.25 * (30 - 10) / 100 = 0.05 out; period 1 (forced 0.75): 0.75 * (-10 - 0) / 100 = -0.075 out.
-    expect(rewards[0]).toBeCloseTo(r1[0] - 0.05, 6);
-    expect(rewards[1]).toBeCloseTo(r2[0] + 0.075, 6);
+    expect(sell.neutral[0]).toBeCloseTo(sell.raw[0] - 0.05, 6);
+    expect(sell.neutral[1]).toBeCloseTo(sell.raw[1] + 0.075, 6);
     // A buy takes the buy episodes' mean: 0.25 * (30 + 50) / 100 = 0.2 out; 0.75 * (-10 - 50) / 100 = -0.45 out.
-    const buy = makeEpisodes([{ price: [10, 10, 10, 10], side: 'buy' }], sim, 4);
-    buy.marketPeriodPa.set([30, -10]);
-    const envB = new ExecutionEnv(buy, sim);
-    const b1 = Float32Array.from(envB.step(Float64Array.of(0.25)));
-    const b2 = Float32Array.from(envB.step(Float64Array.of(0)));
-    const rb = Float32Array.of(b1[0], b2[0]);
-    marketNeutral(rb, envB, { sell: Float64Array.of(10, 0), buy: Float64Array.of(-50, 50) });
-    expect(rb[0]).toBeCloseTo(b1[0] - 0.2, 6);
-    expect(rb[1]).toBeCloseTo(b2[0] + 0.45, 6);
+    const buy = neutralised('buy');
+    expect(buy.neutral[0]).toBeCloseTo(buy.raw[0] - 0.2, 6);
+    expect(buy.neutral[1]).toBeCloseTo(buy.raw[1] + 0.45, 6);
   });
 
   it("takes each side's training mean per period (a side without episodes: zeros)", () => {
