@@ -9,6 +9,7 @@
  *
  *   node scripts/replay-feed.mjs --data runs/data/a15v --policy runs/reproduce/deploy/policy.json \
  *     [--date YYYY-MM-DD (default: the last test day)] [--orders 100]
+ *     [--side sell|buy|mixed (default: mixed for a policy that reads the side, else sell)]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,16 +31,18 @@ const { createApp } = await load('serve/live/app.js');
 const { addApiKey } = await load('serve/live/auth.js');
 const { ServiceStore } = await load('serve/live/store.js');
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, policy: { type: 'string' }, date: { type: 'string' }, orders: { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: { data: { type: 'string' }, policy: { type: 'string' }, date: { type: 'string' }, orders: { type: 'string', default: '100' }, side: { type: 'string' } } });
 if (!values.data || !values.policy) {
-  process.stderr.write('usage: node scripts/replay-feed.mjs --data DATASET --policy POLICY.json [--date YYYY-MM-DD] [--orders N]\n');
+  process.stderr.write('usage: node scripts/replay-feed.mjs --data DATASET --policy POLICY.json [--date YYYY-MM-DD] [--orders N] [--side sell|buy|mixed]\n');
   process.exit(2);
 }
 const store = openDataset(values.data);
 const policy = loadPolicy(values.policy);
 const date = values.date ?? store.datesOf('test').at(-1);
 const sim = policy.sim;
-const orders = generateOrders(store, [date], OrderSettingsSchema.parse({})).slice(0, Number(values.orders));
+const side = values.side ?? (policy.spec.side ? 'mixed' : 'sell');
+const orders = generateOrders(store, [date], OrderSettingsSchema.parse({ side })).slice(0, Number(values.orders));
+process.stdout.write(`${orders.length} orders (${orders.filter((o) => o.side === 'buy').length} buys) on ${date}\n`);
 const { episodes } = buildEpisodes(store, orders, sim, { featureStats: policy.featureStats, peers: policy.spec.peers ?? null });
 // The backtest's rollout of the policy, in its evaluation mode: every period's action, its
 // log-probability and the shares traded.
