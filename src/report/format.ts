@@ -179,7 +179,8 @@ export function noResultsSentence(data: ReportData): string {
 /** The orders' side as the dataset facts state it. */
 export function orderSideText(data: ReportData): string {
   const side = data.dataset.orderSide ?? 'sell';
-  return side === 'mixed' ? "mixed: each order's side drawn 50/50, and the learners read the side" : `${side} (every order)`;
+  const mirror = data.dataset.mirrorBuys ? "; the learners read a buy's price features mirrored" : '';
+  return (side === 'mixed' ? "mixed: each order's side drawn 50/50, and the learners read the side" : `${side} (every order)`) + mirror;
 }
 
 /** Total test orders (the largest order count of any strategy; all normally run the same orders). */

@@ -119,6 +119,8 @@ export interface ReportData {
     readonly testDates: readonly string[];
     /** The side of every order of the run (training, validation, test); absent = sell (reports before --side). */
     readonly orderSide?: 'sell' | 'buy' | 'mixed';
+    /** The learners read a buy order's price features mirrored (--mirror-buys); absent = no. */
+    readonly mirrorBuys?: boolean;
   };
   readonly strategies: readonly StrategyReport[];
   readonly trainingCurves: readonly TrainingCurve[];

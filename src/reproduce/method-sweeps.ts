@@ -24,6 +24,8 @@ export interface SweepContext {
   readonly selection: string;
   readonly ordersSeed: number;
   readonly side: 'sell' | 'buy' | 'mixed';
+  /** The reproduction's learners read buy orders mirrored (--mirror-buys). */
+  readonly mirrorBuys: boolean;
   readonly quick: boolean;
 }
 
@@ -45,6 +47,7 @@ export function sweepMismatch(r: SweepResult, ctx: SweepContext): string | null 
   // Sweeps written before --side existed ran on sell orders.
   const side = c.side ?? 'sell';
   if (side !== ctx.side) return `its trials trained on ${String(side)} orders, this reproduction on ${ctx.side}`;
+  if ((c.mirrorBuys === true) !== ctx.mirrorBuys) return `its learners read buy orders ${c.mirrorBuys === true ? 'mirrored' : 'as they are'}, this reproduction's ${ctx.mirrorBuys ? 'mirrored' : 'as they are'} (--mirror-buys)`;
   if ((c.quick === true) !== ctx.quick) return `it ran with the ${c.quick === true ? 'quick' : 'full'} budget, this reproduction with the ${ctx.quick ? 'quick' : 'full'} one`;
   return null;
 }

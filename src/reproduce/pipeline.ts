@@ -247,12 +247,13 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
   const methods = s.methods.filter((m) => m !== 'OPD' || s.methods.includes('OPD-T'));
   // Each method's own sweep (validation only), when given: its choice for that method alone. Read
   // before any work, so that a sweep that does not fit is refused at once.
-  const ownSweeps = readMethodSweeps(s.methodSweeps, { fingerprint, dataset: store.meta.name, selection: s.selection, ordersSeed: s.ordersSeed, side: s.side, quick: s.quick });
+  const ownSweeps = readMethodSweeps(s.methodSweeps, { fingerprint, dataset: store.meta.name, selection: s.selection, ordersSeed: s.ordersSeed, side: s.side, mirrorBuys: s.mirrorBuys, quick: s.quick });
   // The sweep that chose every learner's settings (--sweep): read now too, not after the trainings.
   const globalSweep = s.sweep ? readSweep(s.sweep) : null;
   for (const [m, own] of ownSweeps) {
     ui.log(`${m}: settings of method sweep ${own.path} (trial ${own.sweep.chosen}): ${JSON.stringify(own.settings)}${methods.includes(m) ? '' : ' (not trained: not in --methods, or OPD without OPD-T)'}`);
   }
+  if (s.mirrorBuys && s.side === 'sell') throw new ExecLabError("--mirror-buys needs buy orders to mirror: give --side mixed (or buy)", 2);
   if (s.peerGroups !== null && !s.marketContext) throw new ExecLabError('--peer-groups needs --market-context: a student reads the peer context after the market context', 2);
   // The peer groups of each size the forecast planner tries (fitted on the training days).
   const peerBar = s.peerGroups !== null ? ui.bar('peer groups') : null;
@@ -298,6 +299,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     learner: {
       marketContext: s.marketContext,
       peerGroups: peerGroupSize,
+      ...(s.mirrorBuys ? { mirrorBuys: true } : {}),
       rewardBaseline: s.rewardBaseline,
       entropyCoef: s.entropyCoef,
       initialPolicy: s.initialPolicy,
@@ -370,6 +372,7 @@ export async function reproduce(s: ReproduceSettings, ui: ReproduceUi, command: 
     testDays: store.meta.split.test.length,
     testDates: store.meta.split.test,
     orderSide: s.side,
+    ...(s.mirrorBuys ? { mirrorBuys: true } : {}),
   };
   // What every report of the run has; the test split adds the results.
   const common = {

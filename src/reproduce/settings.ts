@@ -21,6 +21,7 @@ export const ReproduceSettingsSchema = z.object({
   synthSeed: z.number().int().min(0).default(1).describe('synthetic market only: generator seed'),
   ordersSeed: z.number().int().min(0).default(7).describe('seed of the training, validation and test orders'),
   side: z.enum(['sell', 'buy', 'mixed']).default('sell').describe("side of the training, validation and test orders; 'mixed' draws each order's side 50/50, and every learner then reads the order's side as an input (a policy for buys and sells)"),
+  mirrorBuys: z.boolean().default(false).describe("with --side mixed or buy: every learner reads a buy order's price features mirrored (each price summary's sign flipped, high and low swapped), so that buying low reads as selling high and what is learned of prices is shared between the sides; the side stays an input"),
   workers: z.number().int().min(0).nullable().default(null).describe('parallel training processes (default: CPU cores; 0 = in this process)'),
   methods: z
     .array(z.enum(['OPD-T', 'OPD-S', 'OPD', 'OPD-F', 'PPO', 'DDQN']))

@@ -56,6 +56,7 @@ export const SweepSettingsSchema = z.object({
   distillCoef: z.number().min(0).default(0.01).describe('base value (OPD)'),
   hidden: z.number().int().min(1).max(1024).nullable().default(null).describe('base value (default 64)'),
   marketContext: z.boolean().default(false).describe('base value'),
+  mirrorBuys: z.boolean().default(false).describe("with --side mixed or buy: the learners read a buy order's price features mirrored (as in reproduce)"),
   rewardBaseline: z.enum(['none', 'market']).default('none').describe('base value'),
   initialPolicy: z.enum(['uniform', 'twap']).default('uniform').describe('base value'),
   selection: z.enum(SELECTION_RULES).default('one-se').describe("how each trial's students keep a checkpoint and evaluation mode, and so how trials are compared (as in reproduce)"),
@@ -148,6 +149,7 @@ function validationPa(task: TrainTask): { validPaBps: number; validScore?: numbe
 export async function sweep(s: SweepSettings, onProgress: (done: number, total: number, status: string) => void, executor?: Executor): Promise<SweepResult> {
   const store = openDataset(s.data);
   if (store.meta.split.validation.length === 0) throw new ExecLabError(`${s.data}: no validation split to score the trials on`, 2);
+  if (s.mirrorBuys && s.side === 'sell') throw new ExecLabError('--mirror-buys needs buy orders to mirror: give --side mixed (or buy)', 2);
   const fingerprint = createHash('sha256').update(readFileSync(join(store.dir, 'meta.json'))).digest('hex');
   const grid = parseGrid(s.grid);
   // A key that does not reach the method's training would make trials that differ only in name.
@@ -171,6 +173,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
     distillCoef: s.distillCoef,
     learner: {
       marketContext: s.marketContext,
+      ...(s.mirrorBuys ? { mirrorBuys: true } : {}),
       rewardBaseline: s.rewardBaseline,
       initialPolicy: s.initialPolicy,
       entropyCoef: s.entropyCoef,
@@ -234,6 +237,7 @@ export async function sweep(s: SweepSettings, onProgress: (done: number, total: 
     selection: s.selection,
     ordersSeed: s.ordersSeed,
     ...(s.side !== 'sell' ? { side: s.side } : {}),
+    ...(s.mirrorBuys ? { mirrorBuys: true } : {}),
   };
   const result: SweepResult = { method: s.method, dataset: store.meta.name, fingerprint, budget: base, trials: results, chosen: chosen + 1, chosenSettings };
   writeFileAtomic(join(s.out, 'sweep.json'), JSON.stringify(result, null, 2));

@@ -69,6 +69,8 @@ export interface LearnerOverrides {
   /** Peer context of groups of this size (src/data/peers.ts) for every learner; absent or null = none. */
   readonly peerGroups?: number | null;
   readonly rewardBaseline: 'none' | 'market';
+  /** Every learner reads a buy order's price features mirrored (orders of both sides; mirrorPublicStep). */
+  readonly mirrorBuys?: boolean;
   readonly entropyCoef?: number | null;
   readonly initialPolicy?: 'uniform' | 'twap';
   readonly hidden?: number | null;
@@ -116,6 +118,7 @@ export function methodTask(
     marketContext: l?.marketContext ?? false,
     ...(l?.peerGroups != null ? { peerGroups: l.peerGroups } : {}),
     ...(l?.hidden != null ? { hidden: l.hidden } : {}),
+    ...(l?.mirrorBuys ? { mirrorBuys: true } : {}),
   };
   // The teacher is not deployed: it keeps the mean-PA rule (and its cached trainings).
   const selection = { selection: method === 'OPD-T' ? 'mean-pa' : (l?.selection ?? 'one-se') };

@@ -13,8 +13,8 @@ import { argmax } from '../rl/common/losses.js';
 import { ActorCritic } from '../nn/network.js';
 import { checkPolicyBars, policyBars, type PolicyFile } from '../rl/common/policy-file.js';
 import { expectedShare } from '../rl/common/losses.js';
-import { privateRow, privateWidth } from '../rl/common/observe.js';
-import { PUBLIC_FEATURES, summariseMinutes } from '../sim/observation.js';
+import { privateRow, privateWidth, readsMirrored } from '../rl/common/observe.js';
+import { mirrorPublicStep, PUBLIC_FEATURES, summariseMinutes } from '../sim/observation.js';
 import { periodGrid, type PeriodGrid } from '../sim/settings.js';
 import { barAveragePrice, barProblem, MEAN_MINUTE_VOLUME, oneInstrumentContext, oneInstrumentPanel, PRICE, SHARES } from './bars.js';
 
@@ -145,9 +145,10 @@ export function decide(rt: PolicyRuntime, input: DecisionRequest): Decision {
   }
   const today = normaliseFeatures(rawMinuteFeatures(panel(req.today, M), ctx), policy.featureStats);
   for (let k = 0; k < t; k++) summariseMinutes(today, 0, grid.start[k], grid.start[k + 1], pub, (k + 1) * PUBLIC_FEATURES);
+  const sideSign = req.side === 'sell' ? 1 : -1;
+  if (readsMirrored(policy.spec, sideSign)) for (let k = 0; k < S; k++) mirrorPublicStep(pub, k * PUBLIC_FEATURES, PUBLIC_FEATURES);
   const session = net.inference(1);
   const priv = new Float32Array(privateWidth(policy.spec));
-  const sideSign = req.side === 'sell' ? 1 : -1;
   let remaining = req.quantity;
   const A = policy.spec.actionMap.length;
   const logits = new Float32Array(A);

@@ -9,7 +9,7 @@
  * TEACHER sees all T + 1 steps, the whole day. The masking is done here, by the environment, and
  * tested by perturbing future bars (test/sim/leakage.test.ts).
  */
-import { MINUTE_FEATURE_COUNT } from '../data/features.js';
+import { MINUTE_FEATURE_COUNT, MINUTE_FEATURES } from '../data/features.js';
 
 export const STEP_STATS = 3;
 /** The instrument's own public features per step. */
@@ -87,6 +87,37 @@ export function summariseMinutes(features: Float32Array, base: number, from: num
     out[o + j * STEP_STATS] = mean;
     out[o + j * STEP_STATS + 1] = features[(base + to - 1) * f + j];
     out[o + j * STEP_STATS + 2] = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+  }
+}
+
+const HIGH = MINUTE_FEATURES.indexOf('high');
+const LOW = MINUTE_FEATURES.indexOf('low');
+const VOLUME = MINUTE_FEATURES.indexOf('volume');
+
+/**
+ * A buy order's public step as the mirror image of a sell's (policies with `mirrorBuys`): in every
+ * block of PUBLIC_FEATURES in x[offset, offset + width) (own, market, peer context), each price
+ * feature's mean and last value change sign (a normalised price z becomes -z: the price path turned
+ * upside down around its median), the standard deviations stay, and the high's and the low's
+ * summaries trade places (the high of the mirrored path is the mirror of the low). Volume is kept.
+ * Buying low is then selling high on the mirrored path, so a network shares what it learns of
+ * prices between the sides. In place; `width` a multiple of PUBLIC_FEATURES.
+ */
+export function mirrorPublicStep(x: Float32Array, offset: number, width: number): void {
+  if (width % PUBLIC_FEATURES !== 0) throw new Error(`mirrorPublicStep: width ${width} is not a multiple of ${PUBLIC_FEATURES}`);
+  for (let b = offset; b < offset + width; b += PUBLIC_FEATURES) {
+    for (let j = 0; j < MINUTE_FEATURE_COUNT; j++) {
+      if (j === VOLUME) continue;
+      x[b + j * STEP_STATS] = -x[b + j * STEP_STATS];
+      x[b + j * STEP_STATS + 1] = -x[b + j * STEP_STATS + 1];
+    }
+    for (let k = 0; k < STEP_STATS; k++) {
+      const h = b + HIGH * STEP_STATS + k;
+      const l = b + LOW * STEP_STATS + k;
+      const v = x[h];
+      x[h] = x[l];
+      x[l] = v;
+    }
   }
 }
 

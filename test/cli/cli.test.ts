@@ -141,6 +141,20 @@ describe('execlab CLI end to end', () => {
     expect(again.err).toMatch(/reusing 6 of 6 trainings cached/);
   });
 
+  it("reproduce with buy orders mirrored: every learner's policy reads them so, the report says it, and sell orders are refused", async () => {
+    const base = ['reproduce', '--data', data, '--seeds', '1', '--workers', '0', '--iterations', '2', '--episodes-per-iteration', '16', '--methods', 'OPD-S,DDQN', '--mirror-buys'];
+    const refused = await run(...base, '--out', join(dir, 'rep-mirror0'));
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--mirror-buys needs buy orders to mirror: give --side mixed/);
+    const r = await run(...base, '--side', 'mixed', '--out', join(dir, 'rep-mirror'));
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(dir, 'rep-mirror', 'report', 'report.md'), 'utf8')).toMatch(/Order side: mixed: .*the learners read a buy's price features mirrored/);
+    for (const m of ['OPD-S', 'DDQN']) {
+      const [cached] = readdirSync(join(dir, 'rep-mirror', 'cache')).filter((d) => d.startsWith(`${m}-`));
+      expect(loadPolicy(join(dir, 'rep-mirror', 'cache', cached, 'policy.json')).spec).toMatchObject({ side: true, mirrorBuys: true });
+    }
+  });
+
   it('reproduce with the peer context: the learners read it, the forecast planner tries it, and it needs the market context', async () => {
     const base = ['reproduce', '--data', data, '--seeds', '1', '--workers', '0', '--iterations', '2', '--episodes-per-iteration', '16', '--methods', 'OPD-F'];
     const refused = await run(...base, '--out', join(dir, 'rep-peers0'), '--peer-groups', '3');

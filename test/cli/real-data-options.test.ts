@@ -84,6 +84,21 @@ describe('real-data options', () => {
     expect(new Set(mine.map((r) => r[header.indexOf('side')]))).toEqual(new Set(['buy', 'sell']));
   });
 
+  it("trains a teacher and a student that read a buy's price features mirrored, and refuses the mirror without buy orders", async () => {
+    const small = ['--data', one, '--iterations', '2', '--episodes-per-iteration', '16', '--validate-every', '1', '--hidden', '8', '--side', 'mixed', '--mirror-buys'];
+    const t = await run('train', '--algo', 'ppo', '--view', 'teacher', ...small, '--out', join(dir, 'mirror-t'));
+    expect(t.code, t.err).toBe(0);
+    expect(loadPolicy(join(dir, 'mirror-t', 'policy.json')).spec).toMatchObject({ side: true, mirrorBuys: true });
+    const s = await run('train', '--algo', 'ddqn', ...small, '--out', join(dir, 'mirror-d'));
+    expect(s.code, s.err).toBe(0);
+    expect(loadPolicy(join(dir, 'mirror-d', 'policy.json')).spec).toMatchObject({ side: true, mirrorBuys: true });
+    const bt = await run('backtest', '--data', one, '--split', 'test', '--side', 'mixed', '--strategy', join(dir, 'mirror-d', 'policy.json'), '--out', join(dir, 'bt-mirror'));
+    expect(bt.code, bt.err).toBe(0);
+    const sells = await run('train', '--algo', 'ppo', ...small.filter((a) => a !== 'mixed' && a !== '--side'), '--out', join(dir, 'mirror-sells'));
+    expect(sells.code).toBe(2);
+    expect(sells.err).toMatch(/mirroring needs buy orders: give --side mixed/);
+  });
+
   it('backtests the policy beside the fitted static schedule and the forecast planner, in both evaluation modes', async () => {
     for (const mode of ['greedy', 'expected', 'sample']) {
       const b = await run('backtest', '--data', one, '--strategy', `twap,static,forecast,${policy}`, '--policy-mode', mode, '--out', join(dir, `bt-${mode}`));

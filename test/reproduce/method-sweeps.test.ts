@@ -10,7 +10,7 @@ import type { SweepResult } from '../../src/reproduce/sweep.js';
 import { methodTask } from '../../src/reproduce/tasks.js';
 import { DEFAULT_SIM_SETTINGS } from '../../src/sim/settings.js';
 
-const ctx = { side: 'sell' as const, fingerprint: 'abc', dataset: 'synthetic', selection: 'one-se', ordersSeed: 7, quick: false };
+const ctx = { side: 'sell' as const, fingerprint: 'abc', dataset: 'synthetic', selection: 'one-se', ordersSeed: 7, mirrorBuys: false, quick: false };
 
 function sweepResult(method: SweepResult['method'], chosenSettings: Record<string, unknown>, extra: Partial<SweepResult> = {}): SweepResult {
   return {
@@ -67,6 +67,8 @@ describe('method sweeps', () => {
     expect(sweepMismatch(sweepResult('PPO', { ordersSeed: 8 }), ctx)).toMatch(/--orders-seed 8, this reproduction 7/);
     expect(sweepMismatch(sweepResult('PPO', { side: 'mixed' }), ctx)).toMatch(/trained on mixed orders, this reproduction on sell/);
     expect(sweepMismatch(sweepResult('PPO', {}), { ...ctx, side: 'mixed' })).toMatch(/trained on sell orders, this reproduction on mixed/);
+    expect(sweepMismatch(sweepResult('PPO', { side: 'mixed', mirrorBuys: true }), { ...ctx, side: 'mixed' })).toMatch(/read buy orders mirrored, this reproduction's as they are \(--mirror-buys\)/);
+    expect(sweepMismatch(sweepResult('PPO', { side: 'mixed' }), { ...ctx, side: 'mixed', mirrorBuys: true })).toMatch(/read buy orders as they are, this reproduction's mirrored/);
     expect(sweepMismatch(sweepResult('PPO', { quick: true }), ctx)).toMatch(/quick budget, this reproduction with the full one/);
     expect(sweepMismatch(sweepResult('PPO', {}), { ...ctx, quick: true })).toMatch(/full budget, this reproduction with the quick one/);
   });

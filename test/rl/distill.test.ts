@@ -59,6 +59,20 @@ describe('distillation targets (SPEC 8)', () => {
     expect(() => distillationHook(teacher, tSpec, studentSpec, DEFAULT_SIM_SETTINGS, 'query', 0.01)).toThrow(/teacher reads the order's side but the student does not/);
   });
 
+  it("asks a teacher that reads buys mirrored with its own view: on its own states it gives its own actions", () => {
+    const mixed = buildEpisodes(store, orders.map((o, k) => ({ ...o, side: k % 2 ? ('buy' as const) : ('sell' as const) })), DEFAULT_SIM_SETTINGS).episodes;
+    const net = ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 3, hidden: 8, mlp: [8, 8], actions: 5 }, new Rng(11));
+    for (let k = 0; k < net.params.length; k++) net.params[k] *= 4;
+    const tSpec: PolicySpec = { ...teacherSpec, side: true, mirrorBuys: true };
+    const mine = rollout(net, tSpec, new ExecutionEnv(mixed, DEFAULT_SIM_SETTINGS), 'greedy', null);
+    const hook = distillationHook(net, tSpec, { privateFeatures: 2, side: true }, DEFAULT_SIM_SETTINGS, 'query', 0.01);
+    expect(Array.from(hook.teacherActions(mixed, mine))).toEqual(Array.from(mine.actions));
+    // Without the mirror the same network decides the buys otherwise, so the check above has teeth.
+    const plain = rollout(net, { ...tSpec, mirrorBuys: false }, new ExecutionEnv(mixed, DEFAULT_SIM_SETTINGS), 'greedy', null);
+    expect(Array.from(plain.actions)).not.toEqual(Array.from(mine.actions));
+    expect(Array.from(hook.teacherActions(mixed, plain))).not.toEqual(Array.from(plain.actions));
+  });
+
   it('refuses a student as the teacher', () => {
     expect(() => distillationHook(teacher, studentSpec, studentSpec, DEFAULT_SIM_SETTINGS, 'query', 0.01)).toThrow(/teacher-view/);
   });

@@ -136,6 +136,8 @@ describe('policy file: refused at load, naming the file and the field', () => {
     refuse('peers-bad.json', edited((d) => ((d.spec.market = true), (d.spec.peers = { size: 0, groups: { A: [1] } }))), /spec\.peers/);
     refuse('priv.json', edited((d) => (d.spec.privateFeatures = 3)), /network\.config\.privIn: 2.*spec\.privateFeatures/);
     refuse('side.json', edited((d) => (d.spec.side = true)), /network\.config\.privIn: 2, but spec\.privateFeatures is 2 and spec\.side true: expected 3/);
+    refuse('mirror-alone.json', edited((d) => (d.spec.mirrorBuys = true)), /spec\.mirrorBuys: a policy that reads buy orders mirrored also reads the side/);
+    refuse('mirror-str.json', edited((d) => (d.spec.mirrorBuys = 'yes')), /spec\.mirrorBuys/);
     refuse('map4.json', edited((d) => ((d.spec.actionMap = [0, 0.5, 0.75, 1]), (d.sim.actionMap = [0, 0.5, 0.75, 1]))), /network\.config\.actions: 5.*spec\.actionMap has 4/);
     refuse('simmap.json', edited((d) => (d.sim.actionMap = [0, 0.1, 0.5, 0.75, 1])), /spec\.actionMap.*sim\.actionMap/);
   });

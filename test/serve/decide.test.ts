@@ -38,7 +38,8 @@ describe('serving a policy', () => {
   const sideNet = ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 3, hidden: 16, mlp: [16, 8], actions: 5 }, new Rng(22));
   for (let k = 0; k < sideNet.params.length; k++) sideNet.params[k] *= 6;
   const sidePolicy = studentPolicyFile(sideNet, store.meta.featureStats, 'side-student', 2, true);
-  for (const [what, n, p] of [['a sell-trained policy', net, policy], ['a policy that reads the side', sideNet, sidePolicy]] as const) {
+  const mirrorPolicy = studentPolicyFile(sideNet, store.meta.featureStats, 'mirror-student', 2, true, true);
+  for (const [what, n, p] of [['a sell-trained policy', net, policy], ['a policy that reads the side', sideNet, sidePolicy], ['a policy that reads buys mirrored', sideNet, mirrorPolicy]] as const) {
     it(`decides exactly as the backtest does, period by period (${what})`, () => {
       const env = new ExecutionEnv(episodes, DEFAULT_SIM_SETTINGS);
       const rec = rollout(n, p.spec, env, 'greedy', null);
@@ -56,6 +57,11 @@ describe('serving a policy', () => {
         // The buy orders decided as sells differ: the comparison above checks the side input.
         const asSells = rollout(n, p.spec, new ExecutionEnv({ ...episodes, side: new Int8Array(episodes.count).fill(1) }, DEFAULT_SIM_SETTINGS), 'greedy', null);
         expect(Array.from(asSells.actions)).not.toEqual(Array.from(rec.actions));
+      }
+      if (p.spec.mirrorBuys) {
+        // Read as they are, its buy orders are decided otherwise: the comparison above checks the mirror.
+        const plain = rollout(n, { ...p.spec, mirrorBuys: false }, new ExecutionEnv(episodes, DEFAULT_SIM_SETTINGS), 'greedy', null);
+        expect(Array.from(plain.actions)).not.toEqual(Array.from(rec.actions));
       }
     });
   }

@@ -117,6 +117,9 @@ function schemaFor(algo: 'ppo' | 'ddqn') {
       if (algo === 'ddqn' && s.teacher !== null) {
         ctx.addIssue({ code: 'custom', path: ['teacher'], message: 'distillation is PPO only; --algo ddqn cannot use a teacher' });
       }
+      if (s.mirrorBuys === true && s.side === 'sell') {
+        ctx.addIssue({ code: 'custom', path: ['mirrorBuys'], message: 'mirroring needs buy orders: give --side mixed (or buy)' });
+      }
       if (algo === 'ddqn' && s.gradientReplicas > 1) {
         ctx.addIssue({ code: 'custom', path: ['gradientReplicas'], message: 'gradient replicas are PPO only; --algo ddqn computes its gradients on one thread' });
       }

@@ -4,20 +4,55 @@
  * so a policy cannot read the future through indexing mistakes.
  */
 import type { ExecutionEnv } from '../../sim/env.js';
-import { requirePublicWidth, type ObservationView } from '../../sim/observation.js';
+import type { EpisodeSet } from '../../sim/episodes.js';
+import { mirrorPublicStep, packPublic, requirePublicWidth, type ObservationView } from '../../sim/observation.js';
+
+/** How a policy reads the public features of a buy order. */
+export interface PublicLayout {
+  /** Reads a buy's price features mirrored (mirrorPublicStep), a sell's as they are; absent = as they are. */
+  readonly mirrorBuys?: boolean;
+}
+
+/** Whether a policy of `spec` reads an order of side `sideSign` (+1 sell, -1 buy) mirrored. */
+export function readsMirrored(spec: PublicLayout, sideSign: number): boolean {
+  return spec.mirrorBuys === true && sideSign < 0;
+}
 
 /**
  * Copies public step `s` of every episode into `out` [n * width]: the first `width` features of the
- * step (PUBLIC_FEATURES: the instrument's own; then the market context, then the peer context).
+ * step (PUBLIC_FEATURES: the instrument's own; then the market context, then the peer context),
+ * mirrored for the buy orders of a policy that reads them so (`layout.mirrorBuys`).
  */
-export function publicStepInput(env: ExecutionEnv, view: ObservationView, s: number, out: Float32Array, width: number): void {
+export function publicStepInput(env: ExecutionEnv, view: ObservationView, s: number, out: Float32Array, width: number, layout: PublicLayout = {}): void {
   const { pub, steps, publicStride: W } = env.episodes;
   requirePublicWidth(width, W);
   if (view === 'student' && s > env.t) {
     throw new Error(`student observation: step ${s} is after the decision time (period ${env.t})`);
   }
   const w = steps * W;
-  for (let i = 0; i < env.n; i++) out.set(pub.subarray(i * w + s * W, i * w + s * W + width), i * width);
+  const side = env.episodes.side;
+  for (let i = 0; i < env.n; i++) {
+    out.set(pub.subarray(i * w + s * W, i * w + s * W + width), i * width);
+    if (readsMirrored(layout, side[i])) mirrorPublicStep(out, i * width, width);
+  }
+}
+
+/**
+ * The whole public sequence of the first `n` episodes, `width` features per step ([n][steps][width]),
+ * as a teacher of `layout` reads it: buy orders mirrored when it mirrors them. A copy whenever it
+ * mirrors anything, so the episodes' own data is never changed.
+ */
+export function publicSequence(episodes: EpisodeSet, n: number, width: number, layout: PublicLayout = {}): Float32Array {
+  const { steps: S, publicStride, side } = episodes;
+  let mirrored = false;
+  for (let i = 0; i < n && !mirrored; i++) mirrored = readsMirrored(layout, side[i]);
+  if (!mirrored) return packPublic(episodes.pub, n, S, publicStride, width);
+  const seq = packPublic(episodes.pub, n, S, publicStride, width).slice();
+  for (let i = 0; i < n; i++) {
+    if (!readsMirrored(layout, side[i])) continue;
+    for (let s = 0; s < S; s++) mirrorPublicStep(seq, (i * S + s) * width, width);
+  }
+  return seq;
 }
 
 /** What a policy's private input holds, and in which order (its network's privIn is their count). */

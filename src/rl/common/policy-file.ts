@@ -16,8 +16,8 @@ import { ActorCritic, type NetJSON } from '../../nn/network.js';
 import { argmax, expectedShare, sampleAction } from './losses.js';
 import { Rng } from '../../util/random.js';
 import { requirePeerContext, type PolicySpec } from './policy.js';
-import { publicStepInput, privateStepInput, privateWidth } from './observe.js';
-import { packPublic, publicWidth } from '../../sim/observation.js';
+import { publicSequence, publicStepInput, privateStepInput, privateWidth } from './observe.js';
+import { publicWidth } from '../../sim/observation.js';
 import type { InferenceSession } from '../../nn/network.js';
 import { ParallelInferenceSession } from '../../nn/parallel-inference.js';
 import { POLICY_FORMAT, policyIntegrity, validatePolicyDocument } from './policy-validate.js';
@@ -138,7 +138,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
       logits = new Float32Array(env.n * A);
       prevShare = spec.privateFeatures === 3 ? new Float64Array(env.n) : null;
       rng = new Rng(SAMPLE_SEED);
-      if (spec.view === 'teacher') session.encodePublic(packPublic(env.episodes.pub, env.n, env.episodes.steps, env.episodes.publicStride, pw), env.episodes.steps);
+      if (spec.view === 'teacher') session.encodePublic(publicSequence(env.episodes, env.n, pw, spec), env.episodes.steps);
     },
     close() {
       session?.close();
@@ -148,7 +148,7 @@ export function policyStrategy(net: ActorCritic, spec: PolicySpec, name: string,
     decide(env: ExecutionEnv, out: Float64Array) {
       const s = session!;
       if (spec.view === 'student') {
-        publicStepInput(env, 'student', env.t, pubStep, pw);
+        publicStepInput(env, 'student', env.t, pubStep, pw, spec);
         s.stepPublic(pubStep);
       }
       privateStepInput(env, spec, prevShare, privStep);

@@ -34,6 +34,7 @@ const PolicyDocumentSchema = z.strictObject({
     view: z.enum(['student', 'teacher']),
     privateFeatures: z.union([z.literal(2), z.literal(3)]),
     side: z.boolean().optional(),
+    mirrorBuys: z.boolean().optional(),
     actionMap: z.array(z.number().min(0).max(1)).min(2),
     market: z.boolean().optional(),
     peers: z.strictObject({ size: positiveInt, groups: z.record(z.string(), z.array(z.string())) }).optional(),
@@ -120,6 +121,7 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 function checkNetwork(doc: z.infer<typeof PolicyDocumentSchema>, issues: string[]): void {
   const { spec, network } = doc;
   const c: NetConfig = network.config;
+  if (spec.mirrorBuys && !spec.side) issues.push('spec.mirrorBuys: a policy that reads buy orders mirrored also reads the side (spec.side true)');
   if (spec.peers && !spec.market) issues.push('spec.peers: a policy that reads the peer context also reads the market context (spec.market true)');
   // The width of a policy with this spec (one with peers reads the market context too, reported above).
   const pubIn = publicWidth({ market: spec.market === true || spec.peers !== undefined, peers: spec.peers });

@@ -6,15 +6,15 @@
 import type { ExecutionEnv } from '../../sim/env.js';
 import { requireEpisodePeers, type EpisodeSet } from '../../sim/episodes.js';
 import type { PeerGroups } from '../../data/peers.js';
-import { packPublic, publicWidth, type ObservationView } from '../../sim/observation.js';
+import { publicWidth, type ObservationView } from '../../sim/observation.js';
 import { meanExecutedPaBps } from '../../sim/reward.js';
 import type { Rng } from '../../util/random.js';
 import type { ActorCritic } from '../../nn/network.js';
 import type { InferenceFactory, StepInference } from './inference-pool.js';
-import { publicStepInput, privateStepInput, privateWidth, type PrivateLayout } from './observe.js';
+import { publicSequence, publicStepInput, privateStepInput, privateWidth, type PrivateLayout, type PublicLayout } from './observe.js';
 import { argmax, expectedShare, logProb, sampleAction } from './losses.js';
 
-export interface PolicySpec extends PrivateLayout {
+export interface PolicySpec extends PrivateLayout, PublicLayout {
   /** 'student' sees only the past; 'teacher' sees the whole day (training only). */
   readonly view: ObservationView;
   /** 2: (remaining / Q, elapsed / T); 3: plus the previous action's share (Lin and Beling). */
@@ -37,10 +37,12 @@ export interface PolicySpec extends PrivateLayout {
 
 /**
  * The side part of a learner's policy spec: `{ side: true }` when its training orders include buys
- * (it then reads every order's side), `{}` for sell orders only, the paper's setting.
+ * (it then reads every order's side), plus `mirrorBuys: true` when asked (`mirror`: it reads a buy's
+ * price features mirrored); `{}` for sell orders only, the paper's setting, whatever `mirror` says.
  */
-export function sideSpec(train: EpisodeSet): { side?: true } {
-  return train.side.some((x) => x !== 1) ? { side: true } : {};
+export function sideSpec(train: EpisodeSet, mirror = false): { side?: true; mirrorBuys?: true } {
+  if (!train.side.some((x) => x !== 1)) return {};
+  return mirror ? { side: true, mirrorBuys: true } : { side: true };
 }
 
 /** Throws unless `episodes` carry the peer context a policy of `spec` reads (if it reads one). */
@@ -115,7 +117,7 @@ export function rollout(
   env.reset();
   session.resetAll();
   if (spec.view === 'teacher') {
-    const seq = packPublic(env.episodes.pub, n, S, env.episodes.publicStride, pw);
+    const seq = publicSequence(env.episodes, n, pw, spec);
     session.encodePublic(seq, S);
     rec.pub.set(seq);
   }
@@ -123,7 +125,7 @@ export function rollout(
   while (!env.done) {
     const t = env.t;
     if (spec.view === 'student') {
-      publicStepInput(env, 'student', t, pubStep, pw);
+      publicStepInput(env, 'student', t, pubStep, pw, spec);
       session.stepPublic(pubStep);
       for (let i = 0; i < n; i++) rec.pub.set(pubStep.subarray(i * pw, (i + 1) * pw), (i * S + t) * pw);
     }

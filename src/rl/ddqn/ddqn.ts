@@ -41,7 +41,7 @@ export class DdqnLearner implements Learner {
     private readonly settings: DdqnSettings,
     private readonly inference: InferenceFactory | null = null,
   ) {
-    this.spec = { view: 'student', privateFeatures: 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train), ...sideSpec(train) };
+    this.spec = { view: 'student', privateFeatures: 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train), ...sideSpec(train, settings.mirrorBuys === true) };
     this.rng = new Rng(settings.seed * 7919 + 29);
     this.adam = new Adam(net.params.length, { lr: settings.learningRate });
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));

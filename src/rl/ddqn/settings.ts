@@ -20,6 +20,7 @@ export const DdqnSettingsSchema = z.object({
   sparseThresholdBps: z.number().min(0).default(1).describe('half-width in bps of the sparse reward\'s neutral band'),
   marketContext: z.boolean().default(false).describe('Student inputs include the market context: every step\'s summaries averaged over the day\'s instruments (past only, like its own).'),
   peerGroups: PeerGroupsSettingSchema,
+  mirrorBuys: z.boolean().optional().describe("Orders of both sides only: a buy's price features are read mirrored (each price summary's sign flipped, high and low swapped), so that buying low reads as selling high and the network shares what it learns between the sides. Absent = as they are."),
   hidden: z.number().int().positive().default(64).describe('GRU hidden size'),
   validateEvery: z.number().int().positive().default(5).describe('validate every this many iterations'),
   patience: z.number().int().positive().default(10).describe('stop after this many validations without a new best'),

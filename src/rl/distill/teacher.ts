@@ -7,13 +7,13 @@
  */
 import { ExecutionEnv } from '../../sim/env.js';
 import type { EpisodeSet } from '../../sim/episodes.js';
-import { packPublic, publicWidth } from '../../sim/observation.js';
+import { publicWidth } from '../../sim/observation.js';
 import type { SimSettings } from '../../sim/settings.js';
 import type { ActorCritic, SeqBatch } from '../../nn/network.js';
 import { argmax } from '../common/losses.js';
 import { rollout, type PolicySpec, type RolloutRecord } from '../common/policy.js';
 import type { DistillationHook } from '../ppo/ppo.js';
-import { privateFeatureMap, privateWidth, type PrivateLayout } from '../common/observe.js';
+import { privateFeatureMap, privateWidth, publicSequence, type PrivateLayout } from '../common/observe.js';
 import { ExecLabError } from '../../errors.js';
 
 export type DistillMode = 'query' | 'replay';
@@ -41,7 +41,7 @@ export function distillationHook(
         return own.actions;
       }
       // Query: the teacher's view of the student's states. Public = the whole day (the episodes'
-      // full sequence); private = the student's recorded private inputs, each of the teacher's
+      // full sequence, a buy's mirrored if the teacher reads it so); private = the student's recorded private inputs, each of the teacher's
       // features taken from the student's same feature (one the student lacks reads 0).
       const n = rec.episodes;
       const tp = privateWidth(teacherSpec);
@@ -60,7 +60,7 @@ export function distillationHook(
           readPriv[e * T + t] = t;
         }
       }
-      const batch: SeqBatch = { sequences: n, pubSteps: S, privSteps: S, pub: packPublic(episodes.pub, n, S, episodes.publicStride, publicWidth(teacherSpec)), priv, reads: n * T, readSeq, readPub, readPriv };
+      const batch: SeqBatch = { sequences: n, pubSteps: S, privSteps: S, pub: publicSequence(episodes, n, publicWidth(teacherSpec), teacherSpec), priv, reads: n * T, readSeq, readPub, readPriv };
       const out = teacher.forward(batch);
       const actions = new Int32Array(n * T);
       for (let k = 0; k < n * T; k++) actions[k] = argmax(out.logits, k * A, A);

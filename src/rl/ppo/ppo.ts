@@ -47,7 +47,7 @@ export class PpoLearner implements Learner {
     private readonly pool: DataParallel | null = null,
     private readonly inference: InferenceFactory | null = null,
   ) {
-    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train), ...sideSpec(train) };
+    this.spec = { view: settings.view, privateFeatures: settings.previousActionInState ? 3 : 2, actionMap: sim.actionMap, market: settings.marketContext, ...peerSpec(settings, train), ...sideSpec(train, settings.mirrorBuys === true) };
     this.rng = new Rng(settings.seed * 7919 + 17);
     this.adam = new Adam(net.params.length, { lr: settings.learningRate });
     this.sampler = new EpisodeSampler(train.count, this.rng.fork(1));

@@ -22,6 +22,7 @@ export const PpoSettingsSchema = z.object({
   previousActionInState: z.boolean().default(false).describe('Add the previous action to the private state (Lin and Beling\'s PPO).'),
   marketContext: z.boolean().default(false).describe('Student inputs include the market context: every step\'s summaries averaged over the day\'s instruments (past only, like its own).'),
   peerGroups: PeerGroupsSettingSchema,
+  mirrorBuys: z.boolean().optional().describe("Orders of both sides only: a buy's price features are read mirrored (each price summary's sign flipped, high and low swapped), so that buying low reads as selling high and the network shares what it learns between the sides. Absent = as they are."),
   rewardBaseline: z
     .enum(['none', 'market'])
     .default('none')

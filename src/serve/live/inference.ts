@@ -8,9 +8,9 @@
 import { normaliseFeatures, rawMinuteFeatures } from '../../data/features.js';
 import { argmax } from '../../rl/common/losses.js';
 import { expectedShare } from '../../rl/common/losses.js';
-import { privateRow, privateWidth } from '../../rl/common/observe.js';
+import { privateRow, privateWidth, readsMirrored } from '../../rl/common/observe.js';
 import type { Side } from '../../data/orders.js';
-import { PUBLIC_FEATURES, summariseMinutes } from '../../sim/observation.js';
+import { mirrorPublicStep, PUBLIC_FEATURES, summariseMinutes } from '../../sim/observation.js';
 import { oneInstrumentContext, oneInstrumentPanel, type BarArrays } from '../bars.js';
 import type { PolicyRuntime } from '../decide.js';
 
@@ -80,8 +80,13 @@ export class IncrementalPolicy {
     const s = this.session;
     s.hPub.set(state.hPub);
     s.hPriv.set(state.hPriv);
-    s.stepPublic(publicStep);
-    privateRow(policy.spec, remainingShare, period / grid.periods, previousShare, side === 'sell' ? 1 : -1, this.priv, 0);
+    const sideSign = side === 'sell' ? 1 : -1;
+    if (readsMirrored(policy.spec, sideSign)) {
+      const mirrored = Float32Array.from(publicStep);
+      mirrorPublicStep(mirrored, 0, mirrored.length);
+      s.stepPublic(mirrored);
+    } else s.stepPublic(publicStep);
+    privateRow(policy.spec, remainingShare, period / grid.periods, previousShare, sideSign, this.priv, 0);
     s.stepPrivate(this.priv);
     s.heads(this.logits, null);
     const actionMap = policy.spec.actionMap;

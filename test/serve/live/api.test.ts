@@ -162,7 +162,7 @@ describe('bars, fills and plans', () => {
     const { context: _c, previousDay: _p, ...bare } = body;
     expect((await call(svc, 'POST', '/executions', bare)).json.error).toMatch(/give context \(previousClose, meanMinuteVolume\) or previousDay/);
     expect((await call(svc, 'POST', '/executions', { ...body, previousDay: (body.previousDay as unknown[]).slice(1) })).json.error).toMatch(/previousDay has 239 bars; policy 'p2' needs the whole session's 240/);
-    expect((await call(svc, 'POST', '/executions', { ...body, policy: 'nope' })).json.error).toMatch(/policy 'nope' is not served here \(served: p2, p3, ps\)/);
+    expect((await call(svc, 'POST', '/executions', { ...body, policy: 'nope' })).json.error).toMatch(/policy 'nope' is not served here \(served: p2, p3, ps, pm\)/);
     expect((await call(svc, 'POST', '/executions', { ...body, date: '2025-02-30' })).json.error).toMatch(/date: not a calendar date/);
     const derived = await call(svc, 'POST', '/executions', { ...bare, previousDay: body.previousDay });
     expect(derived.status).toBe(201);

@@ -24,21 +24,26 @@ function sensitive(net: ActorCritic, gain: number): ActorCritic {
   return net;
 }
 
+// Remaining, elapsed, previous share and the side.
+const sideNet = sensitive(ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 4, hidden: 12, mlp: [12], actions: 5 }, new Rng(43)), 6);
 export const nets = {
   p2: sensitive(ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 2, hidden: 16, mlp: [16, 8], actions: 5 }, new Rng(41)), 6),
   p3: sensitive(ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 3, hidden: 12, mlp: [12], actions: 5 }, new Rng(42)), 6),
-  // Remaining, elapsed, previous share and the side.
-  ps: sensitive(ActorCritic.create({ pubIn: PUBLIC_FEATURES, privIn: 4, hidden: 12, mlp: [12], actions: 5 }, new Rng(43)), 6),
+  ps: sideNet,
+  pm: sideNet,
 };
 export const policies = {
   p2: studentPolicyFile(nets.p2, market.meta.featureStats, 'P2', 2),
   p3: studentPolicyFile(nets.p3, market.meta.featureStats, 'P3', 3),
   ps: studentPolicyFile(nets.ps, market.meta.featureStats, 'PS', 3, true),
+  // PS's network reading a buy's price features mirrored.
+  pm: studentPolicyFile(nets.pm, market.meta.featureStats, 'PM', 3, true, true),
 };
 export const served: ServedPolicy[] = [
   { id: 'p2', rt: policyRuntime(policies.p2) },
   { id: 'p3', rt: policyRuntime(policies.p3) },
   { id: 'ps', rt: policyRuntime(policies.ps) },
+  { id: 'pm', rt: policyRuntime(policies.pm) },
 ];
 
 export interface BarJson {
@@ -89,7 +94,7 @@ export async function openService(dir: string, limits: AppLimits = {}, dbName = 
   const dbPath = join(dir, dbName);
   // The server's mode: the changes of one turn committed together, the answers held until then.
   const store = new ServiceStore(dbPath, 'normal', { groupCommit: true });
-  const { key } = addApiKey(store, 'desk', ['p2', 'p3', 'ps']);
+  const { key } = addApiKey(store, 'desk', ['p2', 'p3', 'ps', 'pm']);
   const { app } = await createApp({ store, policies: served, logLevel: 'silent', ...limits });
   return {
     app,

@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => svc.close());
 
 describe('replaying backtest days through the API', () => {
-  for (const id of ['p2', 'p3', 'ps'] as const) {
+  for (const id of ['p2', 'p3', 'ps', 'pm'] as const) {
     it(`gives the backtest's decision in every period (policy ${id})`, async () => {
       const env = new ExecutionEnv(episodes, DEFAULT_SIM_SETTINGS);
       const rec = rollout(nets[id], policies[id].spec, env, 'greedy', null);
@@ -75,6 +75,14 @@ describe('replaying backtest days through the API', () => {
         // Its buy orders would be decided otherwise as sells: the comparison above checks the side.
         const asSells = rollout(nets[id], policies[id].spec, new ExecutionEnv({ ...episodes, side: new Int8Array(episodes.count).fill(1) }, DEFAULT_SIM_SETTINGS), 'greedy', null);
         expect(Array.from(asSells.actions)).not.toEqual(Array.from(rec.actions));
+      }
+      if (policies[id].spec.mirrorBuys) {
+        // The same network reading the buys as they are decides them otherwise: the mirror reached it.
+        const plain = rollout(nets[id], { ...policies[id].spec, mirrorBuys: false }, new ExecutionEnv(episodes, DEFAULT_SIM_SETTINGS), 'greedy', null);
+        const buys = (r: typeof rec): number[] => Array.from(r.actions).filter((_, k) => episodes.side[Math.floor(k / T)] < 0);
+        const sells = (r: typeof rec): number[] => Array.from(r.actions).filter((_, k) => episodes.side[Math.floor(k / T)] > 0);
+        expect(buys(plain)).not.toEqual(buys(rec));
+        expect(sells(plain)).toEqual(sells(rec));
       }
     });
   }
