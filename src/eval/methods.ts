@@ -5,7 +5,9 @@
  * `execlab reproduce` take it. For each method: its mean PA, the standard error of its day means,
  * its share of a reference strategy's PA, and paired tests on day means (SPEC 5) against TWAP and the
  * reference; plus any pairs of methods asked for. Several backtests on disjoint days (the folds of a
- * walk-forward evaluation) can be compared as one: compareBacktests.
+ * walk-forward evaluation) can be compared as one: compareBacktests. With `eachStrategy` every
+ * strategy label is a method of its own, so that two policy files of one name (two deployment
+ * candidates, say) can be tested against each other.
  */
 import { ExecLabError } from '../errors.js';
 import { clusteredPairedTest, groupByDay, mean, standardError, testResolution, type ClusteredTestResult } from './stats.js';
@@ -44,6 +46,8 @@ export interface MethodComparison {
   /** Orders left out because some strategy has no PA for them (no fill). */
   readonly leftOut: number;
   readonly reference: string | null;
+  /** Every strategy label was its own method (CompareOptions.eachStrategy). */
+  readonly eachStrategy: boolean;
   readonly methods: readonly MethodRow[];
   readonly pairs: ReadonlyArray<{ readonly a: string; readonly b: string; readonly test: ClusteredTestResult }>;
 }
@@ -70,12 +74,12 @@ function seedMeans(seeds: readonly Float64Array[], orders: number): Float64Array
   return Float64Array.from({ length: orders }, (_, i) => mean(seeds.map((seed) => seed[i])));
 }
 
-function methodColumns(rows: readonly OrderRow[], where: string): MethodColumns {
+function methodColumns(rows: readonly OrderRow[], where: string, eachStrategy: boolean): MethodColumns {
   // method -> seed label -> order key -> PA, in first-seen order
   const methods = new Map<string, Map<string, Map<string, number | null>>>();
   const dateOf = new Map<string, string>();
   for (const r of rows) {
-    const m = methodOf(r.strategy);
+    const m = eachStrategy ? r.strategy : methodOf(r.strategy);
     let seeds = methods.get(m);
     if (!seeds) methods.set(m, (seeds = new Map()));
     let pa = seeds.get(r.strategy);
@@ -137,11 +141,13 @@ function poolColumns(parts: readonly MethodColumns[], names: readonly string[]):
 export interface CompareOptions {
   readonly reference?: string | null;
   readonly pairs?: ReadonlyArray<readonly [string, string]>;
+  /** Every strategy label its own method (one seed each), instead of a method per name before " (". */
+  readonly eachStrategy?: boolean;
 }
 
 /** The comparison of one backtest's orders (see the module comment). */
 export function compareMethods(rows: readonly OrderRow[], options: CompareOptions = {}): MethodComparison {
-  return compareColumns(methodColumns(rows, ''), null, options);
+  return compareColumns(methodColumns(rows, '', options.eachStrategy ?? false), null, options);
 }
 
 /**
@@ -152,7 +158,7 @@ export function compareMethods(rows: readonly OrderRow[], options: CompareOption
 export function compareBacktests(backtests: ReadonlyArray<{ readonly name: string; readonly rows: readonly OrderRow[] }>, options: CompareOptions = {}): MethodComparison {
   if (backtests.length === 0) throw new ExecLabError('no backtests to compare', 2);
   const names = backtests.map((b) => b.name);
-  const parts = backtests.map((b) => methodColumns(b.rows, backtests.length > 1 ? `${b.name}: ` : ''));
+  const parts = backtests.map((b) => methodColumns(b.rows, backtests.length > 1 ? `${b.name}: ` : '', options.eachStrategy ?? false));
   const pooled = poolColumns(parts, names);
   return compareColumns(pooled, parts.length === 1 ? null : parts.map((part, j) => ({ name: names[j], dates: part.dates })), options);
 }
@@ -192,7 +198,7 @@ function compareColumns(c: MethodColumns, parts: ReadonlyArray<{ readonly name: 
     };
   });
   const pairs = (options.pairs ?? []).map(([a, b]) => ({ a, b, test: clusteredPairedTest(need(a), need(b), dates) }));
-  return { parts: partRows, orders: dates.length, days: new Set(dates).size, leftOut: c.leftOut, reference, methods: out, pairs };
+  return { parts: partRows, orders: dates.length, days: new Set(dates).size, leftOut: c.leftOut, reference, eachStrategy: options.eachStrategy ?? false, methods: out, pairs };
 }
 
 const num = (x: number | null, digits = 2): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
@@ -217,7 +223,8 @@ export function formatMethodComparison(c: MethodComparison): string {
   const align = ['---', '---:', '---:', '---:', '---', ...(ref ? ['---:'] : []), '---', ...(ref ? ['---'] : [])];
   const lines = [
     `${c.orders} orders on ${c.days} days${c.parts.length > 0 ? ` of ${c.parts.length} backtests` : ''}${c.leftOut > 0 ? ` (${c.leftOut} left out: no PA in some strategy)` : ''}; ` +
-      `a method's PA per order is the mean over its seeds${c.parts.length > 0 ? " (seed k: each backtest's k-th)" : ''}; p on day means`,
+      (c.eachStrategy ? 'each strategy on its own' : `a method's PA per order is the mean over its seeds${c.parts.length > 0 ? " (seed k: each backtest's k-th)" : ''}`) +
+      '; p on day means',
     '',
     `| ${head.join(' | ')} |`,
     `| ${align.join(' | ')} |`,

@@ -74,6 +74,13 @@ describe('execlab CLI end to end', () => {
     expect(c.out).toMatch(/^12 orders on 2 days; a method's PA per order is the mean over its seeds/);
     expect(c.out).toMatch(/\n\| OPD \| 2 \| -?\d+\.\d\d \| \d+\.\d\d \| -?\d+\.\d\d, -?\d+\.\d\d \|/);
     expect(c.out).toMatch(/\nOPD against TWAP: [+-]\d+\.\d\d, p (=|<) .* \(2 days; at this spread p < 0\.05 needs ±\d+\.\d\d bps, and 80% power for this difference (about [\d,]+ days|no number of days)\)/);
+    // --each-strategy: every label its own method, so the two can be tested against each other.
+    const each = await run('compare', '--backtest', join(dir, 'bt-three'), '--each-strategy', '--pairs', 'OPD (opd):OPD (opd-seed2)');
+    expect(each.code).toBe(0);
+    expect(each.out).toMatch(/^12 orders on 2 days; each strategy on its own; p on day means/);
+    expect(each.out).toMatch(/\n\| OPD \(opd\) \| 1 \| /);
+    expect(each.out).toMatch(/\n\| OPD \(opd-seed2\) \| 1 \| /);
+    expect(each.out).toMatch(/\nOPD \(opd\) against OPD \(opd-seed2\): [+-]\d+\.\d\d, p /);
     const bad = await run('compare', '--backtest', join(dir, 'bt-three'), '--reference', 'PLANNER');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/no strategy PLANNER in the backtest \(there: TWAP, OPD\)/);

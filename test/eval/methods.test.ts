@@ -56,6 +56,19 @@ describe('compareMethods', () => {
     expect(text).toMatch(/A against REF: -3\.25, p = \S+ \(2 days; at this spread p < 0\.05 needs ±15\.88 bps, and 80% power for this difference about 3 days\)/);
   });
 
+  it('with eachStrategy, tests two strategies of one name against each other (hand-computed)', () => {
+    const pa = rows({ TWAP: [0, 0, 0, 0], 'A (s1)': [1, 3, 2, 6], 'A (s2)': [3, 1, 4, 2] });
+    const c = compareMethods(pa, { eachStrategy: true, pairs: [['A (s1)', 'A (s2)']] });
+    expect(c.methods.map((m) => m.method)).toEqual(['TWAP', 'A (s1)', 'A (s2)']);
+    expect(c.methods[1].seeds).toEqual(['A (s1)']);
+    // s1 day means 2 and 4, s2 day means 2 and 3: differences 0 and 1 -> mean 0.5
+    expect(c.pairs[0].test.meanDiff).toBeCloseTo(0.5, 12);
+    expect(c.pairs[0].test.days).toBe(2);
+    expect(c.methods[1].paBps).toBeCloseTo(3, 12);
+    // Merged by name, the labels are not methods.
+    expect(() => compareMethods(pa, { pairs: [['A (s1)', 'A (s2)']] })).toThrow(/no strategy A \(s1\) in the backtest \(there: TWAP, A\)/);
+  });
+
   it('leaves out, and counts, orders without a PA in some strategy', () => {
     const c = compareMethods(rows({ TWAP: [0, 0, 0, 0], 'A (s1)': [1, null, 2, 6], 'A (s2)': [3, 1, 4, Number.NaN] }));
     expect(c.orders).toBe(2);

@@ -45,6 +45,12 @@ export const CompareSchema = z
       .array(z.string().regex(/^[^:]+:[^:]+$/, 'expected a:b, two methods'))
       .default([])
       .describe('also test method a against method b on day means: a:b, comma-separated (for example OPD:OPD-S)'),
+    eachStrategy: z
+      .boolean()
+      .default(false)
+      .describe(
+        'compare every strategy on its own, by its full label (as the backtest printed it), instead of merging the seeds of a method: for testing two policy files of one name against each other with --pairs',
+      ),
     json: z.boolean().default(false).describe('print the comparison as JSON'),
   })
   .strict();
@@ -59,7 +65,7 @@ export function registerCompareCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  execlab compare --backtest runs/bt --reference PLANNER --pairs OPD:OPD-S\n  execlab compare --backtest runs/bt-f1,runs/bt-f2,runs/bt-f3 --pairs OPD-F:VWAP   # walk-forward folds as one',
+      '\nExamples:\n  execlab compare --backtest runs/bt --reference PLANNER --pairs OPD:OPD-S\n  execlab compare --backtest runs/bt-f1,runs/bt-f2,runs/bt-f3 --pairs OPD-F:VWAP   # walk-forward folds as one\n  execlab compare --backtest runs/bt --each-strategy --pairs "OPD-F (runs/a/policy.json):OPD-F (runs/b/policy.json)"',
     )
     .option('--config <file>', 'YAML or JSON file with any of these settings, keys in camelCase (flags win)');
   addSchemaOptions(cmd, CompareSchema, { defaultHelp: { reference: '(default: none)', pairs: '(default: none)' } });
@@ -73,7 +79,7 @@ export function registerCompareCommand(program: Command): void {
       return [a.trim(), b.trim()];
     });
     const backtests = s.backtest.map((dir) => ({ name: dir, rows: readOrders(dir) }));
-    const c = compareBacktests(backtests, { reference: s.reference, pairs });
+    const c = compareBacktests(backtests, { reference: s.reference, pairs, eachStrategy: s.eachStrategy });
     process.stdout.write(s.json ? `${JSON.stringify(c, null, 2)}\n` : printable(formatMethodComparison(c), true));
   });
 }
