@@ -147,7 +147,7 @@ export interface CompareOptions {
 
 /** The comparison of one backtest's orders (see the module comment). */
 export function compareMethods(rows: readonly OrderRow[], options: CompareOptions = {}): MethodComparison {
-  return compareColumns(methodColumns(rows, '', options.eachStrategy ?? false), null, options);
+  return compareBacktests([{ name: '', rows }], options);
 }
 
 /**
@@ -158,7 +158,8 @@ export function compareMethods(rows: readonly OrderRow[], options: CompareOption
 export function compareBacktests(backtests: ReadonlyArray<{ readonly name: string; readonly rows: readonly OrderRow[] }>, options: CompareOptions = {}): MethodComparison {
   if (backtests.length === 0) throw new ExecLabError('no backtests to compare', 2);
   const names = backtests.map((b) => b.name);
-  const parts = backtests.map((b) => methodColumns(b.rows, backtests.length > 1 ? `${b.name}: ` : '', options.eachStrategy ?? false));
+  const eachStrategy = options.eachStrategy ?? false;
+  const parts = backtests.map((b) => methodColumns(b.rows, backtests.length > 1 ? `${b.name}: ` : '', eachStrategy));
   const pooled = poolColumns(parts, names);
   return compareColumns(pooled, parts.length === 1 ? null : parts.map((part, j) => ({ name: names[j], dates: part.dates })), options);
 }

@@ -124,7 +124,7 @@ describe('compareMethods', () => {
       expect(formatMethodComparison(c)).toContain('| backtest | orders | days | TWAP | VWAP | A |\n| --- | ---: | ---: | ---: | ---: | ---: |\n| f1 | 4 | 2 | 0.00 | 1.00 | 2.75 |\n| f2 | 4 | 2 | 0.00 | 1.00 | 2.50 |');
     });
 
-    it('gives one backtest the same comparison as compareMethods', () => {
+    it("gives one backtest the comparison of compareMethods, whatever the backtest's name", () => {
       expect(compareBacktests([{ name: 'f1', rows: fold1 }])).toEqual(compareMethods(fold1));
     });
 
