@@ -5,7 +5,7 @@
 // each call costs a spill of the live vectors; inlining changes no instruction, so no result either.
 import binaryen from 'binaryen';
 
-const FEATURES = binaryen.Features.SIMD128 | binaryen.Features.Atomics | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt;
+const FEATURES = binaryen.Features.SIMD128 | binaryen.Features.Atomics | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory | binaryen.Features.SignExt | binaryen.Features.NontrappingFPToInt | binaryen.Features.RelaxedSIMD;
 
 /**
  * Function sizes (Binaryen's expression counts) up to which the inlining pass folds a callee in: big

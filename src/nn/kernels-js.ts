@@ -5,16 +5,20 @@
  * rounded double operation), in the order the WebAssembly kernels (wasm/kernels.wat) run them on f32x4
  * lanes, so both give the same bits.
  *
- * The order of the sums, for each output element:
- * - NN (C += A B) and TN (C += A^T B): s = 0, then s = s + a_k b_k for k = 0, 1, ..., K-1;
- * - NT (C += A B^T, dot products of rows): four partial sums s_l over k = l, l + 4, ... below
- *   K4 = K - K mod 4, s = (s_0 + s_1) + (s_2 + s_3), then s = s + a_k b_k for k = K4, ..., K-1;
- * then C = C + s, or with a bias C = bias + s, then ReLU (v < 0 ? 0 : v).
+ * The order of the sums, for each output element, where s = fma(a, b, s) is a fused multiply-add
+ * (a b + s rounded once, fma.ts; the WebAssembly kernels' f32x4.relaxed_madd on a machine that fuses it):
+ * - NN (C += A B) and TN (C += A^T B): s = 0, then s = fma(a_k, b_k, s) for k = 0, 1, ..., K-1;
+ * - NT (C += A B^T, dot products of rows): four partial sums s_l = fma(a_k, b_k, s_l) over k = l, l + 4,
+ *   ... below K4 = K - K mod 4, s = (s_0 + s_1) + (s_2 + s_3), then s = fma(a_k, b_k, s) for k = K4, ...,
+ *   K-1;
+ * then C = C + s, or with a bias C = bias + s, then ReLU (v < 0 ? 0 : v). Everything else (the GRU
+ * cell, the activations) multiplies and adds separately, each rounded once.
  * A row's result depends on that row's inputs only, never on the other rows of the batch.
  *
  * All matrices are row-major and contiguous; each operand is given as (array, element offset).
  */
 import { sigmoidF32, tanhF32 } from './activations.js';
+import { fmaF32 } from './fma.js';
 
 const f = Math.fround;
 
@@ -46,10 +50,10 @@ function outer(
       let bp = bo + j;
       for (let k = 0; k < K; k++, ap += sk, bp += N) {
         const a = A[ap];
-        s0 = f(s0 + f(a * B[bp]));
-        s1 = f(s1 + f(a * B[bp + 1]));
-        s2 = f(s2 + f(a * B[bp + 2]));
-        s3 = f(s3 + f(a * B[bp + 3]));
+        s0 = fmaF32(a, B[bp], s0);
+        s1 = fmaF32(a, B[bp + 1], s1);
+        s2 = fmaF32(a, B[bp + 2], s2);
+        s3 = fmaF32(a, B[bp + 3], s3);
       }
       const q = biasOff + j;
       put(C, r + j, s0, bias, q, relu);
@@ -61,7 +65,7 @@ function outer(
       let s = 0;
       let ap = a0;
       let bp = bo + j;
-      for (let k = 0; k < K; k++, ap += sk, bp += N) s = f(s + f(A[ap] * B[bp]));
+      for (let k = 0; k < K; k++, ap += sk, bp += N) s = fmaF32(A[ap], B[bp], s);
       put(C, r + j, s, bias, biasOff + j, relu);
     }
   }
@@ -91,13 +95,13 @@ export function dotF32(A: Float32Array, ap: number, B: Float32Array, bp: number,
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   let k = 0;
   for (; k < K4; k += 4) {
-    s0 = f(s0 + f(A[ap + k] * B[bp + k]));
-    s1 = f(s1 + f(A[ap + k + 1] * B[bp + k + 1]));
-    s2 = f(s2 + f(A[ap + k + 2] * B[bp + k + 2]));
-    s3 = f(s3 + f(A[ap + k + 3] * B[bp + k + 3]));
+    s0 = fmaF32(A[ap + k], B[bp + k], s0);
+    s1 = fmaF32(A[ap + k + 1], B[bp + k + 1], s1);
+    s2 = fmaF32(A[ap + k + 2], B[bp + k + 2], s2);
+    s3 = fmaF32(A[ap + k + 3], B[bp + k + 3], s3);
   }
   let s = f(f(s0 + s1) + f(s2 + s3));
-  for (; k < K; k++) s = f(s + f(A[ap + k] * B[bp + k]));
+  for (; k < K; k++) s = fmaF32(A[ap + k], B[bp + k], s);
   return s;
 }
 

@@ -5,6 +5,7 @@
  * caller's input array) is copied into a staging block first (float32 to float32, no widening), and an
  * output from elsewhere copied back after. Bit-identical to kernels-js.ts.
  */
+import { setFlagsFromString } from 'node:v8';
 import { ensureF32, kernelMemory, type KernelMemory } from './memory.js';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels-binary.js';
 
@@ -158,11 +159,39 @@ export class WasmKernels {
   }
 }
 
-/** The WebAssembly kernels on this thread's kernel memory, or null when this runtime cannot run them. */
-export function createWasmKernels(): WasmKernels | null {
+/** Why the WebAssembly kernels cannot run here, or null when they can (createWasmKernels). */
+export type WasmUnavailable = 'no-simd' | 'unfused';
+
+/**
+ * Whether the kernels' f32x4.relaxed_madd fuses (one rounding), as the reference's fmaF32 does: the
+ * relaxed instruction may also multiply and add separately, which a runtime does where the processor
+ * has no fused multiply-add. With a = b = 1 + 2^-12 and a first term of -(1 + 2^-11), the sum is
+ * 2^-24 fused and 0 unfused (a b = 1 + 2^-11 + 2^-24 rounds to 1 + 2^-11 on its own). The 5 x 9
+ * product covers a 4 x 8 tile and the edge row and column.
+ */
+function fusesMultiplyAdd(k: WasmKernels): boolean {
+  const M = 5;
+  const N = 9;
+  const A = new Float32Array(M * 2);
+  const B = new Float32Array(2 * N);
+  for (let i = 0; i < M; i++) (A[2 * i] = 1 + 2 ** -11, A[2 * i + 1] = 1 + 2 ** -12);
+  for (let j = 0; j < N; j++) (B[j] = -1, B[N + j] = 1 + 2 ** -12);
+  const C = new Float32Array(M * N);
+  k.nn(A, 0, B, 0, C, 0, M, 2, N, null, 0, false);
+  return C.every((v) => v === 2 ** -24);
+}
+
+/**
+ * The WebAssembly kernels on this thread's kernel memory, or why this runtime cannot run them. Node 20
+ * validates relaxed SIMD only behind V8's --experimental-wasm-relaxed-simd, which is set here before
+ * the module compiles (a process-wide V8 flag; later Node versions have the instructions by default).
+ */
+export function createWasmKernels(): WasmKernels | WasmUnavailable {
   const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
-  if (!WebAssembly.validate(bytes)) return null;
+  if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (!WebAssembly.validate(bytes)) return 'no-simd';
   const mem = kernelMemory();
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: mem.memory } });
-  return new WasmKernels(instance.exports as unknown as KernelExports, mem);
+  const kernels = new WasmKernels(instance.exports as unknown as KernelExports, mem);
+  return fusesMultiplyAdd(kernels) ? kernels : 'unfused';
 }

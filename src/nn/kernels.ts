@@ -6,8 +6,9 @@
  * that blocks of larger buffers (one time step of a packed sequence batch, one tensor of the flat
  * parameter vector) are used without creating views in hot paths.
  *
- * The products and the GRU cell run on WebAssembly SIMD (kernels-wasm.ts, f32x4) when the runtime
- * supports it, else in plain TypeScript (kernels-js.ts); EXECLAB_KERNELS=js or =wasm forces one. Both
+ * The products and the GRU cell run on WebAssembly SIMD (kernels-wasm.ts, f32x4, the products' sums
+ * by fused multiply-adds) when the runtime supports it and the machine fuses the multiply-add, else in
+ * plain TypeScript (kernels-js.ts); EXECLAB_KERNELS=js or =wasm forces one. Both
  * give bit-identical results: every value is formed by the same float32 operations in the same order
  * (kernels-js.ts states the order). A row's result does not depend on how many other rows are in the
  * batch or where it sits, which makes the batched training forward and the step-by-step inference
@@ -16,7 +17,7 @@
  */
 import * as js from './kernels-js.js';
 import { ExecLabError } from '../errors.js';
-import { createWasmKernels, type WasmKernels } from './kernels-wasm.js';
+import { createWasmKernels, type WasmKernels, type WasmUnavailable } from './kernels-wasm.js';
 
 import { ensureF32 } from './memory.js';
 
@@ -25,17 +26,33 @@ export { ensureF32 };
 export type KernelBackend = 'wasm-simd' | 'js';
 
 /**
- * The WebAssembly kernels, or null for the TypeScript ones, given the EXECLAB_KERNELS setting:
- * unset or empty picks WebAssembly when the runtime supports it, "js" or "wasm" forces one.
+ * The kernels' numerics, which the cache keys of trainings include (reproduce/tasks.ts): 'fma' since
+ * the products accumulate by fused multiply-adds (2026-12-06). A change to any result bit of the
+ * kernels must change it, so that trainings cached under the old numerics are made again.
  */
-export function selectKernels(forced: string | undefined): WasmKernels | null {
+export const KERNEL_NUMERICS = 'fma';
+
+/**
+ * The WebAssembly kernels, or null for the TypeScript ones, given the EXECLAB_KERNELS setting:
+ * unset or empty picks WebAssembly when the runtime supports it and fuses its multiply-add (else the
+ * TypeScript ones, which give the same bits more slowly), "js" or "wasm" forces one. `create` builds
+ * the WebAssembly kernels (a parameter for tests).
+ */
+export function selectKernels(forced: string | undefined, create: () => WasmKernels | WasmUnavailable = createWasmKernels): WasmKernels | null {
   if (forced !== undefined && forced !== '' && forced !== 'js' && forced !== 'wasm') {
     throw new ExecLabError(`EXECLAB_KERNELS must be "js" or "wasm", got "${forced}"`);
   }
   if (forced === 'js') return null;
-  const wasm = createWasmKernels();
-  if (wasm === null && forced === 'wasm') throw new ExecLabError('EXECLAB_KERNELS=wasm, but this runtime cannot compile WebAssembly SIMD');
-  return wasm;
+  const wasm = create();
+  if (typeof wasm !== 'string') return wasm;
+  if (forced === 'wasm') {
+    throw new ExecLabError(
+      wasm === 'no-simd'
+        ? 'EXECLAB_KERNELS=wasm, but this runtime cannot compile WebAssembly SIMD with relaxed SIMD'
+        : "EXECLAB_KERNELS=wasm, but this machine's WebAssembly multiply-add is not fused, so the kernels would not give the reference's bits",
+    );
+  }
+  return null;
 }
 
 /** This thread's WebAssembly kernels (null: TypeScript), chosen at the first use. */

@@ -4,6 +4,7 @@
  * everything that determines their result; an interrupted task resumes from its checkpoint.
  */
 import { createHash } from 'node:crypto';
+import { KERNEL_NUMERICS } from '../nn/kernels.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OrderSettings } from '../data/orders.js';
@@ -187,8 +188,10 @@ export function methodTask(
       break;
   }
   const id = `${method}-s${seed}${base.idSuffix ?? ''}`;
+  // The kernels' numerics are part of the key: a training cached under other numerics is not this
+  // run's result (its seed would not reproduce it), so it is trained again.
   const key = createHash('sha256')
-    .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method, seed, ppo: keyed(ppo), ddqn: keyed(ddqn), teacher, ruleTeacher }))
+    .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method, seed, ppo: keyed(ppo), ddqn: keyed(ddqn), teacher, ruleTeacher, numerics: KERNEL_NUMERICS }))
     .digest('hex')
     .slice(0, 12);
   return {
@@ -211,7 +214,8 @@ export function methodTask(
 
 /**
  * A learner's settings as its cache key sees them: 'mean-pa' selection, the rule of the trainings
- * made before the setting existed, is left out, so that those trainings are found again.
+ * made before the setting existed, is left out, so that its key is theirs (with the kernels'
+ * numerics since 2026-12-06, so that only trainings of the same numerics are found again).
  */
 function keyed<T extends { selection: SelectionRule }>(settings: T | undefined): T | Omit<T, 'selection'> | undefined {
   if (settings === undefined || settings.selection !== 'mean-pa') return settings;

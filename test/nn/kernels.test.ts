@@ -15,8 +15,9 @@ import { Rng } from '../../src/util/random.js';
 // @ts-expect-error: a plain ES module of the build scripts, without type declarations
 import { assembleWat } from '../../scripts/assemble-wat.mjs';
 
-const wasm = createWasmKernels();
-if (wasm === null) throw new Error('this Node has no WebAssembly SIMD');
+const created = createWasmKernels();
+if (typeof created === 'string') throw new Error(`the WebAssembly kernels cannot run here: ${created}`);
+const wasm = created;
 
 /** Values of mixed sign and magnitude, so that the order of additions shows in the rounding. */
 function values(n: number, rng: Rng, inKernelMemory: boolean): Float32Array {
@@ -112,6 +113,22 @@ describe('WebAssembly kernels', () => {
     expect(selectKernels('wasm')).not.toBeNull();
     expect(selectKernels('js')).toBeNull();
     expect(() => selectKernels('gpu')).toThrow(/EXECLAB_KERNELS must be "js" or "wasm", got "gpu"/);
+  });
+
+  it('fuse their multiply-adds here, and give way to the TypeScript kernels on a machine that does not', () => {
+    // the probe's case: 2^-24 fused, 0 unfused
+    const A = Float32Array.of(1 + 2 ** -11, 1 + 2 ** -12);
+    const B = Float32Array.of(-1, 1 + 2 ** -12);
+    const C = new Float32Array(1);
+    wasm.nn(A, 0, B, 0, C, 0, 1, 2, 1, null, 0, false);
+    expect(C[0]).toBe(2 ** -24);
+    C[0] = 0;
+    js.gemmNN(A, 0, B, 0, C, 0, 1, 2, 1);
+    expect(C[0]).toBe(2 ** -24);
+    for (const why of ['unfused', 'no-simd'] as const) {
+      expect(selectKernels(undefined, () => why)).toBeNull();
+      expect(() => selectKernels('wasm', () => why)).toThrow(why === 'unfused' ? /multiply-add is not fused/ : /cannot compile WebAssembly SIMD/);
+    }
   });
 
   it('give the same bits as the TypeScript kernels on random shapes, edges included', () => {

@@ -71,12 +71,14 @@ describe('the selection rule in the cache key', () => {
     expect(task('OPD-T', 'one-se').outDir).toBe(task('OPD-T', 'mean-pa').outDir);
   });
 
-  it("a 'mean-pa' key is the one written before the setting existed (so those trainings are found again)", () => {
-    // 2026-12-01's key of OPD-S seed 1 on these inputs, computed without the selection field.
+  it("a 'mean-pa' key is the one written before the setting existed, with the kernels' numerics", () => {
+    // 2026-12-01's key of OPD-S seed 1 on these inputs, computed without the selection field, and
+    // with the numerics field that fused multiply-adds added (2026-12-06): trainings of the unfused
+    // products are not taken for the fused ones'.
     const old = methodTask('OPD-S', 1, QUICK_BUDGET, 1e-3, { ...base, learner: { ...learner, selection: 'mean-pa' } });
     const { selection: _s, ...before } = old.ppo!;
     const key = createHash('sha256')
-      .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method: 'OPD-S', seed: 1, ppo: before, ddqn: undefined, teacher: undefined, ruleTeacher: undefined }))
+      .update(JSON.stringify({ fingerprint: base.fingerprint, sim: base.sim, orders: base.orders, method: 'OPD-S', seed: 1, ppo: before, ddqn: undefined, teacher: undefined, ruleTeacher: undefined, numerics: 'fma' }))
       .digest('hex')
       .slice(0, 12);
     expect(old.outDir.endsWith(key)).toBe(true);

@@ -3,12 +3,14 @@
 ;; ../kernels-wasm.ts, on the thread's kernel memory (../memory.ts), where the operands already live.
 ;;
 ;; Exactness: every value is formed by the same float32 operations in the same order as the TypeScript
-;; reference (../kernels-js.ts, ../activations.ts), lane by lane; WebAssembly has no fused multiply-add
-;; unless asked, so each product and each sum rounds exactly as there. The results are therefore
-;; bit-identical; a test checks it on random shapes. Sum orders:
-;;   mm (NN and TN products): s = 0, s += a_k b_k for k = 0 .. K-1, per output element;
-;;   nt (dot products of rows): four lane sums over k below K4 = K & ~3, (s0 + s1) + (s2 + s3), then
-;;   the tail k = K4 .. K-1 in order.
+;; reference (../kernels-js.ts, ../activations.ts), lane by lane. The products accumulate with fused
+;; multiply-adds (f32x4.relaxed_madd: a b + s rounded once, the reference's fmaF32), which
+;; ../kernels-wasm.ts uses only after checking that this machine fuses them; everything else
+;; multiplies and adds separately, as the reference does. The results are therefore bit-identical; a
+;; test checks it on random shapes. Sum orders:
+;;   mm (NN and TN products): s = 0, s = fma(a_k, b_k, s) for k = 0 .. K-1, per output element;
+;;   nt (dot products of rows): four lane sums s_l = fma(a_k, b_k, s_l) over k below K4 = K & ~3,
+;;   (s0 + s1) + (s2 + s3), then s = fma(a_k, b_k, s) for the tail k = K4 .. K-1 in order.
 ;; All addresses are byte addresses; strides (sa, sk, ldb, ...) count float32 elements.
 
 (module
@@ -89,6 +91,14 @@
       (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $p) (local.get $q))
       (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $p) (local.get $q))))
 
+  ;; a * b + c rounded once (fused), for one value: lane 0 of the four-lane fused multiply-add. Every
+  ;; product's sum goes through fused multiply-adds (f32x4.relaxed_madd, which kernels-wasm.ts uses only
+  ;; where it checked that the machine fuses it), the scalar tails and edges included, so that each
+  ;; output's value is the same whichever path computes it.
+  (func $fma1 (param $a f32) (param $b f32) (param $c f32) (result f32)
+    (f32x4.extract_lane 0
+      (f32x4.relaxed_madd (f32x4.splat (local.get $a)) (f32x4.splat (local.get $b)) (f32x4.splat (local.get $c)))))
+
   ;; sum over k < K of A(k) * B(k, 0..3): one row times four columns (A at pa, step sk8 bytes; B at pb,
   ;; step ldb8 bytes), from the partial sums at `init` when it is not 0.
   (func $row4 (param $pa i32) (param $sk8 i32) (param $pb i32) (param $ldb8 i32) (param $K i32) (param $init i32) (result v128)
@@ -97,8 +107,7 @@
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $K)))
-        (local.set $acc (f32x4.add (local.get $acc)
-          (f32x4.mul (v128.load32_splat (local.get $pa)) (v128.load (local.get $pb)))))
+        (local.set $acc (f32x4.relaxed_madd (v128.load32_splat (local.get $pa)) (v128.load (local.get $pb)) (local.get $acc)))
         (local.set $pa (i32.add (local.get $pa) (local.get $sk8)))
         (local.set $pb (i32.add (local.get $pb) (local.get $ldb8)))
         (local.set $K (i32.sub (local.get $K) (i32.const 1)))
@@ -112,7 +121,7 @@
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $K)))
-        (local.set $acc (f32.add (local.get $acc) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+        (local.set $acc (call $fma1 (f32.load (local.get $pa)) (f32.load (local.get $pb)) (local.get $acc)))
         (local.set $pa (i32.add (local.get $pa) (local.get $sk8)))
         (local.set $pb (i32.add (local.get $pb) (local.get $ldb8)))
         (local.set $K (i32.sub (local.get $K) (i32.const 1)))
@@ -122,8 +131,8 @@
   ;; C(i, j) for i < M, j < N from s(i, j) = sum over k < K of A(i, k) B(k, j), stored by $put4/$put1:
   ;;   A(i, k) at a + 4 (i sa + k sk): NN has sa = K, sk = 1; TN (A stored transposed) sa = 1, sk = M;
   ;;   B(k, j) at b + 4 (k ldb + j);  C(i, j) at c + 4 (i ldc + j);  bias(j) at bias + 4 j.
-  ;; Tiles of 4 rows x 8 columns: 8 accumulators, per k two loads of B, four broadcasts of A and 16
-  ;; multiplies and adds. Edge columns and rows go through $row4 and $col1, in the same order. Rows are
+  ;; Tiles of 4 rows x 8 columns: 8 accumulators, per k two loads of B, four broadcasts of A and 8
+  ;; fused multiply-adds. Edge columns and rows go through $row4 and $col1, in the same order. Rows are
   ;; visited in blocks of IB (a multiple of 4): the order of the tiles changes no result.
   (func (export "mm")
     (param $a i32) (param $sa i32) (param $sk i32) (param $b i32) (param $ldb i32)
@@ -191,17 +200,17 @@
                     (local.set $bl (v128.load (local.get $pb)))
                     (local.set $bh (v128.load offset=16 (local.get $pb)))
                     (local.set $x (v128.load32_splat (local.get $p0)))
-                    (local.set $c0l (f32x4.add (local.get $c0l) (f32x4.mul (local.get $x) (local.get $bl))))
-                    (local.set $c0h (f32x4.add (local.get $c0h) (f32x4.mul (local.get $x) (local.get $bh))))
+                    (local.set $c0l (f32x4.relaxed_madd (local.get $x) (local.get $bl) (local.get $c0l)))
+                    (local.set $c0h (f32x4.relaxed_madd (local.get $x) (local.get $bh) (local.get $c0h)))
                     (local.set $x (v128.load32_splat (local.get $p1)))
-                    (local.set $c1l (f32x4.add (local.get $c1l) (f32x4.mul (local.get $x) (local.get $bl))))
-                    (local.set $c1h (f32x4.add (local.get $c1h) (f32x4.mul (local.get $x) (local.get $bh))))
+                    (local.set $c1l (f32x4.relaxed_madd (local.get $x) (local.get $bl) (local.get $c1l)))
+                    (local.set $c1h (f32x4.relaxed_madd (local.get $x) (local.get $bh) (local.get $c1h)))
                     (local.set $x (v128.load32_splat (local.get $p2)))
-                    (local.set $c2l (f32x4.add (local.get $c2l) (f32x4.mul (local.get $x) (local.get $bl))))
-                    (local.set $c2h (f32x4.add (local.get $c2h) (f32x4.mul (local.get $x) (local.get $bh))))
+                    (local.set $c2l (f32x4.relaxed_madd (local.get $x) (local.get $bl) (local.get $c2l)))
+                    (local.set $c2h (f32x4.relaxed_madd (local.get $x) (local.get $bh) (local.get $c2h)))
                     (local.set $x (v128.load32_splat (local.get $p3)))
-                    (local.set $c3l (f32x4.add (local.get $c3l) (f32x4.mul (local.get $x) (local.get $bl))))
-                    (local.set $c3h (f32x4.add (local.get $c3h) (f32x4.mul (local.get $x) (local.get $bh))))
+                    (local.set $c3l (f32x4.relaxed_madd (local.get $x) (local.get $bl) (local.get $c3l)))
+                    (local.set $c3h (f32x4.relaxed_madd (local.get $x) (local.get $bh) (local.get $c3h)))
                     (local.set $p0 (i32.add (local.get $p0) (local.get $sk)))
                     (local.set $p1 (i32.add (local.get $p1) (local.get $sk)))
                     (local.set $p2 (i32.add (local.get $p2) (local.get $sk)))
@@ -317,7 +326,7 @@
     (block $done
       (loop $next
         (br_if $done (i32.eqz (local.get $tail)))
-        (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+        (local.set $s (call $fma1 (f32.load (local.get $pa)) (f32.load (local.get $pb)) (local.get $s)))
         (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
         (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
         (local.set $tail (i32.sub (local.get $tail) (i32.const 1)))
@@ -331,8 +340,8 @@
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $k) (local.get $K4)))
-        (local.set $acc (f32x4.add (local.get $acc)
-          (f32x4.mul (v128.load (i32.add (local.get $pa) (local.get $k))) (v128.load (i32.add (local.get $pb) (local.get $k))))))
+        (local.set $acc (f32x4.relaxed_madd
+          (v128.load (i32.add (local.get $pa) (local.get $k))) (v128.load (i32.add (local.get $pb) (local.get $k))) (local.get $acc)))
         (local.set $k (i32.add (local.get $k) (i32.const 16)))
         (br $next)))
     (call $finish (local.get $acc) (i32.add (local.get $pa) (local.get $K4)) (i32.add (local.get $pb) (local.get $K4))
@@ -340,7 +349,7 @@
 
   ;; C(i, j) += dot(A row i, B row j) for i < M, j < N: A rows of K at a (row stride lda), B rows of K
   ;; at b (stride ldb), C at c (stride ldc). Tiles of 2 rows x 4 columns: 8 lane accumulators, per four
-  ;; k two loads of A, four of B and 16 multiplies and adds.
+  ;; k two loads of A, four of B and 8 fused multiply-adds.
   (func (export "nt")
     (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (param $M i32) (param $K i32) (param $N i32)
@@ -385,17 +394,17 @@
                 (local.set $x0 (v128.load (i32.add (local.get $pa0) (local.get $k))))
                 (local.set $x1 (v128.load (i32.add (local.get $pa1) (local.get $k))))
                 (local.set $y (v128.load (i32.add (local.get $pb0) (local.get $k))))
-                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x0) (local.get $y))))
-                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $c00 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $c00)))
+                (local.set $c10 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $c10)))
                 (local.set $y (v128.load (i32.add (local.get $pb1) (local.get $k))))
-                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x0) (local.get $y))))
-                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $c01 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $c01)))
+                (local.set $c11 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $c11)))
                 (local.set $y (v128.load (i32.add (local.get $pb2) (local.get $k))))
-                (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $x0) (local.get $y))))
-                (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $c02 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $c02)))
+                (local.set $c12 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $c12)))
                 (local.set $y (v128.load (i32.add (local.get $pb3) (local.get $k))))
-                (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $x0) (local.get $y))))
-                (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $x1) (local.get $y))))
+                (local.set $c03 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $c03)))
+                (local.set $c13 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $c13)))
                 (local.set $k (i32.add (local.get $k) (i32.const 16)))
                 (br $kloop)))
             (if (i32.eqz (local.get $tail))
