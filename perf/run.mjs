@@ -37,6 +37,9 @@ if (existsSync(ashare)) {
 const TRAIN_ITERATIONS = '10';
 results.push(run('sim.bench.mjs', [dataset]));
 results.push(run('net.bench.mjs'));
+// The episode-shared step against another build in the same process (perf/step-ab.mjs), when
+// EXECLAB_BENCH_BEFORE names that build's dist/ (with ':old' for one from before src/nn).
+if (process.env.EXECLAB_BENCH_BEFORE) results.push(run('step-ab.mjs', [`before=${process.env.EXECLAB_BENCH_BEFORE}`, `after=${join(repo, 'dist')}`]));
 results.push(run('inference.bench.mjs'));
 results.push(run('train.bench.mjs', [dataset, TRAIN_ITERATIONS]));
 results.push(run('train.bench.mjs', [dataset, TRAIN_ITERATIONS], { EXECLAB_BENCH_THREADS: '2' }));

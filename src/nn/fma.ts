@@ -13,28 +13,17 @@
  */
 const f = Math.fround;
 
-const cell = new Float32Array(1);
-const cellBits = new Int32Array(cell.buffer);
-/** The smallest positive float32 (a subnormal), 2^-149. */
-const MIN_F32 = 2 ** -149;
-
-/** The float32 next to r (finite) in the direction of `up`. */
-function nextF32(r: number, up: boolean): number {
-  if (r === 0) return up ? MIN_F32 : -MIN_F32;
-  cell[0] = r;
-  cellBits[0] += r > 0 === up ? 1 : -1;
-  return cell[0];
-}
-
 /** a * b + c rounded once to float32; a, b and c must be float32 values. */
 export function fmaF32(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const r = f(s);
   if (r === s || !Number.isFinite(r)) return r;
-  const other = nextF32(r, s > r);
-  if (s - r !== other - s) return r;
-  // s is a float32 midpoint: the exact error of the double sum (Knuth's two-sum) decides.
+  // s lies strictly between r and r's neighbour on its side. It is their midpoint exactly when r plus
+  // twice the distance (both exact in double) is that neighbour, a float32; otherwise r is right.
+  const other = r + 2 * (s - r);
+  if (f(other) !== other) return r;
+  // At the midpoint the exact error of the double sum (Knuth's two-sum) decides.
   const bv = s - p;
   const e = p - (s - bv) + (c - bv);
   if (e === 0) return r;
