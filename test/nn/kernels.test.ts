@@ -3,6 +3,7 @@
  * operands in kernel memory (read in place) and elsewhere (staged), the GRU cell and its backward
  * included, and built from the committed kernels.wat.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -113,6 +114,39 @@ describe('WebAssembly kernels', () => {
     expect(selectKernels('wasm')).not.toBeNull();
     expect(selectKernels('js')).toBeNull();
     expect(() => selectKernels('gpu')).toThrow(/EXECLAB_KERNELS must be "js" or "wasm", got "gpu"/);
+  });
+
+  it("give the reference's bits from both of V8's compilers (the baseline one and the optimising one)", () => {
+    // A tier that multiplied and added separately would change results when a kernel is optimised
+    // during a run; each tier alone, in a process of its own, on the built module.
+    const dist = new URL('../../dist/nn/', import.meta.url).href;
+    const script = `
+      const { createWasmKernels } = await import('${dist}kernels-wasm.js');
+      const js = await import('${dist}kernels-js.js');
+      const k = createWasmKernels();
+      if (typeof k === 'string') { console.log(k); process.exit(0); }
+      let x = 7;
+      const rnd = (n) => Float32Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648 * 2 - 1) * 10 ** ((x % 6) - 3));
+      let same = true;
+      for (const [M, K, N] of [[37, 29, 23], [128, 64, 192], [5, 130, 9]]) {
+        const A = rnd(M * K), B = rnd(K * N), Bt = rnd(N * K), G = rnd(M * N);
+        const pairs = [
+          [(C) => k.nn(A, 0, B, 0, C, 0, M, K, N, null, 0, false), (C) => js.gemmNN(A, 0, B, 0, C, 0, M, K, N), M * N],
+          [(C) => k.nt(A, 0, Bt, 0, C, 0, M, K, N), (C) => js.gemmNT(A, 0, Bt, 0, C, 0, M, K, N), M * N],
+          [(C) => k.tn(A, 0, G, 0, C, 0, K, M, N), (C) => js.gemmTN(A, 0, G, 0, C, 0, K, M, N), K * N],
+        ];
+        for (const [w, r, n] of pairs) {
+          const a = new Float32Array(n), b = new Float32Array(n);
+          w(a); r(b);
+          same &&= new Uint32Array(a.buffer).every((v, i) => v === new Uint32Array(b.buffer)[i]);
+        }
+      }
+      console.log(same ? 'same' : 'different');`;
+    for (const tier of ['--liftoff-only', '--no-liftoff']) {
+      const r = spawnSync(process.execPath, [tier, '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(r.stderr, tier).toBe('');
+      expect(r.stdout.trim(), tier).toBe('same');
+    }
   });
 
   it('fuse their multiply-adds here, and give way to the TypeScript kernels on a machine that does not', () => {
