@@ -19,51 +19,17 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { kernelMemory } from '../dist/nn/memory.js';
 import { Rng } from '../dist/util/random.js';
+import { DECISIONS, NET_CONFIG, PPO_COEFFS, TRANSITIONS, batchOf, normals as normalsOf, ppoRowsOf, ppoStep } from './net-shapes.mjs';
 
 const argSeconds = process.argv.indexOf('--seconds');
 const SECONDS = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 3;
-const CFG = { pubIn: 18, privIn: 2, hidden: 64, mlp: [64, 32], actions: 5 };
-const S = 9; // steps per episode
-const DECISIONS = 8; // read points per episode, at steps 1..8
-const TRANSITIONS = 1024;
+const CFG = NET_CONFIG;
 const rng = new Rng(1);
 const net = ActorCritic.create(CFG, rng);
-
-function normals(n) {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = rng.normal();
-  return a;
-}
-
-/** `episodes` sequences of S steps, each read at the given steps. */
-function batch(episodes, readsOf) {
-  const readSeq = [];
-  const readStep = [];
-  for (let b = 0; b < episodes; b++) for (const t of readsOf(b)) (readSeq.push(b), readStep.push(t));
-  return {
-    sequences: episodes,
-    pubSteps: S,
-    pub: normals(episodes * S * CFG.pubIn),
-    privSteps: S,
-    priv: normals(episodes * S * CFG.privIn),
-    readSeq: Int32Array.from(readSeq),
-    readPub: Int32Array.from(readStep),
-    readPriv: Int32Array.from(readStep),
-  };
-}
-
-function ppoRows(R) {
-  return {
-    actions: Int32Array.from({ length: R }, (_, i) => i % CFG.actions),
-    oldLogp: new Float32Array(R).fill(Math.log(1 / CFG.actions)),
-    advantages: normals(R),
-    returns: normals(R),
-    oldValues: normals(R),
-    teacherActions: Int32Array.from({ length: R }, (_, i) => (i * 3) % CFG.actions),
-  };
-}
-
-const coeffs = { clip: 0.3, valueCoef: 1, valueClip: 0.2, entropyCoef: 0.01, distillCoef: 0.01 };
+const normals = (n) => normalsOf(rng, n);
+const batch = (episodes, readsOf) => batchOf(rng, episodes, readsOf);
+const ppoRows = (R) => ppoRowsOf(rng, R);
+const coeffs = PPO_COEFFS;
 
 function cpuSeconds() {
   const u = process.cpuUsage();
@@ -100,14 +66,7 @@ function timeIt(fn) {
 const medianRates = {};
 const wallRates = {};
 
-function trainStep(b, rows, adam) {
-  const out = net.forward(b);
-  const loss = ppoLoss(out.logits, out.values, rows, coeffs);
-  net.zeroGrad();
-  net.backward(loss.dLogits, loss.dValues);
-  clipGradNorm(net.grad, 0.5);
-  adam.step(net.params, net.grad);
-}
+const trainStep = (b, rows, adam) => ppoStep({ ppoLoss, clipGradNorm }, net, b, rows, adam);
 
 const results = {};
 console.log(`matrix kernels: ${kernelBackend()} (EXECLAB_KERNELS=js|wasm selects)`);

@@ -7,6 +7,8 @@
 // (`EXECLAB_BENCH_BEFORE=/tmp/before/dist:old npm run bench` runs it against this checkout's dist/.)
 // ':old' marks a build from before src/nn existed (the network under dist/rl/common/net).
 // Each build loads its own kernels; builds with relaxed SIMD set V8's flag for it themselves.
+import { NET_CONFIG, TRANSITIONS, episodeSharedBatch, ppoRowsOf, ppoStep } from './net-shapes.mjs';
+
 const args = process.argv.slice(2);
 const at = args.indexOf('--rounds');
 const ROUNDS = at >= 0 ? Number(args.splice(at, 2)[1]) : 20;
@@ -23,45 +25,13 @@ async function load(spec) {
   const { Adam, clipGradNorm } = await import(layout === 'old' ? `${base}rl/common/adam.js` : `${nn}adam.js`);
   const { ppoLoss } = await import(`${base}rl/common/losses.js`);
   const { Rng } = await import(`${base}util/random.js`);
-  const cfg = { pubIn: 18, privIn: 2, hidden: 64, mlp: [64, 32], actions: 5 };
-  const steps = 9;
-  const decisions = 8;
-  const transitions = 1024;
-  const episodes = transitions / decisions;
   const rng = new Rng(1);
-  const net = ActorCritic.create(cfg, rng);
-  const normals = (n) => Float32Array.from({ length: n }, () => rng.normal());
-  const readSeq = [];
-  const readStep = [];
-  for (let b = 0; b < episodes; b++) for (let t = 1; t <= decisions; t++) (readSeq.push(b), readStep.push(t));
-  const batch = {
-    sequences: episodes,
-    pubSteps: steps,
-    pub: normals(episodes * steps * cfg.pubIn),
-    privSteps: steps,
-    priv: normals(episodes * steps * cfg.privIn),
-    readSeq: Int32Array.from(readSeq),
-    readPub: Int32Array.from(readStep),
-    readPriv: Int32Array.from(readStep),
-  };
-  const rows = {
-    actions: Int32Array.from({ length: transitions }, (_, i) => i % cfg.actions),
-    oldLogp: new Float32Array(transitions).fill(Math.log(1 / cfg.actions)),
-    advantages: normals(transitions),
-    returns: normals(transitions),
-    oldValues: normals(transitions),
-    teacherActions: Int32Array.from({ length: transitions }, (_, i) => (i * 3) % cfg.actions),
-  };
-  const coeffs = { clip: 0.3, valueCoef: 1, valueClip: 0.2, entropyCoef: 0.01, distillCoef: 0.01 };
+  const net = ActorCritic.create(NET_CONFIG, rng);
+  const batch = episodeSharedBatch(rng);
+  const rows = ppoRowsOf(rng, TRANSITIONS);
+  const transitions = TRANSITIONS;
   const adam = new Adam(net.size, { lr: 1e-4 });
-  const step = () => {
-    const out = net.forward(batch);
-    const loss = ppoLoss(out.logits, out.values, rows, coeffs);
-    net.zeroGrad();
-    net.backward(loss.dLogits, loss.dValues);
-    clipGradNorm(net.grad, 0.5);
-    adam.step(net.params, net.grad);
-  };
+  const step = () => ppoStep({ ppoLoss, clipGradNorm }, net, batch, rows, adam);
   for (let i = 0; i < 100; i++) step(); // the JIT's warm-up
   return { label, step, transitions, rates: [] };
 }
