@@ -34,6 +34,7 @@
  *   npm run build && node perf/serve.bench.mjs [seconds per scenario, default 10]
  *   EXECLAB_BENCH_SERVE_FLAGS='--log-level warn --sync full' adds flags to the server's command line.
  *   EXECLAB_BENCH_SERVE_PROBE=1 times the server's commits, GC pauses and event-loop delay (perf/serve-probe.cjs).
+ *   EXECLAB_BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' adds flags to the server's node (a profile).
  *   EXECLAB_BENCH_SERVE_SCENARIOS=run-wrk,plans-live runs only the scenarios named (a target flag of
  *   a scenario not run is null).
  */
@@ -77,7 +78,8 @@ store.close();
 // EXECLAB_BENCH_SERVE_PROBE=1 loads perf/serve-probe.cjs into the server: its commit, GC and event-loop
 // summary is printed at the end.
 const probe = process.env.EXECLAB_BENCH_SERVE_PROBE === '1';
-const server = spawn(process.execPath, [...(probe ? ['--require', join(repo, 'perf', 'serve-probe.cjs')] : []), join(repo, 'bin', 'execlab.js'), 'serve', '--policy', policyPath, '--db', db, '--port', '0', '--max-connections', '4096', ...(process.env.EXECLAB_BENCH_SERVE_FLAGS ? process.env.EXECLAB_BENCH_SERVE_FLAGS.split(' ') : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
+const nodeArgs = process.env.EXECLAB_BENCH_SERVE_NODE_ARGS ? process.env.EXECLAB_BENCH_SERVE_NODE_ARGS.split(' ') : [];
+const server = spawn(process.execPath, [...nodeArgs, ...(probe ? ['--require', join(repo, 'perf', 'serve-probe.cjs')] : []), join(repo, 'bin', 'execlab.js'), 'serve', '--policy', policyPath, '--db', db, '--port', '0', '--max-connections', '4096', ...(process.env.EXECLAB_BENCH_SERVE_FLAGS ? process.env.EXECLAB_BENCH_SERVE_FLAGS.split(' ') : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
 process.on('exit', () => server.kill('SIGKILL'));
 let serverErr = '';
 server.stderr.on('data', (d) => {
