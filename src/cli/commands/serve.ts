@@ -11,7 +11,7 @@ import { ExecLabError } from '../../errors.js';
 import { loadPolicy } from '../../rl/common/policy-file.js';
 import { policyRuntime } from '../../serve/decide.js';
 import { listenError } from '../../serve/http-limits.js';
-import { createApp } from '../../serve/live/app.js';
+import { ACCESS_LOGS, createApp } from '../../serve/live/app.js';
 import { addApiKey } from '../../serve/live/auth.js';
 import type { ServedPolicy } from '../../serve/live/service.js';
 import { SERVER_CHECKPOINT_EVERY_MS, ServiceStore } from '../../serve/live/store.js';
@@ -32,7 +32,8 @@ export const ServeSchema = z
     requestTimeoutMs: z.int().min(100).max(600_000).default(10_000).describe('time for a whole request to arrive; 408 after it'),
     headersTimeoutMs: z.int().min(100).max(600_000).default(5000).describe('time for the request headers to arrive'),
     maxConnections: z.int().min(1).max(1_000_000).default(1024).describe('open connections at most; more are refused'),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('JSON log lines on stdout (info: one per request)'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('JSON log lines on stdout (info: the access lines of --access-log, errors and the service\'s notices)'),
+    accessLog: z.enum(ACCESS_LOGS).default('refused').describe('which answered requests get a log line: all, refused (status 400 and above) or none; /metrics counts and times every request either way, and a line per request costs latency under load (docs/PERFORMANCE.md)'),
     sync: z.enum(['normal', 'full']).default('normal').describe('SQLite synchronous mode: normal survives a crash of the process, full also of the machine'),
   })
   .strict();
@@ -92,7 +93,7 @@ export function registerServeCommand(program: Command): void {
     // call per request cost about a tenth of a request's time. What is acknowledged is in SQLite
     // first; a kill -9 may lose the last few log lines, never state. Flushed when the server stops.
     const logStream = s.logLevel === 'silent' ? undefined : pino.destination({ dest: 1, sync: false, minLength: 4096 });
-    const { app } = await createApp({ store, policies, logLevel: s.logLevel, logStream, maxBodyBytes: s.maxBodyBytes, requestTimeoutMs: s.requestTimeoutMs, headersTimeoutMs: s.headersTimeoutMs, maxConnections: s.maxConnections });
+    const { app } = await createApp({ store, policies, logLevel: s.logLevel, accessLog: s.accessLog, logStream, maxBodyBytes: s.maxBodyBytes, requestTimeoutMs: s.requestTimeoutMs, headersTimeoutMs: s.headersTimeoutMs, maxConnections: s.maxConnections });
     try {
       await app.listen({ port: s.port, host: s.host });
     } catch (err) {
