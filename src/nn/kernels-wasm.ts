@@ -159,7 +159,7 @@ export class WasmKernels {
   }
 }
 
-/** Why the WebAssembly kernels cannot run here, or null when they can (createWasmKernels). */
+/** Why createWasmKernels could not give the WebAssembly kernels here: no (relaxed) SIMD, or an unfused multiply-add. */
 export type WasmUnavailable = 'no-simd' | 'unfused';
 
 /**
